@@ -1,0 +1,633 @@
+"""Distribution specs from a scenario file, and the samplers built on them.
+
+A scenario parameter is a number or a distribution written as a mapping with
+one distribution name, for instance::
+
+    contract_value:
+      lognormal: {p5: 50_000, p95: 250_000}
+      per: deal
+
+Continuous distributions may be given by a pair of percentiles instead of
+their native parameters: ``p5``/``p95``, ``p10``/``p90`` or ``p25``/``p75``.
+``p5: 50_000, p95: 250_000`` means "5% of draws fall below 50,000 and 5%
+above 250,000": a 90% interval, as Crystal Ball's percentile parameters and
+Guesstimate's "a to b" ranges mean it.
+
+Every sampler draws from a ``numpy.random.Generator`` handed in by the
+caller, in blocks (``sample(rng, n)``); nothing here owns randomness.
+``ppf(u)`` (the inverse CDF) lets correlated per-run draws go through a
+Gaussian copula.
+"""
+from __future__ import annotations
+
+import math
+from typing import Literal, Optional
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import optimize, special, stats
+
+PERCENTILE_PAIRS = (("p5", "p95"), ("p10", "p90"), ("p25", "p75"))
+PERCENTILE_LEVEL = {"p5": 0.05, "p95": 0.95, "p10": 0.10, "p90": 0.90, "p25": 0.25, "p75": 0.75}
+
+
+class _Spec(BaseModel):
+    """Base of every distribution spec: strict keys, finite numbers, frozen."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value a draw can take."""
+        raise NotImplementedError
+
+    def mean(self) -> float:
+        raise NotImplementedError
+
+
+def _percentile_pair(spec: BaseModel) -> Optional[tuple[float, float, float, float]]:
+    """(q_low, value_low, q_high, value_high) for the one pair given, or None."""
+    given = [(lo, hi) for lo, hi in PERCENTILE_PAIRS
+             if getattr(spec, lo) is not None or getattr(spec, hi) is not None]
+    if not given:
+        return None
+    if len(given) > 1:
+        raise ValueError("give one pair of percentiles (p5/p95, p10/p90 or p25/p75), not several")
+    lo, hi = given[0]
+    a, b = getattr(spec, lo), getattr(spec, hi)
+    if a is None or b is None:
+        raise ValueError(f"{lo} and {hi} go together: both are needed")
+    if not a < b:
+        raise ValueError(f"{lo} (={a:g}) must be below {hi} (={b:g})")
+    return PERCENTILE_LEVEL[lo], a, PERCENTILE_LEVEL[hi], b
+
+
+def _only_one_form(spec: BaseModel, forms: dict[str, tuple[str, ...]], percentiles: bool = True) -> str:
+    """Name of the one parameterization the user gave; errors name the keys.
+
+    ``forms`` maps a label to the attributes of a native parameterization;
+    with ``percentiles`` a pair of percentiles is a further form.
+    """
+    shown = {label: "/".join(a.rstrip("_") for a in attrs) for label, attrs in forms.items()}
+    used = [label for label, attrs in forms.items() if any(getattr(spec, a) is not None for a in attrs)]
+    if percentiles and _percentile_pair(spec) is not None:
+        used.append("percentiles")
+    options = " or ".join(list(shown.values()) + (["a percentile pair such as p5/p95"] if percentiles else []))
+    if not used:
+        raise ValueError(f"expected parameters {options}")
+    if len(used) > 1:
+        raise ValueError(f"give one set of parameters ({options}), not several")
+    if used[0] != "percentiles":
+        missing = [a.rstrip("_") for a in forms[used[0]] if getattr(spec, a) is None]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)} (expected {shown[used[0]]})")
+    return used[0]
+
+
+class _Percentiles(BaseModel):
+    p5: Optional[float] = None
+    p95: Optional[float] = None
+    p10: Optional[float] = None
+    p90: Optional[float] = None
+    p25: Optional[float] = None
+    p75: Optional[float] = None
+
+
+class Constant(_Spec):
+    value: float
+
+    def sample(self, rng, n):
+        return np.full(n, self.value)
+
+    def ppf(self, u):
+        return np.full(np.shape(u), self.value)
+
+    def support(self):
+        return self.value, self.value
+
+    def mean(self):
+        return self.value
+
+
+class Uniform(_Spec, _Percentiles):
+    low: Optional[float] = None
+    high: Optional[float] = None
+
+    @model_validator(mode="after")
+    def _fit(self):
+        if _only_one_form(self, {"low/high": ("low", "high")}) == "low/high":
+            if not self.low < self.high:
+                raise ValueError(f"low (={self.low:g}) must be below high (={self.high:g})")
+        return self
+
+    def _bounds(self):
+        pair = _percentile_pair(self)
+        if pair is None:
+            return self.low, self.high
+        qa, a, qb, b = pair
+        width = (b - a) / (qb - qa)
+        return a - qa * width, a - qa * width + width
+
+    def sample(self, rng, n):
+        lo, hi = self._bounds()
+        return rng.uniform(lo, hi, n)
+
+    def ppf(self, u):
+        lo, hi = self._bounds()
+        return lo + np.asarray(u) * (hi - lo)
+
+    def support(self):
+        return self._bounds()
+
+    def mean(self):
+        return sum(self._bounds()) / 2
+
+
+class UniformInt(_Spec):
+    """Whole numbers from low to high, both included, equally likely."""
+
+    low: int
+    high: int
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.low > self.high:
+            raise ValueError(f"low (={self.low}) must not exceed high (={self.high})")
+        return self
+
+    def sample(self, rng, n):
+        return rng.integers(self.low, self.high + 1, n).astype(float)
+
+    def ppf(self, u):
+        return np.minimum(self.low + np.floor(np.asarray(u) * (self.high - self.low + 1)), self.high)
+
+    def support(self):
+        return float(self.low), float(self.high)
+
+    def mean(self):
+        return (self.low + self.high) / 2
+
+
+class Triangular(_Spec):
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _check(self):
+        if not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError(f"expected low <= mode <= high with low < high, got "
+                             f"{self.low:g}, {self.mode:g}, {self.high:g}")
+        return self
+
+    def sample(self, rng, n):
+        return rng.triangular(self.low, self.mode, self.high, n)
+
+    def ppf(self, u):
+        c = (self.mode - self.low) / (self.high - self.low)
+        return stats.triang.ppf(u, c, loc=self.low, scale=self.high - self.low)
+
+    def support(self):
+        return self.low, self.high
+
+    def mean(self):
+        return (self.low + self.mode + self.high) / 3
+
+
+class Pert(_Spec):
+    """PERT: a smooth three-point estimate (min, most likely, max)."""
+
+    low: float
+    mode: float
+    high: float
+    lamb: float = Field(4.0, gt=0, alias="lambda")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError(f"expected low <= mode <= high with low < high, got "
+                             f"{self.low:g}, {self.mode:g}, {self.high:g}")
+        return self
+
+    def _ab(self):
+        width = self.high - self.low
+        return (1 + self.lamb * (self.mode - self.low) / width,
+                1 + self.lamb * (self.high - self.mode) / width)
+
+    def sample(self, rng, n):
+        a, b = self._ab()
+        return self.low + rng.beta(a, b, n) * (self.high - self.low)
+
+    def ppf(self, u):
+        a, b = self._ab()
+        return self.low + special.betaincinv(a, b, u) * (self.high - self.low)
+
+    def support(self):
+        return self.low, self.high
+
+    def mean(self):
+        return (self.low + self.lamb * self.mode + self.high) / (self.lamb + 2)
+
+
+class Normal(_Spec, _Percentiles):
+    """Normal, optionally truncated to [low, high] (draws outside are redrawn)."""
+
+    mean_: Optional[float] = Field(None, alias="mean")
+    sd: Optional[float] = Field(None, gt=0)
+    low: Optional[float] = None
+    high: Optional[float] = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _check(self):
+        _only_one_form(self, {"mean/sd": ("mean_", "sd")})
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(f"low (={self.low:g}) must be below high (={self.high:g})")
+        mu, sd = self._musd()
+        lo, hi = self._cdf_bounds(mu, sd)
+        if hi - lo < 1e-6:
+            raise ValueError("the truncation [low, high] leaves almost no probability")
+        return self
+
+    def _musd(self):
+        pair = _percentile_pair(self)
+        if pair is None:
+            return self.mean_, self.sd
+        qa, a, qb, b = pair
+        z = special.ndtri(qb)
+        return (a + b) / 2, (b - a) / (2 * z)
+
+    def _cdf_bounds(self, mu, sd):
+        lo = 0.0 if self.low is None else special.ndtr((self.low - mu) / sd)
+        hi = 1.0 if self.high is None else special.ndtr((self.high - mu) / sd)
+        return lo, hi
+
+    def ppf(self, u):
+        mu, sd = self._musd()
+        lo, hi = self._cdf_bounds(mu, sd)
+        x = mu + sd * special.ndtri(lo + np.asarray(u) * (hi - lo))
+        return np.clip(x, self.support()[0], self.support()[1])
+
+    def sample(self, rng, n):
+        if self.low is None and self.high is None:
+            mu, sd = self._musd()
+            return rng.normal(mu, sd, n)
+        return self.ppf(rng.random(n))
+
+    def support(self):
+        return (-math.inf if self.low is None else self.low,
+                math.inf if self.high is None else self.high)
+
+    def mean(self):
+        mu, sd = self._musd()
+        if self.low is None and self.high is None:
+            return mu
+        return float(stats.truncnorm.mean(*(((-math.inf if self.low is None else self.low) - mu) / sd,
+                                             ((math.inf if self.high is None else self.high) - mu) / sd),
+                                          loc=mu, scale=sd))
+
+
+class Lognormal(_Spec, _Percentiles):
+    """Lognormal: by median and sigma (of the log), by mean and sd, or by percentiles."""
+
+    median: Optional[float] = Field(None, gt=0)
+    sigma: Optional[float] = Field(None, gt=0)
+    mean_: Optional[float] = Field(None, gt=0, alias="mean")
+    sd: Optional[float] = Field(None, gt=0)
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _check(self):
+        _only_one_form(self, {"median/sigma": ("median", "sigma"), "mean/sd": ("mean_", "sd")})
+        pair = _percentile_pair(self)
+        if pair is not None and pair[1] <= 0:
+            raise ValueError(f"a lognormal is positive: the low percentile (={pair[1]:g}) must be > 0")
+        return self
+
+    def _musigma(self):
+        pair = _percentile_pair(self)
+        if pair is not None:
+            qa, a, qb, b = pair
+            return (math.log(a) + math.log(b)) / 2, (math.log(b) - math.log(a)) / (2 * special.ndtri(qb))
+        if self.median is not None:
+            return math.log(self.median), self.sigma
+        s2 = math.log(1 + (self.sd / self.mean_) ** 2)
+        return math.log(self.mean_) - s2 / 2, math.sqrt(s2)
+
+    def sample(self, rng, n):
+        mu, sigma = self._musigma()
+        return rng.lognormal(mu, sigma, n)
+
+    def ppf(self, u):
+        mu, sigma = self._musigma()
+        return np.exp(mu + sigma * special.ndtri(u))
+
+    def support(self):
+        return 0.0, math.inf
+
+    def mean(self):
+        mu, sigma = self._musigma()
+        return math.exp(mu + sigma ** 2 / 2)
+
+
+class Gamma(_Spec, _Percentiles):
+    shape: Optional[float] = Field(None, gt=0)
+    scale: Optional[float] = Field(None, gt=0)
+    mean_: Optional[float] = Field(None, gt=0, alias="mean")
+    sd: Optional[float] = Field(None, gt=0)
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _check(self):
+        _only_one_form(self, {"shape/scale": ("shape", "scale"), "mean/sd": ("mean_", "sd")})
+        pair = _percentile_pair(self)
+        if pair is not None:
+            if pair[1] <= 0:
+                raise ValueError(f"a gamma is positive: the low percentile (={pair[1]:g}) must be > 0")
+            self._fit_percentiles(pair)
+        return self
+
+    @staticmethod
+    def _fit_percentiles(pair):
+        qa, a, qb, b = pair
+        target = math.log(b / a)
+
+        def gap(log_k):
+            k = math.exp(log_k)
+            return math.log(special.gammaincinv(k, qb) / special.gammaincinv(k, qa)) - target
+
+        lo, hi = -8.0, 12.0
+        if gap(lo) * gap(hi) > 0:
+            raise ValueError(f"no gamma distribution has these percentiles ({a:g}, {b:g})")
+        k = math.exp(optimize.brentq(gap, lo, hi, xtol=1e-12))
+        return k, a / special.gammaincinv(k, qa)
+
+    def _kscale(self):
+        pair = _percentile_pair(self)
+        if pair is not None:
+            return self._fit_percentiles(pair)
+        if self.shape is not None:
+            return self.shape, self.scale
+        k = (self.mean_ / self.sd) ** 2
+        return k, self.mean_ / k
+
+    def sample(self, rng, n):
+        k, scale = self._kscale()
+        return rng.gamma(k, scale, n)
+
+    def ppf(self, u):
+        k, scale = self._kscale()
+        return special.gammaincinv(k, u) * scale
+
+    def support(self):
+        return 0.0, math.inf
+
+    def mean(self):
+        k, scale = self._kscale()
+        return k * scale
+
+
+class Beta(_Spec, _Percentiles):
+    """Beta on [0, 1] (or [low, high]); handy for rates and probabilities."""
+
+    a: Optional[float] = Field(None, gt=0)
+    b: Optional[float] = Field(None, gt=0)
+    mean_: Optional[float] = Field(None, alias="mean")
+    sd: Optional[float] = Field(None, gt=0)
+    low: float = 0.0
+    high: float = 1.0
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _check(self):
+        _only_one_form(self, {"a/b": ("a", "b"), "mean/sd": ("mean_", "sd")})
+        if not self.low < self.high:
+            raise ValueError(f"low (={self.low:g}) must be below high (={self.high:g})")
+        self._ab()
+        return self
+
+    def _ab(self):
+        width = self.high - self.low
+        pair = _percentile_pair(self)
+        if pair is not None:
+            qa, a, qb, b = pair
+            a, b = (a - self.low) / width, (b - self.low) / width
+            if not 0 < a < b < 1:
+                raise ValueError(f"beta percentiles must lie strictly inside ({self.low:g}, {self.high:g})")
+            return _fit_beta(qa, a, qb, b)
+        if self.a is not None:
+            return self.a, self.b
+        m, s = (self.mean_ - self.low) / width, self.sd / width
+        if not 0 < m < 1 or s * s >= m * (1 - m):
+            raise ValueError(f"no beta distribution has mean {self.mean_:g} and sd {self.sd:g}")
+        common = m * (1 - m) / (s * s) - 1
+        return m * common, (1 - m) * common
+
+    def sample(self, rng, n):
+        a, b = self._ab()
+        return self.low + rng.beta(a, b, n) * (self.high - self.low)
+
+    def ppf(self, u):
+        a, b = self._ab()
+        return self.low + special.betaincinv(a, b, u) * (self.high - self.low)
+
+    def support(self):
+        return self.low, self.high
+
+    def mean(self):
+        a, b = self._ab()
+        return self.low + a / (a + b) * (self.high - self.low)
+
+
+def _fit_beta(qa, a, qb, b):
+    """Beta (alpha, beta) whose qa- and qb-quantiles are a and b."""
+    # Start from the beta whose moments match a logit-normal through the two percentiles.
+    logit = special.logit
+    z = special.ndtri(qb)
+    mu, s = (logit(a) + logit(b)) / 2, (logit(b) - logit(a)) / (2 * z)
+    m = special.expit(mu)
+    var = min((m * (1 - m) * s) ** 2, 0.9 * m * (1 - m))
+    common = m * (1 - m) / var - 1
+    start = np.log([max(m * common, 1e-3), max((1 - m) * common, 1e-3)])
+
+    def gaps(log_ab):
+        al, be = np.exp(log_ab)
+        return [(special.betaincinv(al, be, qa) - a) / (b - a), (special.betaincinv(al, be, qb) - b) / (b - a)]
+
+    solution = optimize.least_squares(gaps, start, bounds=([-9, -9], [14, 14]), xtol=1e-14, ftol=1e-14)
+    if max(abs(g) for g in solution.fun) > 1e-6:
+        raise ValueError(f"no beta distribution has these percentiles ({a:g}, {b:g})")
+    return tuple(float(x) for x in np.exp(solution.x))
+
+
+class Poisson(_Spec):
+    mean_: float = Field(alias="mean", ge=0)
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    def sample(self, rng, n):
+        return rng.poisson(self.mean_, n).astype(float)
+
+    def ppf(self, u):
+        return stats.poisson.ppf(u, self.mean_)
+
+    def support(self):
+        return 0.0, math.inf
+
+    def mean(self):
+        return self.mean_
+
+
+class Binomial(_Spec):
+    n: int = Field(ge=0)
+    p: float = Field(ge=0, le=1)
+
+    def sample(self, rng, n):
+        return rng.binomial(self.n, self.p, n).astype(float)
+
+    def ppf(self, u):
+        return stats.binom.ppf(u, self.n, self.p)
+
+    def support(self):
+        return 0.0, float(self.n)
+
+    def mean(self):
+        return self.n * self.p
+
+
+class Empirical(_Spec):
+    """Observed values (say, last year's deal sizes from a CRM export), resampled."""
+
+    values: list[float] = Field(min_length=1)
+
+    def sample(self, rng, n):
+        return rng.choice(np.asarray(self.values, dtype=float), n)
+
+    def ppf(self, u):
+        return np.quantile(np.asarray(self.values, dtype=float), u, method="inverted_cdf")
+
+    def support(self):
+        return min(self.values), max(self.values)
+
+    def mean(self):
+        return float(np.mean(self.values))
+
+
+class Choice(_Spec):
+    """Weighted choice among listed values (weights default to equal)."""
+
+    values: list[float] = Field(min_length=1)
+    weights: Optional[list[float]] = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(f"weights has {len(self.weights)} entries, values has {len(self.values)}")
+            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("weights must be >= 0 and not all zero")
+        return self
+
+    def _p(self):
+        w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, float)
+        return w / w.sum()
+
+    def sample(self, rng, n):
+        return rng.choice(np.asarray(self.values, dtype=float), n, p=self._p())
+
+    def ppf(self, u):
+        order = np.argsort(self.values)
+        cdf = np.cumsum(self._p()[order])
+        idx = np.minimum(np.searchsorted(cdf, u, side="left"), len(order) - 1)
+        return np.asarray(self.values, float)[order][idx]
+
+    def support(self):
+        return min(self.values), max(self.values)
+
+    def mean(self):
+        return float(np.dot(self._p(), self.values))
+
+
+DISTRIBUTIONS: dict[str, type[_Spec]] = {
+    "constant": Constant,
+    "uniform": Uniform,
+    "uniform_int": UniformInt,
+    "triangular": Triangular,
+    "pert": Pert,
+    "normal": Normal,
+    "lognormal": Lognormal,
+    "gamma": Gamma,
+    "beta": Beta,
+    "poisson": Poisson,
+    "binomial": Binomial,
+    "empirical": Empirical,
+    "choice": Choice,
+}
+
+Level = Literal["run", "deal"]
+
+
+class Distribution(BaseModel):
+    """A parameter given as a distribution: one named law, and when it is drawn.
+
+    ``per: run`` draws once per Monte Carlo run (an unknown but fixed fact:
+    this year's true lead rate); ``per: deal`` draws afresh for every deal
+    (or customer, or rep). Left out, the parameter's own default applies.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    constant: Optional[Constant] = None
+    uniform: Optional[Uniform] = None
+    uniform_int: Optional[UniformInt] = None
+    triangular: Optional[Triangular] = None
+    pert: Optional[Pert] = None
+    normal: Optional[Normal] = None
+    lognormal: Optional[Lognormal] = None
+    gamma: Optional[Gamma] = None
+    beta: Optional[Beta] = None
+    poisson: Optional[Poisson] = None
+    binomial: Optional[Binomial] = None
+    empirical: Optional[Empirical] = None
+    choice: Optional[Choice] = None
+    per: Optional[Level] = None
+
+    @model_validator(mode="after")
+    def _one_law(self):
+        given = [name for name in DISTRIBUTIONS if getattr(self, name) is not None]
+        if len(given) != 1:
+            names = ", ".join(DISTRIBUTIONS)
+            raise ValueError(f"expected exactly one distribution ({names}), got "
+                             f"{', '.join(given) if given else 'none'}")
+        return self
+
+    @property
+    def law(self) -> _Spec:
+        return next(getattr(self, name) for name in DISTRIBUTIONS if getattr(self, name) is not None)
+
+    @property
+    def name(self) -> str:
+        return next(name for name in DISTRIBUTIONS if getattr(self, name) is not None)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self.law.sample(rng, n)
+
+    def ppf(self, u):
+        return self.law.ppf(u)
+
+    def support(self) -> tuple[float, float]:
+        return self.law.support()
+
+    def mean(self) -> float:
+        return self.law.mean()

@@ -1,0 +1,122 @@
+"""Scenario parameters: a number or a distribution, with its unit, bounds and level.
+
+Every numeric key of a scenario is declared with :func:`param`, which says
+what the key means, its unit, its default, the values it may take, and
+whether it is drawn once per run or may be drawn per deal. The same
+declaration drives validation and the generated scenario reference, so the
+two cannot drift.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Annotated, Any, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+from simulator.distributions import Distribution
+
+
+def _param_kind(value: Any) -> Optional[str]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, (dict, Distribution)):
+        return "distribution"
+    return None
+
+
+ParamValue = Annotated[
+    Union[Annotated[float, Tag("number")], Annotated[Distribution, Tag("distribution")]],
+    Discriminator(
+        _param_kind,
+        custom_error_type="param_type",
+        custom_error_message="expected a number or a distribution such as {lognormal: {p5: 50, p95: 250}}",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What a parameter may be: its range, whether whole, and when it is drawn."""
+
+    ge: Optional[float] = None
+    le: Optional[float] = None
+    gt: Optional[float] = None
+    lt: Optional[float] = None
+    cap: Optional[float] = None  # a sanity limit on constants and on a distribution's median
+    integer: bool = False
+    per: str = "run"          # default level when a distribution leaves `per` out
+    per_deal: bool = False    # may a distribution be drawn per deal?
+    unit: str = ""
+
+    def describe(self) -> str:
+        parts = []
+        if self.gt is not None:
+            parts.append(f"> {self.gt:g}")
+        if self.ge is not None:
+            parts.append(f">= {self.ge:g}")
+        if self.lt is not None:
+            parts.append(f"< {self.lt:g}")
+        if self.le is not None:
+            parts.append(f"<= {self.le:g}")
+        if self.cap is not None:
+            parts.append(f"<= {self.cap:g}")
+        text = " and ".join(parts) if parts else "any number"
+        return ("a whole number " if self.integer else "") + text
+
+    def _inside(self, low: float, high: float, continuous: bool = False) -> bool:
+        # A continuous law touches an open bound with probability zero.
+        return not ((self.ge is not None and low < self.ge)
+                    or (self.gt is not None and (low < self.gt if continuous else low <= self.gt))
+                    or (self.le is not None and high > self.le) or (self.lt is not None and high >= self.lt))
+
+    def __call__(self, value):
+        if isinstance(value, Distribution):
+            low, high = value.support()
+            if not self._inside(low, high, continuous=True):
+                span = f"[{low:g}, {high:g}]"
+                raise ValueError(f"this distribution can draw values in {span}; expected {self.describe()}"
+                                 + (" (truncate it with low/high)" if math.isinf(low) or math.isinf(high) else ""))
+            median = float(value.ppf(0.5))
+            if self.cap is not None and median > self.cap:
+                raise ValueError(f"this distribution's median is {median:g}; expected {self.describe()}")
+            if value.per == "deal" and not self.per_deal:
+                raise ValueError("this parameter is drawn once per run; per: deal is not possible here")
+            return value if value.per else value.model_copy(update={"per": self.per})
+        if not self._inside(value, value) or (self.cap is not None and value > self.cap):
+            raise ValueError(f"expected {self.describe()}, got {value:g}")
+        if self.integer and value != int(value):
+            raise ValueError(f"expected a whole number, got {value:g}")
+        return value
+
+
+def param(default, description: str, *, unit: str = "", per: str = "run", per_deal: bool = False,
+          ge=None, le=None, gt=None, lt=None, cap=None, integer: bool = False):
+    """Declare a numeric scenario key: ``x: ParamValue = param(...)`` in a :class:`Section`.
+
+    The bounds travel with the field, so validation and the generated
+    reference read the same declaration.
+    """
+    bounds = Bounds(ge=ge, le=le, gt=gt, lt=lt, cap=cap, integer=integer, per=per, per_deal=per_deal, unit=unit)
+    return Field(default, description=description, validate_default=True,
+                 json_schema_extra={"bounds": bounds})
+
+
+def bounds_of(field) -> Optional[Bounds]:
+    """The :class:`Bounds` a field was declared with, or None for non-parameters."""
+    extra = field.json_schema_extra
+    return extra.get("bounds") if isinstance(extra, dict) else None
+
+
+class Section(BaseModel):
+    """Base of every scenario section: unknown keys are errors, numbers are numbers."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _check_bounds(cls, value, info):
+        bounds = bounds_of(cls.model_fields[info.field_name])
+        return bounds(value) if bounds is not None else value

@@ -1,0 +1,373 @@
+"""The scenario format: a company, its go-to-market motions, the strategies to compare.
+
+Each class is one section of the YAML file; each field one key, declared
+with its unit, default and meaning. Defaults are calibrated to
+``shared/DOMAIN.md`` (the source article and public benchmarks): an
+enterprise buying committee of 6-10 people raising 4-5 objections each over
+about 7 months, against an SMB single decider buying in about 3 months.
+
+Money is in the scenario's currency; durations carry their unit in the key
+(``_days``, ``_months``); rates and chances are fractions (0.17, not 17%).
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional, Union
+
+from pydantic import Field, PrivateAttr, create_model, model_validator
+from pydantic.fields import FieldInfo
+
+from simulator.distributions import Distribution
+from simulator.scenario.params import ParamValue, Section, param
+
+STAGES = ("meeting", "demo", "technical", "procurement", "order")
+SIGNALS = ("return_visit", "pricing_page", "adds_teammate", "uses_product")
+
+
+def _dist(name: str, per: Optional[str] = None, **kwargs) -> Distribution:
+    """A default distribution, written as a scenario file would write it."""
+    return Distribution.model_validate({name: kwargs, **({"per": per} if per else {})})
+
+
+class Company(Section):
+    """The company placing the bet: its money and fixed costs."""
+
+    starting_cash: ParamValue = param(2_000_000, "Cash in the bank at month 0.", unit="money", ge=0)
+    overhead_per_month: ParamValue = param(
+        40_000, "Fixed costs every month whatever the strategy: founders, product, rent, tools.",
+        unit="money/month", ge=0)
+    discount_rate_annual: ParamValue = param(
+        0.12, "Annual discount rate for the NPV of monthly net cash flows.", unit="fraction/year", ge=0, lt=1)
+    currency: str = Field("USD", description="Currency label used to format money (USD, EUR, GBP, PLN, ...).",
+                          min_length=1, max_length=8)
+
+
+class Hire(Section):
+    """One step of the hiring plan."""
+
+    month: int = Field(description="Month (1 = the first month) in which the reps start.", ge=1)
+    reps: int = Field(1, description="How many reps start that month.", ge=1)
+
+
+class Team(Section):
+    """The reps who work the motion's deals."""
+
+    reps: ParamValue = param(2, "Reps at month 0.", unit="reps", ge=0, cap=1000, integer=True)
+    hires: list[Hire] = Field(default_factory=list, description="Hiring plan: reps who start in later months.")
+    salary_per_month: ParamValue = param(
+        12_000, "Fully loaded cost of one rep per month, paid from the hire date.", unit="money/month", ge=0)
+    commission_rate: ParamValue = param(
+        0.0, "Commission paid at signature, as a share of the first year's contract value.",
+        unit="fraction", ge=0, le=1)
+    ramp_months: ParamValue = param(
+        4, "Months for a new rep to reach full capacity; a ramping rep counts in proportion.",
+        unit="months", ge=0, cap=24)
+    deals_per_rep: ParamValue = param(
+        8, "How many deals (leads, for SMB) one fully ramped rep works at once.", unit="deals", ge=1, cap=10_000,
+        integer=True)
+    attrition_per_year: ParamValue = param(
+        0.2, "Chance that a rep leaves within a year (25-30% of field reps fail: KBCM, Skok).",
+        unit="fraction/year", ge=0, le=1)
+    replacement_delay_months: ParamValue = param(
+        2, "Months from a rep leaving to the replacement starting (then ramping).", unit="months", ge=0, cap=24)
+
+
+class LeadSource(Section):
+    """Where the motion's leads come from, and what they cost."""
+
+    per_month: ParamValue = param(
+        6, "Leads (enterprise: new opportunities; SMB: trial sign-ups) per month at the start; "
+           "the true rate is unknown, so a distribution is drawn once per run.",
+        unit="leads/month", ge=0, cap=1_000_000)
+    growth_per_month: ParamValue = param(
+        0.0, "Monthly growth of the lead rate (0.02 = +2% a month, compounding).", unit="fraction/month",
+        ge=-0.5, cap=1)
+    cost_per_lead: ParamValue = param(0, "Variable cost of each lead (paid acquisition, meeting setting).",
+                                      unit="money/lead", ge=0)
+    marketing_per_month: ParamValue = param(0, "Fixed marketing spend per month (campaigns, content, events).",
+                                            unit="money/month", ge=0)
+    outsourced_leads_per_month: ParamValue = param(
+        0, "Extra leads per month from outsourced lead generation.", unit="leads/month", ge=0, cap=1_000_000)
+    outsourced_per_month: ParamValue = param(
+        0, "Retainer paid to the outsourced lead-generation agency.", unit="money/month", ge=0)
+    referrals_per_customer_per_month: ParamValue = param(
+        0.0, "Leads referred by each paying customer per month (SMB's tight networks).",
+        unit="leads/customer/month", ge=0, cap=10)
+    max_wait_days: ParamValue = param(
+        30, "A lead that waits longer than this for a free rep goes cold and is lost.", unit="days", gt=0)
+    target_accounts: Optional[int] = Field(
+        None, description="Size of a finite list of target accounts (Target-Account Selling); leads come "
+                          "only from accounts not in the pipeline, not customers and not cooling off. "
+                          "Unset: an unlimited market.", ge=1, le=1_000_000)
+    cooling_off_months: ParamValue = param(
+        12, "Months an account that said no waits before it can be approached again.", unit="months", ge=0)
+
+
+class Stage(Section):
+    """One turning point of an enterprise deal."""
+
+    days: ParamValue = param(10, "Calendar days the stage takes besides handling objections (scheduling, "
+                                 "internal meetings).", unit="days", per="deal", per_deal=True, ge=0)
+    loss_chance: ParamValue = param(0.2, "Chance the deal is lost at the end of this stage for reasons "
+                                         "outside objections (budget, priorities, a competitor).",
+                                    unit="fraction", ge=0, le=1, per_deal=True)
+    objection_share: ParamValue = param(0.2, "Relative weight of the objections that surface in this stage.",
+                                        unit="weight", ge=0)
+
+
+class Stages(Section):
+    """The stages of an enterprise deal, in order: each is a turning point."""
+
+    meeting: Stage = Field(default_factory=lambda: Stage(days=10, loss_chance=0.40, objection_share=0.15),
+                           description="First meetings: is there a problem worth solving?")
+    demo: Stage = Field(default_factory=lambda: Stage(days=14, loss_chance=0.30, objection_share=0.25),
+                        description="Demos to the buying committee.")
+    technical: Stage = Field(default_factory=lambda: Stage(days=21, loss_chance=0.25, objection_share=0.30),
+                             description="Technical discussions, security review, pilot.")
+    procurement: Stage = Field(default_factory=lambda: Stage(days=30, loss_chance=0.15, objection_share=0.20),
+                               description="Procurement: legal, pricing, terms.")
+    order: Stage = Field(default_factory=lambda: Stage(days=10, loss_chance=0.05, objection_share=0.10),
+                         description="The order: signatures.")
+
+    @model_validator(mode="after")
+    def _some_share(self):
+        shares = [getattr(self, s).objection_share for s in STAGES]
+        if all(isinstance(x, (int, float)) for x in shares) and sum(shares) <= 0:
+            raise ValueError("objection_share must be positive in at least one stage")
+        return self
+
+
+class CommitteeProcess(Section):
+    """How a buying committee decides (enterprise and midmarket)."""
+
+    committee_size: ParamValue = param(
+        _dist("uniform_int", low=6, high=10), "Decision makers in the buying group (6-10 in enterprise).",
+        unit="people", per="deal", per_deal=True, ge=1, cap=100, integer=True)
+    objections_per_member: ParamValue = param(
+        _dist("uniform_int", low=4, high=5), "Objections each member raises (4-5: about 30 per deal).",
+        unit="objections", per="deal", per_deal=True, ge=0, cap=100, integer=True)
+    vendor_time_share: ParamValue = param(
+        0.17, "Share of buying time the committee spends with vendors (17%, Gartner); handling an "
+              "objection is stretched by its inverse.", unit="fraction", gt=0, le=1)
+    objection_buyer_days: ParamValue = param(
+        _dist("gamma", mean=1.6, sd=1.0), "Buyer days of attention one objection needs; in calendar days "
+                                          "it takes this divided by vendor_time_share. Drawn per objection.",
+        unit="days", per="deal", per_deal=True, ge=0)
+    unresolved_chance: ParamValue = param(
+        0.02, "Chance an objection is left unresolved, turning its member into a blocker.",
+        unit="fraction", ge=0, le=1)
+    blockers_to_lose: ParamValue = param(
+        2, "Blockers that make the committee say no.", unit="members", ge=1, cap=100, integer=True)
+    stages: Stages = Field(default_factory=Stages, description="The stages meeting, demo, technical, "
+                                                               "procurement, order.")
+
+
+class SignalEffect(Section):
+    """One buying signal of an SMB decider."""
+
+    chance: ParamValue = param(0.3, "Chance the decider shows this signal during the trial.", unit="fraction",
+                               ge=0, le=1)
+    lift: ParamValue = param(2.0, "Multiplier on the odds of buying when the signal shows.", unit="x", gt=0,
+                             cap=1000)
+
+
+class Signals(Section):
+    """Behaviour that tells an SMB decider is buying."""
+
+    return_visit: SignalEffect = Field(default_factory=lambda: SignalEffect(chance=0.5, lift=1.5),
+                                       description="Comes back to the site.")
+    pricing_page: SignalEffect = Field(default_factory=lambda: SignalEffect(chance=0.35, lift=2.5),
+                                       description="Looks at the pricing page.")
+    adds_teammate: SignalEffect = Field(default_factory=lambda: SignalEffect(chance=0.15, lift=3.0),
+                                        description="Adds a teammate to the trial.")
+    uses_product: SignalEffect = Field(default_factory=lambda: SignalEffect(chance=0.4, lift=3.0),
+                                       description="Starts really using the product.")
+
+
+class DeciderProcess(Section):
+    """How a single SMB decider buys."""
+
+    cycle_days: ParamValue = param(
+        _dist("gamma", mean=95, sd=40), "Days from sign-up to the decision (about 3 months).", unit="days",
+        per="deal", per_deal=True, gt=0)
+    buy_chance: ParamValue = param(
+        0.04, "Chance a decider who shows no buying signal buys.", unit="fraction", ge=0, le=1)
+    signals: Signals = Field(default_factory=Signals, description="Buying signals and their effect.")
+    touched_share: ParamValue = param(
+        0.4, "Share of leads that need a rep (the rest buy self-serve, without one).", unit="fraction",
+        ge=0, le=1)
+    objections: ParamValue = param(
+        _dist("poisson", mean=2), "Objections a rep handles for a touched lead.", unit="objections",
+        per="deal", per_deal=True, ge=0, cap=100, integer=True)
+    objection_days: ParamValue = param(
+        3, "Days a touched lead holds a rep slot per objection.", unit="days", per="deal", per_deal=True, ge=0)
+    unresolved_chance: ParamValue = param(
+        0.1, "Chance an objection is left unresolved; the single decider then says no.", unit="fraction",
+        ge=0, le=1)
+
+
+class DealTerms(Section):
+    """What a won deal is worth, and how it bills, renews and grows."""
+
+    contract_value: ParamValue = param(
+        _dist("lognormal", p5=50_000, p95=200_000), "List contract value per year (ACV).",
+        unit="money/year", per="deal", per_deal=True, ge=0)
+    discount: ParamValue = param(0.10, "Discount off the list value (annual prepay: 10-15%).", unit="fraction",
+                                 ge=0, le=1, per_deal=True)
+    implementation_cost: ParamValue = param(
+        _dist("gamma", mean=15_000, sd=8_000), "Customization and implementation cost of a new client.",
+        unit="money", per="deal", per_deal=True, ge=0)
+    implementation_months: ParamValue = param(
+        2, "Months from signature to go-live; billing and revenue start at go-live.", unit="months",
+        per="deal", per_deal=True, ge=0, cap=36)
+    billing: Literal["annual", "quarterly", "monthly"] = Field(
+        "annual", description="Billing period: invoices go out in advance for each period.")
+    payment_terms_days: ParamValue = param(45, "Days from invoice to cash (net-30/60/90; card: 0).",
+                                           unit="days", ge=0, cap=365)
+    card_fee: ParamValue = param(0.0, "Card processing fee, as a share of each collection.", unit="fraction",
+                                 ge=0, cap=0.2)
+    renewal_chance: ParamValue = param(
+        0.85, "Chance a customer renews at each yearly anniversary.", unit="fraction", ge=0, le=1)
+    monthly_churn: ParamValue = param(
+        0.0, "Chance a customer cancels in any month (logo churn; besides yearly renewal).",
+        unit="fraction/month", ge=0, le=1)
+    expansion_per_year: ParamValue = param(
+        0.10, "Yearly growth of a retained customer's contract (upsell, seats).", unit="fraction/year",
+        ge=-0.9, cap=10)
+    gross_margin: ParamValue = param(0.80, "Gross margin: cost of revenue is (1 - margin) x revenue.",
+                                     unit="fraction", ge=0, le=1)
+
+
+def with_defaults(base: type[Section], name: str, **defaults) -> type[Section]:
+    """A section like ``base`` whose keys default differently (SMB deals bill monthly).
+
+    Only defaults change: the keys, meanings and bounds stay those of ``base``.
+    """
+    fields = {}
+    for key, value in defaults.items():
+        info = base.model_fields[key]
+        override = ({"default_factory": value} if callable(value) and not isinstance(value, type)
+                    else {"default": value})
+        fields[key] = (info.annotation, FieldInfo.merge_field_infos(info, **override))
+    return create_model(name, __base__=base, __doc__=base.__doc__, **fields)
+
+
+EnterpriseLeads = with_defaults(
+    LeadSource, "EnterpriseLeads", per_month=_dist("lognormal", p5=4, p95=9), cost_per_lead=500,
+    marketing_per_month=5_000)
+MidmarketLeads = with_defaults(
+    LeadSource, "MidmarketLeads", per_month=_dist("lognormal", p5=8, p95=18), cost_per_lead=300,
+    marketing_per_month=5_000, max_wait_days=21)
+SmbLeads = with_defaults(
+    LeadSource, "SmbLeads", per_month=_dist("lognormal", p5=250, p95=450), cost_per_lead=12,
+    marketing_per_month=6_000, referrals_per_customer_per_month=0.02, max_wait_days=7)
+MidmarketTeam = with_defaults(Team, "MidmarketTeam", salary_per_month=10_000, ramp_months=3, deals_per_rep=15)
+SmbTeam = with_defaults(Team, "SmbTeam", salary_per_month=6_000, ramp_months=2, deals_per_rep=60)
+MidmarketDeal = with_defaults(
+    DealTerms, "MidmarketDeal", contract_value=_dist("lognormal", per="deal", p5=12_000, p95=50_000),
+    implementation_cost=_dist("gamma", per="deal", mean=3_000, sd=2_000), implementation_months=1,
+    payment_terms_days=30)
+SmbDeal = with_defaults(
+    DealTerms, "SmbDeal", contract_value=_dist("lognormal", per="deal", p5=600, p95=1_800), discount=0,
+    implementation_cost=0, implementation_months=0, billing="monthly", payment_terms_days=0, card_fee=0.029,
+    renewal_chance=1.0, monthly_churn=0.035, expansion_per_year=0.05)
+
+
+class EnterpriseMotion(Section):
+    """Enterprise: few large deals, decided by a buying committee over months."""
+
+    type: Literal["enterprise"]
+    leads: EnterpriseLeads = Field(default_factory=EnterpriseLeads, description="Lead source and its cost.")
+    team: Team = Field(default_factory=Team, description="The reps.")
+    deal: DealTerms = Field(default_factory=DealTerms, description="Deal economics.")
+    process: CommitteeProcess = Field(default_factory=CommitteeProcess, description="The buying committee.")
+
+
+def _midmarket_process():
+    return CommitteeProcess(
+        committee_size=_dist("uniform_int", per="deal", low=3, high=5),
+        objections_per_member=_dist("uniform_int", per="deal", low=3, high=4),
+        objection_buyer_days=_dist("gamma", per="deal", mean=1.2, sd=0.8),
+        stages=Stages(meeting=Stage(days=7, loss_chance=0.35, objection_share=0.15),
+                      demo=Stage(days=10, loss_chance=0.25, objection_share=0.3),
+                      technical=Stage(days=10, loss_chance=0.15, objection_share=0.3),
+                      procurement=Stage(days=14, loss_chance=0.10, objection_share=0.15),
+                      order=Stage(days=5, loss_chance=0.05, objection_share=0.1)))
+
+
+class MidmarketMotion(Section):
+    """Mid-market: smaller committees, shorter cycles (account mapping, case studies)."""
+
+    type: Literal["midmarket"]
+    leads: MidmarketLeads = Field(default_factory=MidmarketLeads, description="Lead source and its cost.")
+    team: MidmarketTeam = Field(default_factory=MidmarketTeam, description="The reps.")
+    deal: MidmarketDeal = Field(default_factory=MidmarketDeal, description="Deal economics.")
+    process: CommitteeProcess = Field(default_factory=_midmarket_process,
+                                      description="The buying committee (3-5 people by default).")
+
+
+class SmbMotion(Section):
+    """SMB: many small deals, one decider buying from signals in about 3 months."""
+
+    type: Literal["smb"]
+    leads: SmbLeads = Field(default_factory=SmbLeads, description="Lead source and its cost.")
+    team: SmbTeam = Field(default_factory=SmbTeam, description="The reps.")
+    deal: SmbDeal = Field(default_factory=SmbDeal, description="Deal economics.")
+    process: DeciderProcess = Field(default_factory=DeciderProcess, description="The single decider.")
+
+
+Motion = Annotated[Union[EnterpriseMotion, MidmarketMotion, SmbMotion], Field(discriminator="type")]
+
+
+class Strategy(Section):
+    """A bet to compare: which motions run, with which changes."""
+
+    description: str = Field("", description="What this bet is.")
+    motions: list[str] = Field(description="Names of the motions this strategy runs.", min_length=1)
+    overrides: dict[str, dict] = Field(
+        default_factory=dict, description="Per motion, keys that differ in this strategy, as a nested "
+                                          "mapping (enterprise: {team: {reps: 1}}).")
+
+
+class Correlation(Section):
+    """A rank correlation between two per-run parameters (Gaussian copula)."""
+
+    between: list[str] = Field(description="Dotted paths of two per-run distribution parameters.",
+                               min_length=2, max_length=2)
+    rank: float = Field(description="Spearman rank correlation, from -1 to 1.", ge=-1, le=1)
+
+
+class Scenario(Section):
+    """A whole scenario file."""
+
+    name: str = Field(description="Short name, used for the output directory.", min_length=1, max_length=100,
+                      pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = Field("", description="The question the scenario answers.")
+    horizon_months: int = Field(36, description="Months simulated.", ge=1, le=240)
+    runs: int = Field(1000, description="Monte Carlo runs per strategy (the command line may override).",
+                      ge=1, le=10_000_000)
+    seed: int = Field(1, description="Root seed: the same seed gives the same results.", ge=0, lt=2**63)
+    company: Company = Field(default_factory=Company, description="The company.")
+    motions: dict[str, Motion] = Field(description="Named go-to-market motions.", min_length=1)
+    strategies: dict[str, Strategy] = Field(description="Named strategies to compare.", min_length=1)
+    correlations: list[Correlation] = Field(default_factory=list,
+                                            description="Rank correlations between per-run parameters.")
+
+    # Filled in by the loader: where the scenario came from and what it became.
+    _source: str = PrivateAttr("")
+    _data: dict = PrivateAttr(default_factory=dict)
+    _sha256: str = PrivateAttr("")
+    _strategy_motions: dict = PrivateAttr(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        """The file the scenario was read from."""
+        return self._source
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the file's bytes and the overrides applied to it."""
+        return self._sha256
+
+    def strategy_motions(self, strategy: str) -> dict:
+        """The validated motions a strategy runs (name -> motion), its overrides merged in."""
+        return self._strategy_motions[strategy]
