@@ -1,8 +1,135 @@
-"""Per-run metrics from a run's monthly books, in the finance terms of the domain."""
+"""Per-run metrics from a run's monthly books, in the finance terms of the domain.
+
+Months are numbered from 1 (the first simulated month). A month that never
+happens (the company never ran out of cash) is NaN, never a sentinel; so is
+a ratio whose denominator is zero (CAC with no new customer).
+"""
 from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simulator.units import DAYS_PER_MONTH
 
 # Per-run metrics (contract: names are fixed). A month that never happens is NaN.
 METRICS = ("revenue", "cost", "net_cash_flow", "ending_cash", "min_cash", "capital_needed", "cash_out_month",
            "breakeven_month", "ending_arr", "customers", "deals_won", "deals_lost", "win_rate",
            "cycle_days_median", "objections_per_deal", "cac", "ltv", "ltv_to_cac", "cac_payback_months", "npv",
            "burn_multiple", "sales_velocity", "churn_rate")
+
+SALES_AND_MARKETING = ("salaries", "commissions", "lead_generation")
+
+
+def _ratio(top: float, bottom: float) -> float:
+    return top / bottom if bottom > 0 else math.nan
+
+
+def capital_needed(net_cash_flow: np.ndarray) -> float:
+    """How far cumulative net cash flow falls below zero at its worst (0 if it never does)."""
+    return float(max(0.0, -np.cumsum(net_cash_flow).min(initial=0.0)))
+
+
+def first_month(condition: np.ndarray) -> float:
+    """1-based number of the first month where ``condition`` holds, NaN if it never does."""
+    hits = np.flatnonzero(condition)
+    return float(hits[0] + 1) if len(hits) else math.nan
+
+
+def breakeven_month(net_cash_flow: np.ndarray) -> float:
+    """First month from which the trailing three-month net cash flow stays >= 0 to the horizon's end.
+
+    Smoothing over three months keeps one lumpy annual invoice from
+    counting as breakeven; "stays" keeps a lucky month from counting.
+    """
+    trailing = np.convolve(net_cash_flow, np.ones(3), mode="full")[:len(net_cash_flow)]
+    negative = np.flatnonzero(trailing < 0)
+    start = negative[-1] + 1 if len(negative) else 0
+    return float(start + 1) if start < len(net_cash_flow) else math.nan
+
+
+def npv(net_cash_flow: np.ndarray, discount_rate_annual: float) -> float:
+    """Net present value of monthly net cash flows, each at its month's end, at the annual rate."""
+    monthly = (1 + discount_rate_annual) ** (1 / 12)
+    return float(np.sum(net_cash_flow / monthly ** np.arange(1, len(net_cash_flow) + 1)))
+
+
+def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float, discount_rate_annual: float,
+                won_cycle_days: np.ndarray, won_objections: np.ndarray) -> dict[str, float]:
+    """Every metric of METRICS for one run.
+
+    - revenue, cost, net_cash_flow: totals over the horizon (recognized revenue;
+      all costs; collections - costs).
+    - ending_cash, min_cash: the cash balance at the end, and at its lowest
+      (the trough of the J-curve, the starting cash included).
+    - capital_needed: how far cumulative net cash flow falls below zero at
+      its worst: the money the plan consumes before it pays for itself,
+      whatever the starting cash.
+    - cash_out_month: first month the cash balance is below zero (NaN: never).
+    - breakeven_month: see :func:`breakeven_month` (NaN: not within the horizon).
+    - ending_arr: 12 x MRR at the horizon's end. customers: customers then.
+    - deals_won, deals_lost: deals decided over the horizon (leads that went
+      cold before a rep took them are not deals). win_rate: won / (won + lost).
+    - cycle_days_median: median days from a rep taking the deal to the win.
+    - objections_per_deal: mean objections raised in a won deal.
+    - cac: sales and marketing cost (salaries, commissions, lead generation and
+      marketing) / new customers. ltv: ARPA (monthly) x gross margin / monthly
+      churn rate. ltv_to_cac: their ratio (>= 3 is healthy).
+    - cac_payback_months: CAC / (new MRR per new customer x gross margin).
+    - npv: :func:`npv` of the monthly net cash flows at the scenario's rate.
+    - burn_multiple: net burn over the horizon / net new ARR (< 1 amazing, > 3
+      bad); 0 when the plan generates cash.
+    - sales_velocity: average open opportunities x win rate x average new
+      contract value (ACV) / median cycle in months: new ACV the pipeline
+      yields per month.
+    - churn_rate: customers lost over the horizon / customer-months at the
+      months' starts: the average monthly logo churn.
+    """
+    revenue = float(monthly["revenue"].sum())
+    cost = float(monthly["costs"].sum())
+    net = monthly["net_cash_flow"]
+    cash = monthly["cash"]
+    won = float(monthly["won"].sum())
+    lost = float(monthly["lost"].sum())
+    customers_at_start = np.r_[0.0, monthly["customers"][:-1]]
+    churned = float(flows["churned"].sum())
+    churn_rate = _ratio(churned, float(customers_at_start.sum()))
+    sales_marketing = float(sum(costs[c].sum() for c in SALES_AND_MARKETING))
+    cac = _ratio(sales_marketing, won)
+    gross_margin = 1 - _ratio(float(costs["cost_of_revenue"].sum()), revenue) if revenue > 0 else math.nan
+    ending_arr = float(12 * monthly["mrr"][-1])
+    ending_customers = float(monthly["customers"][-1])
+    arpa = _ratio(float(monthly["mrr"][-1]), ending_customers)
+    ltv = arpa * gross_margin / churn_rate if churn_rate and churn_rate > 0 else math.nan
+    mean_acv = _ratio(float(monthly["bookings"].sum()), won)   # first-year value of a new contract
+    new_mrr_per_customer = mean_acv / 12
+    cycle_median = float(np.median(won_cycle_days)) if len(won_cycle_days) else math.nan
+    win_rate = _ratio(won, won + lost)
+    net_burn = max(0.0, -float(net.sum()))
+    return {
+        "revenue": revenue,
+        "cost": cost,
+        "net_cash_flow": float(net.sum()),
+        "ending_cash": float(cash[-1]),
+        "min_cash": float(min(starting_cash, cash.min())),
+        "capital_needed": capital_needed(net),
+        "cash_out_month": first_month(cash < 0),
+        "breakeven_month": breakeven_month(net),
+        "ending_arr": ending_arr,
+        "customers": ending_customers,
+        "deals_won": won,
+        "deals_lost": lost,
+        "win_rate": win_rate,
+        "cycle_days_median": cycle_median,
+        "objections_per_deal": float(np.mean(won_objections)) if len(won_objections) else math.nan,
+        "cac": cac,
+        "ltv": ltv,
+        "ltv_to_cac": _ratio(ltv, cac) if math.isfinite(ltv) else math.nan,
+        "cac_payback_months": _ratio(cac, new_mrr_per_customer * gross_margin)
+        if math.isfinite(new_mrr_per_customer) and math.isfinite(gross_margin) else math.nan,
+        "npv": npv(net, discount_rate_annual),
+        "burn_multiple": (_ratio(net_burn, ending_arr) if net_burn > 0 else 0.0),
+        "sales_velocity": (float(monthly["open_deals"].mean()) * win_rate * mean_acv
+                           / (cycle_median / DAYS_PER_MONTH)) if won > 0 and cycle_median > 0 else math.nan,
+        "churn_rate": churn_rate,
+    }

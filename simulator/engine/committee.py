@@ -1,0 +1,153 @@
+"""The buying committee: 6-10 people, each raising objections along the deal's stages.
+
+Picture an enterprise deal as a relay of five stages (meeting, demo,
+technical, procurement, order). In every stage each committee member works
+through the objections that surfaced for them, one after another; handling
+one takes the buyer's attention for a few days, stretched because buyers
+spend only ~17% of their buying time with vendors. The stage is passed when
+the last member is through (and its own calendar days have passed). An
+objection left unresolved turns its member into a blocker; when blockers
+reach the scenario's threshold the committee says no on the spot. At each
+stage's end the deal may also be lost for reasons outside the committee's
+objections. So a "no" can come late, after months of work.
+
+Nothing a committee does competes with another deal, so its members'
+concurrent work is evaluated for a whole block of deals at once with numpy
+(:func:`committee_outcomes`). :func:`simulate_committee` runs the same deal
+as concurrent SimPy processes, one per member; the tests hold the two to the
+same answer, draw for draw.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from simulator.engine.resolve import draw, draw_int
+from simulator.scenario.schema import STAGES
+
+N_STAGES = len(STAGES)
+
+
+@dataclass
+class CommitteeDraws:
+    """Everything random about a block of ``n`` deals, drawn in bulk."""
+
+    members: np.ndarray          # (n,) committee size of each deal
+    base_days: np.ndarray        # (n, stages) calendar days of each stage besides objections
+    stage_loss: np.ndarray       # (n, stages) True where the deal is lost at the stage's end
+    # one row per objection, grouped by deal, then member, in the order the member raises them
+    deal: np.ndarray
+    member: np.ndarray
+    stage: np.ndarray
+    days: np.ndarray             # calendar days to handle it
+    unresolved: np.ndarray       # True: its member becomes a blocker
+    blockers_to_lose: int
+
+
+def draw_committees(process, n: int, rng: np.random.Generator) -> CommitteeDraws:
+    """Draw ``n`` deals' committees from a resolved committee process."""
+    members = draw_int(process.committee_size, rng, n, low=1)
+    width = int(members.max()) if n else 0
+    per_member = draw_int(process.objections_per_member, rng, n * width, low=0).reshape(n, width)
+    per_member[np.arange(width)[None, :] >= members[:, None]] = 0
+    counts = per_member.ravel()
+    total = int(counts.sum())
+    deal = np.repeat(np.repeat(np.arange(n), width), counts)
+    member = np.repeat(np.tile(np.arange(width), n), counts)
+    shares = np.array([getattr(process.stages, s).objection_share for s in STAGES], dtype=float)
+    stage = np.searchsorted(np.cumsum(shares / shares.sum()), rng.random(total), side="right")
+    stage = np.minimum(stage, N_STAGES - 1)
+    days = np.maximum(draw(process.objection_buyer_days, rng, total), 0.0) / process.vendor_time_share
+    unresolved = rng.random(total) < draw(process.unresolved_chance, rng, total)
+    base_days = np.column_stack([np.maximum(draw(getattr(process.stages, s).days, rng, n), 0.0) for s in STAGES]) \
+        if n else np.zeros((0, N_STAGES))
+    loss_chance = np.column_stack([draw(getattr(process.stages, s).loss_chance, rng, n) for s in STAGES]) \
+        if n else np.zeros((0, N_STAGES))
+    stage_loss = rng.random((n, N_STAGES)) < loss_chance
+    return CommitteeDraws(members=members, base_days=base_days, stage_loss=stage_loss, deal=deal, member=member,
+                          stage=stage, days=days, unresolved=unresolved,
+                          blockers_to_lose=int(process.blockers_to_lose))
+
+
+@dataclass
+class CommitteeOutcomes:
+    """How each deal of a block ends, in days from the moment a rep takes it."""
+
+    won: np.ndarray          # (n,) bool
+    duration: np.ndarray     # (n,) days from opening to the win or the "no"
+    last_stage: np.ndarray   # (n,) index of the stage in which the deal ended
+    objections: np.ndarray   # (n,) objections that surfaced before the deal ended
+
+
+def committee_outcomes(d: CommitteeDraws) -> CommitteeOutcomes:
+    """Evaluate a block of committees at once: stage lengths, blockers, losses."""
+    n = len(d.members)
+    width = int(d.members.max()) if n else 1
+    group = (d.deal * N_STAGES + d.stage) * width + d.member
+    # Within a member's stage the objections are handled one after another, in the order raised.
+    order = np.lexsort((np.arange(len(group)), group))
+    sorted_group = group[order]
+    cum = np.cumsum(d.days[order])
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_group)) + 1] if len(order) else np.zeros(0, int)
+    offset = np.repeat(np.r_[0.0, cum][starts], np.diff(np.r_[starts, len(order)]))
+    done_at = np.empty(len(order))
+    done_at[order] = cum - offset              # time within the stage's objection work
+    member_work = np.zeros(n * N_STAGES * width)
+    np.maximum.at(member_work, group, done_at)
+    work = member_work.reshape(n, N_STAGES, width).max(axis=2)
+    stage_end = np.cumsum(d.base_days + work, axis=1)
+    stage_start = stage_end - d.base_days - work
+    # A member turns blocker at their first unresolved objection.
+    blocked_at = np.full(n * width, np.inf)
+    hit = np.flatnonzero(d.unresolved)
+    when = stage_start[d.deal[hit], d.stage[hit]] + d.base_days[d.deal[hit], d.stage[hit]] + done_at[hit]
+    np.minimum.at(blocked_at, d.deal[hit] * width + d.member[hit], when)
+    blocked_at = np.sort(blocked_at.reshape(n, width), axis=1)
+    k = d.blockers_to_lose - 1
+    no_from_blockers = blocked_at[:, k] if k < width else np.full(n, np.inf)
+    lost_stage = np.where(d.stage_loss.any(axis=1), d.stage_loss.argmax(axis=1), N_STAGES)
+    no_from_stage = np.where(lost_stage < N_STAGES,
+                             stage_end[np.arange(n), np.minimum(lost_stage, N_STAGES - 1)], np.inf)
+    ends = np.minimum(no_from_blockers, no_from_stage)
+    won = ~np.isfinite(ends)
+    duration = np.where(won, stage_end[:, -1] if n else 0.0, ends)
+    last_stage = np.minimum((stage_start <= duration[:, None] - 1e-12).sum(axis=1) - 1, N_STAGES - 1)
+    last_stage = np.where(won, N_STAGES - 1, np.maximum(last_stage, 0))
+    surfaced = d.stage <= last_stage[d.deal]
+    objections = np.bincount(d.deal[surfaced], minlength=n)
+    return CommitteeOutcomes(won=won, duration=duration, last_stage=last_stage, objections=objections)
+
+
+def simulate_committee(d: CommitteeDraws, i: int) -> tuple[bool, float]:
+    """Deal ``i`` of a block as concurrent SimPy processes, one per member: (won, duration in days).
+
+    The slow, literal model :func:`committee_outcomes` is checked against.
+    """
+    env = simpy.Environment()
+    rows = np.flatnonzero(d.deal == i)
+    state = {"blockers": set(), "no": env.event()}
+
+    def member(m, stage):
+        for row in rows[(d.member[rows] == m) & (d.stage[rows] == stage)]:
+            yield env.timeout(d.days[row])
+            if d.unresolved[row] and m not in state["blockers"]:
+                state["blockers"].add(m)
+                if len(state["blockers"]) >= d.blockers_to_lose and not state["no"].triggered:
+                    state["no"].succeed()
+
+    def deal():
+        for stage in range(N_STAGES):
+            yield env.timeout(d.base_days[i, stage])
+            members = env.all_of([env.process(member(m, stage)) for m in range(d.members[i])])
+            yield members | state["no"]
+            if state["no"].triggered:
+                return False
+            if d.stage_loss[i, stage]:
+                return False
+        return True
+
+    outcome = env.process(deal())
+    env.run(until=outcome)
+    return outcome.value, env.now

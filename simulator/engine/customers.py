@@ -1,0 +1,129 @@
+"""The customer book: from won deals to monthly billings, revenue, collections and churn.
+
+A won deal goes live after its implementation months. From go-live it is
+invoiced in advance for each billing period (annual, quarterly, monthly) at
+the contract year's price (the contract grows by the expansion rate at every
+anniversary), recognizes revenue month by month over the period it paid
+for, and pays each invoice after the payment terms (a card pays at once,
+less the processing fee). It stays a customer until it does not renew at an
+anniversary or cancels under monthly churn; either way it has paid for the
+period it is in, so it leaves at that period's end.
+
+Nothing here waits or competes, so the whole book is computed with numpy
+after the run, customer by month, out of the event loop.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.engine.resolve import draw
+from simulator.units import DAYS_PER_MONTH
+BILLING_MONTHS = {"annual": 12, "quarterly": 3, "monthly": 1}
+
+
+def draw_lifetimes(deal, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Months each of ``n`` would-be customers stays, from go-live (``inf``: never leaves).
+
+    Yearly renewal with chance r gives 12 x Geometric(1 - r) months; monthly
+    churn c gives Geometric(c) months; the customer leaves at the first of
+    the two, at the end of the billing period it has paid for.
+    """
+    renewal = draw(deal.renewal_chance, rng, n)
+    churn = draw(deal.monthly_churn, rng, n)
+    u_renew, u_churn = rng.random(n), rng.random(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        years = np.where(renewal < 1, np.floor(np.log(u_renew) / np.log(renewal)) + 1, np.inf)
+        months = np.where(churn > 0, np.floor(np.log(u_churn) / np.log1p(-churn)) + 1, np.inf)
+    period = BILLING_MONTHS[deal.billing]
+    lifetime = np.minimum(12 * years, months)
+    return np.where(np.isfinite(lifetime), np.ceil(lifetime / period) * period, np.inf)
+
+
+@dataclass
+class WonDeals:
+    """The won deals of one motion, one entry per customer."""
+
+    win_day: np.ndarray
+    acv: np.ndarray              # first year's contract value after discount
+    lifetime: np.ndarray         # months from go-live (inf: stays)
+    live_months: np.ndarray      # whole months from signature to go-live
+    implementation_cost: np.ndarray
+
+
+@dataclass
+class Book:
+    """Monthly series of one motion's customers."""
+
+    won: np.ndarray
+    churned: np.ndarray
+    customers: np.ndarray        # signed and not gone, at month end
+    mrr: np.ndarray              # monthly recurring revenue of live customers, at month end
+    bookings: np.ndarray
+    billings: np.ndarray
+    revenue: np.ndarray
+    collections: np.ndarray
+    deferred_revenue: np.ndarray  # billed but not yet recognized, at month end
+    receivables: np.ndarray       # billed but not yet collected, at month end
+    customization: np.ndarray     # implementation cost paid
+    payment_fees: np.ndarray
+    new_mrr: np.ndarray           # MRR added by new customers at go-live
+    expansion_mrr: np.ndarray     # MRR added by anniversaries
+    churned_mrr: np.ndarray       # MRR lost when customers leave
+
+
+def build_book(won: WonDeals, deal, horizon: int) -> Book:
+    """Monthly book of a motion's won deals over ``horizon`` months."""
+    n = len(won.win_day)
+    months = np.arange(horizon)
+    period = BILLING_MONTHS[deal.billing]
+    win_month = np.minimum((won.win_day // DAYS_PER_MONTH).astype(np.int64), horizon - 1)
+    live = win_month + won.live_months.astype(np.int64)
+    life = won.lifetime
+    age = months[None, :] - live[:, None]                   # months since go-live (negative: not yet)
+    active = (age >= 0) & (age < life[:, None])
+    year_price = won.acv[:, None] * (1 + deal.expansion_per_year) ** np.floor(np.maximum(age, 0) / 12)
+    monthly = np.where(active, year_price / 12, 0.0)
+    invoice = active & (age % period == 0)
+    billed = np.where(invoice, monthly * period, 0.0)
+    # An invoice sent on the go-live day's anniversary within its month is paid `terms` days later.
+    day_in_month = won.win_day - win_month * DAYS_PER_MONTH
+    delay = np.floor((day_in_month + deal.payment_terms_days) / DAYS_PER_MONTH).astype(np.int64)
+    collected = np.zeros((n, horizon + int(delay.max(initial=0)) + 1))
+    rows, cols = np.nonzero(invoice)
+    np.add.at(collected, (rows, cols + delay[rows]), billed[rows, cols])
+    collected = collected[:, :horizon]
+
+    def per_month(values_by_customer, month_index):
+        out = np.zeros(horizon)
+        keep = month_index < horizon
+        np.add.at(out, month_index[keep], values_by_customer[keep])
+        return out
+
+    ends = live + np.where(np.isfinite(life), life, 10 ** 6).astype(np.int64)
+    won_count = per_month(np.ones(n), win_month)
+    churned = per_month(np.ones(n), ends)
+    mrr = monthly.sum(axis=0)
+    first_mrr = won.acv / 12
+    new_mrr = per_month(first_mrr, live)
+    last_age = (ends - live - 1)
+    churned_mrr = per_month(won.acv / 12 * (1 + deal.expansion_per_year) ** np.floor(np.maximum(last_age, 0) / 12),
+                            ends)
+    expansion_mrr = np.diff(np.r_[0.0, mrr]) - new_mrr + churned_mrr
+    impl_months = np.maximum(won.live_months.astype(np.int64), 1)
+    customization = np.zeros(horizon)
+    for k in range(int(impl_months.max(initial=1))):
+        paying = impl_months > k
+        customization += per_month(np.where(paying, won.implementation_cost / impl_months, 0.0),
+                                   np.where(paying, win_month + k, horizon))
+    billings = billed.sum(axis=0)
+    revenue = monthly.sum(axis=0)
+    collections = collected.sum(axis=0)
+    return Book(
+        won=won_count, churned=churned, customers=np.cumsum(won_count - churned), mrr=mrr,
+        bookings=per_month(won.acv, win_month), billings=billings, revenue=revenue, collections=collections,
+        deferred_revenue=billed.cumsum(axis=1).sum(axis=0) - monthly.cumsum(axis=1).sum(axis=0),
+        receivables=billed.cumsum(axis=1).sum(axis=0) - collected.cumsum(axis=1).sum(axis=0),
+        customization=customization, payment_fees=collections * deal.card_fee,
+        new_mrr=new_mrr, expansion_mrr=expansion_mrr, churned_mrr=churned_mrr)

@@ -1,0 +1,96 @@
+"""Enterprise and mid-market motions: leads waiting for a rep, committees deciding, accounts cooling off.
+
+Leads arrive as a Poisson process (the run's true lead rate, growing month
+by month, plus outsourced leads). With a finite list of target accounts
+each lead is a random account of the list, and it is a lead only if that
+account is free: not in the pipeline, not a customer, not cooling off after
+a "no". A lead needs a rep slot (the team's :class:`RepPool`); one that
+waits longer than ``max_wait_days`` goes cold. A rep works the deal until
+the committee decides (see :mod:`simulator.engine.committee`), then the slot
+frees up.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+
+from simulator.engine.committee import committee_outcomes, draw_committees
+from simulator.engine.customers import WonDeals, draw_lifetimes
+from simulator.engine.motion import MotionRecord, lead_arrival_days
+from simulator.units import DAYS_PER_MONTH
+from simulator.engine.resolve import draw
+from simulator.engine.team import RepPool, apply_schedule
+
+
+def start_committee_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
+                           horizon: int) -> MotionRecord:
+    """Set up a committee motion's processes in ``env``; its record fills in as the run goes."""
+    leads = motion.leads
+    arrivals = lead_arrival_days(leads, horizon, streams["arrivals"])
+    n = len(arrivals)
+    deals_rng = streams["deals"]
+    outcomes = committee_outcomes(draw_committees(motion.process, n, deals_rng))
+    acv = draw(motion.deal.contract_value, deals_rng, n) * (1 - draw(motion.deal.discount, deals_rng, n))
+    lifetime = draw_lifetimes(motion.deal, streams["customers"], n)
+    live_months = np.rint(np.maximum(draw(motion.deal.implementation_months, deals_rng, n), 0))
+    impl_cost = np.maximum(draw(motion.deal.implementation_cost, deals_rng, n), 0)
+    record = MotionRecord(horizon, n)
+    pool = RepPool(env, int(capacity[0]))
+    env.process(apply_schedule(env, pool, capacity, DAYS_PER_MONTH))
+
+    accounts = leads.target_accounts
+    free_from = [0.0] * (accounts or 0)
+    picks = streams["accounts"].integers(0, accounts, n).tolist() if accounts else [None] * n
+    cooling_days = leads.cooling_off_months * DAYS_PER_MONTH
+    max_wait = leads.max_wait_days
+    duration = outcomes.duration.tolist()
+    won_flags = outcomes.won.tolist()
+    lifetimes = lifetime.tolist()
+    live = live_months.tolist()
+
+    def deal(i, account):
+        month = int(env.now // DAYS_PER_MONTH)
+        request = pool.request()
+        if not request.triggered:
+            yield request | env.timeout(max_wait)
+            if not request.triggered:
+                request.cancel()
+                record.gone_cold(i, month)
+                if account is not None:
+                    free_from[account] = env.now
+                return
+        record.opened(i, int(env.now // DAYS_PER_MONTH), env.now)
+        yield env.timeout(duration[i])
+        pool.release(request)
+        record.closed(i, int(env.now // DAYS_PER_MONTH), env.now, won_flags[i])
+        if account is not None:
+            if won_flags[i]:
+                months_as_customer = live[i] + lifetimes[i]
+                free_from[account] = (env.now + months_as_customer * DAYS_PER_MONTH + cooling_days
+                                      if math.isfinite(months_as_customer) else math.inf)
+            else:
+                free_from[account] = env.now + cooling_days
+
+    def arrive():
+        for i, day in enumerate(arrivals.tolist()):
+            yield env.timeout(day - env.now)
+            account = picks[i]
+            if account is not None:
+                if free_from[account] > env.now:
+                    continue
+                free_from[account] = math.inf
+            record.lead(i, int(day // DAYS_PER_MONTH))
+            env.process(deal(i, account))
+
+    env.process(arrive())
+
+    def won_deals() -> WonDeals:
+        idx = record.won_index()
+        return WonDeals(win_day=record.close_day[idx], acv=acv[idx], lifetime=lifetime[idx],
+                        live_months=live_months[idx], implementation_cost=impl_cost[idx])
+
+    record.won_deals = won_deals
+    record.objections = outcomes.objections
+    return record

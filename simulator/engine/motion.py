@@ -1,0 +1,75 @@
+"""What every motion shares: lead arrivals, and the record of each lead's fate."""
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.units import DAYS_PER_MONTH
+
+
+def lead_rates(leads, horizon: int) -> np.ndarray:
+    """Expected leads in each month: the run's lead rate, grown monthly, plus outsourced leads."""
+    growth = (1 + leads.growth_per_month) ** np.arange(horizon)
+    return leads.per_month * growth + leads.outsourced_leads_per_month
+
+
+def lead_arrival_days(leads, horizon: int, rng: np.random.Generator) -> np.ndarray:
+    """Arrival days of a Poisson stream of leads over ``horizon`` months, sorted."""
+    counts = rng.poisson(lead_rates(leads, horizon))
+    month = np.repeat(np.arange(horizon), counts)
+    return np.sort((month + rng.random(len(month))) * DAYS_PER_MONTH)
+
+
+class MotionRecord:
+    """What happened to each lead of a motion in one run, and monthly counts of it.
+
+    A lead is opened when a rep takes it (a deal), goes cold when it waits
+    too long, and a deal closes won or lost. Leads that never became leads
+    (their account was not free) leave no trace.
+    """
+
+    def __init__(self, horizon: int, n: int):
+        self.horizon = horizon
+        self.leads = np.zeros(horizon)
+        self.deals_opened = np.zeros(horizon)
+        self.won = np.zeros(horizon)
+        self.lost = np.zeros(horizon)
+        self.cold = np.zeros(horizon)
+        self.paid_leads = self.leads   # leads that cost money: all but referrals
+        self.open_day = np.full(n, np.nan)
+        self.close_day = np.full(n, np.nan)
+        self.is_won = np.zeros(n, dtype=bool)
+        self.objections = np.zeros(n)
+        self.won_deals = None   # set by the motion: a callable giving its WonDeals after the run
+
+    def lead(self, i: int, month: int) -> None:
+        self.leads[month] += 1
+
+    def gone_cold(self, i: int, month: int) -> None:
+        if month < self.horizon:
+            self.cold[month] += 1
+
+    def opened(self, i: int, month: int, day: float) -> None:
+        self.open_day[i] = day
+        if month < self.horizon:
+            self.deals_opened[month] += 1
+
+    def closed(self, i: int, month: int, day: float, won: bool) -> None:
+        self.close_day[i] = day
+        self.is_won[i] = won
+        if month < self.horizon:
+            (self.won if won else self.lost)[month] += 1
+
+    def won_index(self) -> np.ndarray:
+        return np.flatnonzero(self.is_won)
+
+    def open_deals(self) -> np.ndarray:
+        """Deals a rep is working at each month's end."""
+        ends = (np.arange(self.horizon) + 1) * DAYS_PER_MONTH
+        opened = self.open_day[~np.isnan(self.open_day)]
+        closed = self.close_day[~np.isnan(self.close_day)]
+        return (np.searchsorted(np.sort(opened), ends, side="left")
+                - np.searchsorted(np.sort(closed), ends, side="left")).astype(float)
+
+    def cycle_days(self) -> np.ndarray:
+        """Days from opening to the win, for every deal won."""
+        return (self.close_day - self.open_day)[self.is_won]

@@ -1,0 +1,81 @@
+"""Per-run draws: the numbers one Monte Carlo run uses for a company and its motions.
+
+A scenario parameter is a number, a distribution drawn once per run, or a
+distribution drawn per deal. :func:`resolve` walks a validated section and
+returns the same tree with per-run distributions replaced by the value this
+run drew, numbers as floats, and per-deal distributions left as samplers.
+
+Each per-run parameter draws from its own stream, keyed by (seed, run,
+owner, dotted path), through its inverse CDF. So the value a parameter gets
+in run i does not depend on which other parameters are uncertain, and a
+Gaussian copula can hand in correlated uniforms instead.
+"""
+from __future__ import annotations
+
+import zlib
+from types import SimpleNamespace
+from typing import Optional
+
+import numpy as np
+from pydantic import BaseModel
+from scipy import special
+
+from simulator.distributions import Distribution
+from simulator.scenario.loading import correlation_matrix
+from simulator.streams import named_stream, run_sequence
+
+
+def _uniform(seed: int, run: int, owner: str, path: str) -> float:
+    sequence = run_sequence(seed, run, owner)
+    child = np.random.SeedSequence(entropy=sequence.entropy,
+                                   spawn_key=sequence.spawn_key + (zlib.crc32(path.encode()),))
+    return float(np.random.Generator(np.random.PCG64(child)).random())
+
+
+def correlated_uniforms(scenario, seed: int, run: int) -> dict[str, float]:
+    """Uniforms for the correlated per-run parameters of one run, by dotted path."""
+    if not scenario.correlations:
+        return {}
+    names: list[str] = []
+    for corr in scenario.correlations:
+        names += [p for p in corr.between if p not in names]
+    chol = np.linalg.cholesky(correlation_matrix(scenario, names))
+    normals = chol @ named_stream(seed, run, "correlations").standard_normal(len(names))
+    return dict(zip(names, special.ndtr(normals).tolist()))
+
+
+def resolve(section: BaseModel, seed: int, run: int, owner: str, prefix: str,
+            uniforms: Optional[dict[str, float]] = None):
+    """The section with per-run distributions drawn for this run.
+
+    ``owner`` keys the streams (a motion's name, or 'company'); ``prefix`` is
+    the section's dotted path in the scenario (``motions.enterprise``), which
+    is how correlations name their parameters.
+    """
+    uniforms = uniforms or {}
+    values = {}
+    for name in type(section).model_fields:
+        value = getattr(section, name)
+        path = f"{prefix}.{name}"
+        if isinstance(value, Distribution):
+            if value.per == "run":
+                u = uniforms.get(path)
+                if u is None:
+                    u = _uniform(seed, run, owner, path)
+                value = float(value.ppf(np.clip(u, 1e-12, 1 - 1e-12)))
+        elif isinstance(value, BaseModel):
+            value = resolve(value, seed, run, owner, path, uniforms)
+        values[name] = value
+    return SimpleNamespace(**values)
+
+
+def draw(value, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` draws of a resolved parameter: a per-deal sampler, or a per-run value repeated."""
+    if isinstance(value, Distribution):
+        return value.sample(rng, n)
+    return np.full(n, float(value))
+
+
+def draw_int(value, rng: np.random.Generator, n: int, low: int = 0) -> np.ndarray:
+    """Like :func:`draw`, rounded to whole numbers no smaller than ``low``."""
+    return np.maximum(np.rint(draw(value, rng, n)), low).astype(np.int64)
