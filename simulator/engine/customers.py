@@ -74,56 +74,53 @@ class Book:
 
 
 def build_book(won: WonDeals, deal, horizon: int) -> Book:
-    """Monthly book of a motion's won deals over ``horizon`` months."""
+    """Monthly book of a motion's won deals over ``horizon`` months.
+
+    Works contract year by contract year over all customers at once: each
+    year has its price (expansion at anniversaries), its months of revenue,
+    and its invoices, one per billing period, each collected after the
+    payment terms.
+    """
     n = len(won.win_day)
-    months = np.arange(horizon)
     period = BILLING_MONTHS[deal.billing]
     win_month = np.minimum((won.win_day // DAYS_PER_MONTH).astype(np.int64), horizon - 1)
     live = win_month + won.live_months.astype(np.int64)
-    life = won.lifetime
-    age = months[None, :] - live[:, None]                   # months since go-live (negative: not yet)
-    active = (age >= 0) & (age < life[:, None])
-    year_price = won.acv[:, None] * (1 + deal.expansion_per_year) ** np.floor(np.maximum(age, 0) / 12)
-    monthly = np.where(active, year_price / 12, 0.0)
-    invoice = active & (age % period == 0)
-    billed = np.where(invoice, monthly * period, 0.0)
-    # An invoice sent on the go-live day's anniversary within its month is paid `terms` days later.
+    ends = np.minimum(live + np.minimum(won.lifetime, 10 * horizon), 10 * horizon).astype(np.int64)
+    # An invoice goes out on the go-live day's date and is paid `terms` days later.
     day_in_month = won.win_day - win_month * DAYS_PER_MONTH
     delay = np.floor((day_in_month + deal.payment_terms_days) / DAYS_PER_MONTH).astype(np.int64)
-    collected = np.zeros((n, horizon + int(delay.max(initial=0)) + 1))
-    rows, cols = np.nonzero(invoice)
-    np.add.at(collected, (rows, cols + delay[rows]), billed[rows, cols])
-    collected = collected[:, :horizon]
+    growth = 1 + deal.expansion_per_year
 
-    def per_month(values_by_customer, month_index):
-        out = np.zeros(horizon)
-        keep = month_index < horizon
-        np.add.at(out, month_index[keep], values_by_customer[keep])
-        return out
+    def per_month(month: np.ndarray, weights) -> np.ndarray:
+        keep = (month >= 0) & (month < horizon)
+        weights = np.broadcast_to(weights, month.shape)[keep]
+        return np.bincount(month[keep], weights, minlength=horizon)[:horizon]
 
-    ends = live + np.where(np.isfinite(life), life, 10 ** 6).astype(np.int64)
-    won_count = per_month(np.ones(n), win_month)
-    churned = per_month(np.ones(n), ends)
-    mrr = monthly.sum(axis=0)
-    first_mrr = won.acv / 12
-    new_mrr = per_month(first_mrr, live)
-    last_age = (ends - live - 1)
-    churned_mrr = per_month(won.acv / 12 * (1 + deal.expansion_per_year) ** np.floor(np.maximum(last_age, 0) / 12),
-                            ends)
-    expansion_mrr = np.diff(np.r_[0.0, mrr]) - new_mrr + churned_mrr
-    impl_months = np.maximum(won.live_months.astype(np.int64), 1)
+    revenue, billings, collections = np.zeros(horizon), np.zeros(horizon), np.zeros(horizon)
+    for year in range(int(np.ceil(max(horizon - live.min(initial=horizon), 0) / 12))):
+        starts = live + 12 * year
+        stops = np.minimum(starts + 12, ends)
+        price = won.acv * growth ** year
+        for month in range(12):
+            at = starts + month
+            on = at < stops
+            revenue += per_month(at[on], price[on] / 12)
+            if month % period == 0:
+                billings += per_month(at[on], price[on] * period / 12)
+                collections += per_month(at[on] + delay[on], price[on] * period / 12)
     customization = np.zeros(horizon)
+    impl_months = np.maximum(won.live_months.astype(np.int64), 1)
     for k in range(int(impl_months.max(initial=1))):
         paying = impl_months > k
-        customization += per_month(np.where(paying, won.implementation_cost / impl_months, 0.0),
-                                   np.where(paying, win_month + k, horizon))
-    billings = billed.sum(axis=0)
-    revenue = monthly.sum(axis=0)
-    collections = collected.sum(axis=0)
+        customization += per_month(win_month[paying] + k, won.implementation_cost[paying] / impl_months[paying])
+    won_count = per_month(win_month, 1.0)
+    churned = per_month(ends, 1.0)
+    last_year = np.floor(np.maximum(ends - live - 1, 0) / 12)
+    new_mrr = per_month(live, won.acv / 12)
+    churned_mrr = per_month(ends, won.acv / 12 * growth ** last_year)
     return Book(
-        won=won_count, churned=churned, customers=np.cumsum(won_count - churned), mrr=mrr,
-        bookings=per_month(won.acv, win_month), billings=billings, revenue=revenue, collections=collections,
-        deferred_revenue=billed.cumsum(axis=1).sum(axis=0) - monthly.cumsum(axis=1).sum(axis=0),
-        receivables=billed.cumsum(axis=1).sum(axis=0) - collected.cumsum(axis=1).sum(axis=0),
+        won=won_count, churned=churned, customers=np.cumsum(won_count - churned), mrr=revenue.copy(),
+        bookings=per_month(win_month, won.acv), billings=billings, revenue=revenue, collections=collections,
+        deferred_revenue=np.cumsum(billings - revenue), receivables=np.cumsum(billings - collections),
         customization=customization, payment_fees=collections * deal.card_fee,
-        new_mrr=new_mrr, expansion_mrr=expansion_mrr, churned_mrr=churned_mrr)
+        new_mrr=new_mrr, expansion_mrr=np.diff(np.r_[0.0, revenue]) - new_mrr + churned_mrr, churned_mrr=churned_mrr)

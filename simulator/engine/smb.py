@@ -33,151 +33,196 @@ from simulator.scenario.schema import SIGNALS
 
 
 class _LeadPool:
-    """Attributes of leads in order of arrival, drawn in blocks from the motion's streams."""
+    """Attributes of leads in order of arrival, drawn in bulk from the motion's streams.
 
-    BLOCK = 4096
+    The first block covers the leads expected from marketing (known at the
+    start) with room for referrals; later blocks, if needed, are as large.
+    What only a buyer needs (contract value, lifetime) is drawn for buyers.
+    """
 
-    def __init__(self, motion, rng: np.random.Generator, customers_rng: np.random.Generator):
+    def __init__(self, motion, rng: np.random.Generator, customers_rng: np.random.Generator, expected: int):
         self.motion, self.rng, self.customers_rng = motion, rng, customers_rng
+        self.block = max(1024, int(expected * 1.25))
         self.table: dict[str, np.ndarray] = {}
         self.touch_days: list[int] = []
+        self.max_touch = 0
         self.size = 0
 
     def ensure(self, n: int) -> None:
         """Make sure attributes exist for the first ``n`` leads."""
         while self.size < n:
-            block = self._draw(self.BLOCK)
+            block = self._draw(self.block)
             self.touch_days.extend(block["touch_days"].tolist())
+            self.max_touch = max(self.max_touch, int(block["touch_days"].max(initial=0)))
             self.table = {k: np.r_[self.table[k], v] if self.table else v for k, v in block.items()}
-            self.size += self.BLOCK
+            self.size += self.block
 
     def _draw(self, n: int) -> dict[str, np.ndarray]:
         process, deal, rng = self.motion.process, self.motion.deal, self.rng
-        odds = np.full(n, process.buy_chance / max(1 - process.buy_chance, 1e-12))
-        for name in SIGNALS:
+        lifts = np.ones(n)
+        seen = rng.random((len(SIGNALS), n))
+        for k, name in enumerate(SIGNALS):
             signal = getattr(process.signals, name)
-            odds = np.where(rng.random(n) < signal.chance, odds * signal.lift, odds)
+            lifts *= np.where(seen[k] < signal.chance, signal.lift, 1.0)
+        odds = process.buy_chance / max(1 - process.buy_chance, 1e-12) * lifts
         chance = np.where(np.isinf(odds), 1.0, odds / (1 + odds))
-        objections = draw_int(process.objections, rng, n)
-        touch = np.ceil(objections * np.maximum(draw(process.objection_days, rng, n), 0))
         touched = rng.random(n) < process.touched_share
-        unresolved = rng.random(n) < 1 - (1 - process.unresolved_chance) ** objections
-        return {
-            "arrival": np.full(n, np.nan),
-            "touched": touched,
-            "buys": (rng.random(n) < chance) & ~(touched & unresolved),   # a touched no-sayer never buys
-            "unresolved": unresolved,
-            "cycle": np.maximum(draw(process.cycle_days, rng, n), 0.0),
-            "objections": objections,
-            "touch_days": np.maximum(touch, 1).astype(np.int64),
-            "acv": draw(deal.contract_value, rng, n) * (1 - draw(deal.discount, rng, n)),
-            "lifetime": draw_lifetimes(deal, self.customers_rng, n),
-            "live_months": np.rint(np.maximum(draw(deal.implementation_months, rng, n), 0)),
-            "implementation_cost": np.maximum(draw(deal.implementation_cost, rng, n), 0),
+        objections = np.zeros(n, dtype=np.int64)
+        touch = np.ones(n)
+        who = np.flatnonzero(touched)
+        objections[who] = draw_int(process.objections, rng, len(who))
+        touch[who] = np.maximum(np.ceil(objections[who] * np.maximum(draw(process.objection_days, rng, len(who)), 0)),
+                                1)
+        unresolved = touched & (rng.random(n) < 1 - (1 - process.unresolved_chance) ** objections)
+        buys = (rng.random(n) < chance) & ~unresolved          # a touched no-sayer never buys
+        table = {
+            "arrival": np.full(n, np.nan), "touched": touched, "buys": buys, "unresolved": unresolved,
+            "cycle": np.maximum(draw(process.cycle_days, rng, n), 0.0), "objections": objections,
+            "touch_days": touch.astype(np.int64),
         }
+        buyers = np.flatnonzero(buys)
+        for name, values in (
+                ("acv", lambda k: draw(deal.contract_value, rng, k) * (1 - draw(deal.discount, rng, k))),
+                ("lifetime", lambda k: draw_lifetimes(deal, self.customers_rng, k)),
+                ("live_months", lambda k: np.rint(np.maximum(draw(deal.implementation_months, rng, k), 0))),
+                ("implementation_cost", lambda k: np.maximum(draw(deal.implementation_cost, rng, k), 0))):
+            column = np.zeros(n)
+            column[buyers] = values(len(buyers))
+            table[name] = column
+        return table
 
 
 def start_smb_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
                      horizon: int) -> MotionRecord:
     """Set up an SMB motion's process in ``env``; its record is complete once the run ends."""
-    days = int(math.ceil(horizon * DAYS_PER_MONTH))
-    pool = _LeadPool(motion, streams["deals"], streams["customers"])
-    marketing = lead_arrival_days(motion.leads, horizon, streams["arrivals"])
-    bounds = np.searchsorted((marketing // DAYS_PER_MONTH).astype(np.int64), np.arange(horizon + 1))
-    max_wait = motion.leads.max_wait_days
-    referral_rate = motion.leads.referrals_per_customer_per_month
-    served_leads, served_days = [], []   # touched leads a rep took, and the day
-    active_delta = np.zeros(days + 2)     # +1 on a win day, -1 on the day the customer leaves
-    record = MotionRecord(horizon, 0)
-    record.paid_leads = np.diff(bounds).astype(float)
-    state = {"count": 0}
+    return SmbDesk(env, motion, streams, capacity, horizon).record
 
-    def settle(index: np.ndarray, start: np.ndarray):
+
+class SmbDesk:
+    """The SMB motion of one run: sign-ups month by month, the rep desk's FIFO queue day by day.
+
+    Touched leads queue in order of arrival, so the leads reps take are the
+    queue's order minus those that went cold: the desk keeps them as
+    positions in one list, ``touched``, and their service days alongside.
+    """
+
+    def __init__(self, env, motion, streams: dict, capacity: np.ndarray, horizon: int):
+        self.env, self.motion, self.streams, self.capacity, self.horizon = env, motion, streams, capacity, horizon
+        self.days = int(math.ceil(horizon * DAYS_PER_MONTH))
+        self.marketing = lead_arrival_days(motion.leads, horizon, streams["arrivals"])
+        self.pool = _LeadPool(motion, streams["deals"], streams["customers"], expected=len(self.marketing))
+        self.bounds = np.searchsorted((self.marketing // DAYS_PER_MONTH).astype(np.int64), np.arange(horizon + 1))
+        self.count = 0                           # leads so far
+        self.touched: list[int] = []             # touched leads, in queue order
+        self.touched_array = np.zeros(1024, dtype=np.int64)   # the same, as an array
+        self.service_day = np.full(1024, np.nan)  # by position in `touched`: the day a rep took it
+        self.active_delta = np.zeros(self.days + 2)   # +1 on a win day, -1 when the customer leaves
+        self.record = MotionRecord(horizon, 0)
+        self.record.paid_leads = np.diff(self.bounds).astype(float)
+        self.record.won_deals = self.won_deals
+        env.process(self.run())
+
+    def _settle(self, index: np.ndarray, start: np.ndarray) -> None:
         """Book the future wins and departures of leads whose path is now known (for referrals).
 
         ``start`` is, per lead of ``index``, the earliest day it can buy: its
         sign-up (self-serve) or the end of the rep's touch.
         """
-        t = pool.table
+        t = self.pool.table
         buying = t["buys"][index]
         live = index[buying]
         win = np.maximum(t["arrival"][live] + t["cycle"][live], start[buying])
         leave = win + (t["live_months"][live] + t["lifetime"][live]) * DAYS_PER_MONTH
-        np.add.at(active_delta, np.minimum(win, days + 1).astype(np.int64), 1)
-        np.add.at(active_delta, np.where(np.isfinite(leave), np.minimum(leave, days + 1), days + 1).astype(np.int64),
-                  -1)
+        last = self.days + 1
+        np.add.at(self.active_delta, np.minimum(win, last).astype(np.int64), 1)
+        np.add.at(self.active_delta, np.where(np.isfinite(leave), np.minimum(leave, last), last).astype(np.int64), -1)
 
-    def desk():
-        """Month by month: new sign-ups; day by day: the rep desk's FIFO queue."""
-        waiting = deque()                 # [day, touched leads of that day, how many taken] per daily cohort
-        release = [0] * (days + 2)        # slots freed on each day
-        touch = pool.touch_days
+    def _sign_ups(self, month: int) -> np.ndarray:
+        """Arrival days of this month's leads: marketing's, and referrals from customers at the month's start."""
+        arrivals = self.marketing[self.bounds[month]:self.bounds[month + 1]]
+        rate = self.motion.leads.referrals_per_customer_per_month
+        if rate > 0:
+            rng = self.streams["arrivals"]
+            active = self.active_delta[:int(month * DAYS_PER_MONTH) + 1].sum()
+            referred = (month + rng.random(rng.poisson(rate * max(active, 0.0)))) * DAYS_PER_MONTH
+            arrivals = np.sort(np.r_[arrivals, referred])
+        return arrivals
+
+    def run(self):
+        env, pool, record = self.env, self.pool, self.record
+        max_wait = self.motion.leads.max_wait_days
+        waiting = deque()        # [day, first position, end position] of daily cohorts still queueing
+        release = [0] * (self.days + 2)
         in_service = 0
-        for month in range(horizon):
-            arrivals = marketing[bounds[month]:bounds[month + 1]]
-            if referral_rate > 0:
-                active = active_delta[:int(month * DAYS_PER_MONTH) + 1].sum()
-                n_ref = streams["arrivals"].poisson(referral_rate * max(active, 0.0))
-                referred = (month + streams["arrivals"].random(n_ref)) * DAYS_PER_MONTH
-                arrivals = np.sort(np.r_[arrivals, referred])
-            first = state["count"]
-            last = state["count"] = first + len(arrivals)
-            pool.ensure(last)
-            pool.table["arrival"][first:last] = arrivals
+        for month in range(self.horizon):
+            arrivals = self._sign_ups(month)
+            first, self.count = self.count, self.count + len(arrivals)
+            pool.ensure(self.count)
+            if len(release) < self.days + 2 + pool.max_touch:
+                release += [0] * (self.days + 2 + pool.max_touch - len(release))
+            touch = pool.touch_days
+            pool.table["arrival"][first:self.count] = arrivals
             record.leads[month] += len(arrivals)
-            touched = pool.table["touched"][first:last]
-            self_serve = np.flatnonzero(~touched) + first
-            settle(self_serve, arrivals[~touched])
-            cohorts: dict[int, list[int]] = {}
-            for lead, day in zip((np.flatnonzero(touched) + first).tolist(), arrivals[touched].astype(int).tolist()):
-                cohorts.setdefault(day, []).append(lead)
-            batch_start = len(served_leads)
-            slots = int(capacity[month])
+            is_touched = pool.table["touched"][first:self.count]
+            leads = np.flatnonzero(is_touched) + first
+            lead_days = arrivals[is_touched].astype(np.int64)
+            base = len(self.touched)
+            self.touched += leads.tolist()
+            if len(self.touched) > len(self.service_day):
+                self.service_day = np.r_[self.service_day, np.full(len(self.touched), np.nan)]
+                self.touched_array = np.r_[self.touched_array, np.zeros(len(self.touched), dtype=np.int64)]
+            self.touched_array[base:len(self.touched)] = leads
+            cohort_days, cohort_starts = np.unique(lead_days, return_index=True)
+            cohorts = dict(zip(cohort_days.tolist(), zip((cohort_starts + base).tolist(),
+                                                         (np.r_[cohort_starts[1:], len(leads)] + base).tolist())))
+            served_from = None
+            slots = int(self.capacity[month])
+            queue, service_day = self.touched, self.service_day
             for day in range(int(math.ceil(month * DAYS_PER_MONTH)),
-                             min(int(math.ceil((month + 1) * DAYS_PER_MONTH)), days)):
+                             min(int(math.ceil((month + 1) * DAYS_PER_MONTH)), self.days)):
                 if day in cohorts:
-                    waiting.append([day, cohorts[day], 0])
+                    waiting.append([day, *cohorts[day]])
                 in_service -= release[day]
                 while waiting and waiting[0][0] < day - max_wait:
-                    _, members, taken = waiting.popleft()
-                    record.cold[month] += len(members) - taken
+                    _, at, end = waiting.popleft()
+                    record.cold[month] += end - at
                 free = slots - in_service
                 while free > 0 and waiting:
                     cohort = waiting[0]
-                    members, taken = cohort[1], cohort[2]
-                    take = min(free, len(members) - taken)
-                    batch = members[taken:taken + take]
-                    for lead in batch:
-                        end = day + touch[lead]
-                        if end <= days:
-                            release[end] += 1
-                    served_leads.append(batch)
-                    served_days.append(day)
-                    cohort[2] += take
+                    at, end = cohort[1], cohort[2]
+                    take = min(free, end - at)
+                    for lead in queue[at:at + take]:
+                        release[day + touch[lead]] += 1
+                    service_day[at:at + take] = day
+                    if served_from is None:
+                        served_from = at
+                    cohort[1] = at + take
                     in_service += take
                     free -= take
-                    if cohort[2] == len(members):
+                    if cohort[1] == end:
                         waiting.popleft()
-            if len(served_leads) > batch_start:
-                index, day_of = _flatten(served_leads[batch_start:], served_days[batch_start:])
-                settle(index, day_of + pool.table["touch_days"][index])
+            index = [np.flatnonzero(~is_touched) + first]
+            start = [arrivals[~is_touched]]
+            if served_from is not None:
+                positions = np.arange(served_from, len(self.touched))
+                positions = positions[~np.isnan(service_day[positions])]
+                served = self.touched_array[positions]
+                index.append(served)
+                start.append(service_day[positions] + pool.table["touch_days"][served])
+            self._settle(np.concatenate(index), np.concatenate(start))
             yield env.timeout((month + 1) * DAYS_PER_MONTH - env.now)
 
-    env.process(desk())
-
-    def finish():
-        """After the run: every lead's fate, counted by month."""
-        n = state["count"]
-        t = {k: v[:n] for k, v in pool.table.items()}
+    def won_deals(self) -> WonDeals:
+        """After the run: every lead's fate, counted by month; the won deals for the book."""
+        n, horizon, record = self.count, self.horizon, self.record
+        t = {k: v[:n] for k, v in self.pool.table.items()}
         served = np.full(n, np.nan)
-        if served_leads:
-            index, day_of = _flatten(served_leads, served_days)
-            served[index] = day_of
+        served[self.touched_array[:len(self.touched)]] = self.service_day[:len(self.touched)]
         touched = t["touched"]
         open_day = np.where(touched, served, t["arrival"])
         touch_end = served + t["touch_days"]
-        said_no = touched & t["unresolved"]
-        decide = np.where(said_no, touch_end, np.fmax(t["arrival"] + t["cycle"], np.where(touched, touch_end, -np.inf)))
+        decide = np.where(t["unresolved"], touch_end,
+                          np.fmax(t["arrival"] + t["cycle"], np.where(touched, touch_end, -np.inf)))
         won = t["buys"]
         end = horizon * DAYS_PER_MONTH
         opened = ~np.isnan(open_day) & (open_day < end)
@@ -196,13 +241,3 @@ def start_smb_motion(env: simpy.Environment, motion, streams: dict, capacity: np
         idx = np.flatnonzero(record.is_won)
         return WonDeals(win_day=decide[idx], acv=t["acv"][idx], lifetime=t["lifetime"][idx],
                         live_months=t["live_months"][idx], implementation_cost=t["implementation_cost"][idx])
-
-    record.won_deals = finish
-    return record
-
-
-def _flatten(batches: list[list[int]], days: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Lead indices of served batches, and the day each was served."""
-    sizes = [len(b) for b in batches]
-    index = np.fromiter((lead for batch in batches for lead in batch), dtype=np.int64, count=sum(sizes))
-    return index, np.repeat(np.asarray(days, dtype=float), sizes)

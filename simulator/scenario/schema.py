@@ -16,7 +16,7 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import Field, PrivateAttr, create_model, model_validator
 from pydantic.fields import FieldInfo
 
-from simulator.distributions import Distribution
+from simulator.distributions import Distribution, WholeNumber
 from simulator.scenario.params import ParamValue, Section, param
 
 STAGES = ("meeting", "demo", "technical", "procurement", "order")
@@ -44,8 +44,10 @@ class Company(Section):
 class Hire(Section):
     """One step of the hiring plan."""
 
-    month: int = Field(description="Month (1 = the first month) in which the reps start.", ge=1)
-    reps: int = Field(1, description="How many reps start that month.", ge=1)
+    month: WholeNumber = Field(description="Month (1 = the first month) in which the reps start.", ge=1,
+                               json_schema_extra={"unit": "month"})
+    reps: WholeNumber = Field(1, description="How many reps start that month.", ge=1, le=1000,
+                              json_schema_extra={"unit": "reps"})
 
 
 class Team(Section):
@@ -94,10 +96,11 @@ class LeadSource(Section):
         unit="leads/customer/month", ge=0, cap=10)
     max_wait_days: ParamValue = param(
         30, "A lead that waits longer than this for a free rep goes cold and is lost.", unit="days", gt=0)
-    target_accounts: Optional[int] = Field(
+    target_accounts: Optional[WholeNumber] = Field(
         None, description="Size of a finite list of target accounts (Target-Account Selling); leads come "
                           "only from accounts not in the pipeline, not customers and not cooling off. "
-                          "Unset: an unlimited market.", ge=1, le=1_000_000)
+                          "Unset: an unlimited market.", ge=1, le=1_000_000,
+        json_schema_extra={"unit": "accounts"})
     cooling_off_months: ParamValue = param(
         12, "Months an account that said no waits before it can be approached again.", unit="months", ge=0)
 
@@ -140,7 +143,8 @@ class CommitteeProcess(Section):
     """How a buying committee decides (enterprise and midmarket)."""
 
     committee_size: ParamValue = param(
-        _dist("uniform_int", low=6, high=10), "Decision makers in the buying group (6-10 in enterprise).",
+        _dist("choice", values=[6, 7, 8, 9, 10], weights=[0.3, 0.25, 0.2, 0.15, 0.1]),
+        "Decision makers in the buying group (6-10 in enterprise, 7.5 on average).",
         unit="people", per="deal", per_deal=True, ge=1, cap=100, integer=True)
     objections_per_member: ParamValue = param(
         _dist("uniform_int", low=4, high=5), "Objections each member raises (4-5: about 30 per deal).",
@@ -342,10 +346,11 @@ class Scenario(Section):
     name: str = Field(description="Short name, used for the output directory.", min_length=1, max_length=100,
                       pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = Field("", description="The question the scenario answers.")
-    horizon_months: int = Field(36, description="Months simulated.", ge=1, le=240)
-    runs: int = Field(1000, description="Monte Carlo runs per strategy (the command line may override).",
-                      ge=1, le=10_000_000)
-    seed: int = Field(1, description="Root seed: the same seed gives the same results.", ge=0, lt=2**63)
+    horizon_months: WholeNumber = Field(36, description="Months simulated.", ge=1, le=240,
+                                        json_schema_extra={"unit": "months"})
+    runs: WholeNumber = Field(1000, description="Monte Carlo runs per strategy (the command line may override).",
+                              ge=1, le=10_000_000, json_schema_extra={"unit": "runs"})
+    seed: WholeNumber = Field(1, description="Root seed: the same seed gives the same results.", ge=0, lt=2**63)
     company: Company = Field(default_factory=Company, description="The company.")
     motions: dict[str, Motion] = Field(description="Named go-to-market motions.", min_length=1)
     strategies: dict[str, Strategy] = Field(description="Named strategies to compare.", min_length=1)

@@ -1,0 +1,106 @@
+"""Accounting and pipeline identities that must hold exactly in every run."""
+import numpy as np
+import pytest
+
+import simulator
+from simulator.engine import COST_CATEGORIES, SERIES, run_strategy
+from simulator.metrics import METRICS
+from simulator.units import DAYS_PER_MONTH
+
+SCENARIO = simulator.load_scenario()
+CASES = [(strategy, run) for strategy in SCENARIO.strategies for run in range(6)]
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[f"{s}-{r}" for s, r in CASES])
+def result(request):
+    strategy, run = request.param
+    return run_strategy(SCENARIO, strategy, run)
+
+
+def test_contract_names(result):
+    assert tuple(result.monthly) == SERIES
+    assert tuple(result.metrics) == METRICS
+    assert tuple(result.costs) == COST_CATEGORIES
+    for series in result.monthly.values():
+        assert series.shape == (SCENARIO.horizon_months,)
+
+
+def test_cash_moves_only_by_collections_and_costs(result):
+    m = result.monthly
+    start = m["cash"][0] - m["collections"][0] + m["costs"][0]
+    assert start == pytest.approx(SCENARIO.company.starting_cash, rel=1e-12)
+    previous = np.r_[start, m["cash"][:-1]]
+    assert np.array_equal(m["cash"], previous + (m["collections"] - m["costs"]))
+    assert np.array_equal(m["net_cash_flow"], m["collections"] - m["costs"])
+    assert np.array_equal(m["costs"], sum(result.costs[c] for c in COST_CATEGORIES))
+
+
+def test_deferred_revenue_and_receivables_never_negative(result):
+    for name, flows in result.by_motion.items():
+        deferred = np.cumsum(flows["billings"] - flows["revenue"])
+        receivables = np.cumsum(flows["billings"] - flows["collections"])
+        scale = max(flows["billings"].sum(), 1.0)
+        assert deferred.min() >= -1e-9 * scale, name
+        assert receivables.min() >= -1e-9 * scale, name
+        np.testing.assert_allclose(flows["deferred_revenue"], deferred, atol=1e-9 * scale)
+
+
+def test_customers_follow_wins_and_churn(result):
+    for name, flows in result.by_motion.items():
+        previous = np.r_[0.0, flows["customers"][:-1]]
+        assert np.array_equal(flows["customers"], previous + flows["won"] - flows["churned"]), name
+        assert flows["customers"].min() >= 0
+
+
+def test_pipeline_flow_matches_each_lead_record(result):
+    for name, flows in result.by_motion.items():
+        deals = result.deals[name]
+        opened = ~np.isnan(deals["open_day"])
+        closed = ~np.isnan(deals["close_day"])
+        assert flows["deals_opened"].sum() == opened.sum(), name
+        assert flows["won"].sum() == (closed & deals["won"]).sum(), name
+        assert flows["lost"].sum() == (closed & ~deals["won"]).sum(), name
+        # every opened deal is won, lost or still open at the end
+        assert flows["won"].sum() + flows["lost"].sum() + flows["open_deals"][-1] == flows["deals_opened"].sum()
+        # every lead became a deal, went cold, or is still waiting for a rep
+        waiting = flows["leads"].sum() - flows["deals_opened"].sum() - flows["cold"].sum()
+        assert waiting >= 0, name
+        assert waiting <= flows["leads"][-2:].sum() + 1, name   # only recent leads can still be waiting
+
+
+def test_open_deals_counted_from_records(result):
+    for name, flows in result.by_motion.items():
+        deals = result.deals[name]
+        month_end = (len(flows["open_deals"])) * DAYS_PER_MONTH
+        still_open = (deals["open_day"] < month_end) & ~(deals["close_day"] < month_end)
+        assert flows["open_deals"][-1] == still_open.sum()
+
+
+def test_mrr_bridge(result):
+    for name, flows in result.by_motion.items():
+        change = np.diff(np.r_[0.0, flows["mrr"]])
+        np.testing.assert_allclose(change, flows["new_mrr"] + flows["expansion_mrr"] - flows["churned_mrr"],
+                                   atol=1e-6 * max(flows["mrr"].max(), 1))
+
+
+def test_metrics_agree_with_series(result):
+    m, x = result.monthly, result.metrics
+    assert x["revenue"] == pytest.approx(m["revenue"].sum())
+    assert x["ending_cash"] == m["cash"][-1]
+    assert x["capital_needed"] == pytest.approx(max(0.0, -np.cumsum(m["net_cash_flow"]).min()))
+    assert x["ending_arr"] == pytest.approx(12 * m["mrr"][-1])
+    if np.isnan(x["cash_out_month"]):
+        assert m["cash"].min() >= 0
+    else:
+        assert m["cash"][int(x["cash_out_month"]) - 1] < 0
+
+
+def test_same_seed_same_books_other_seed_other_books():
+    a = run_strategy(SCENARIO, "hybrid", 3)
+    b = run_strategy(SCENARIO, "hybrid", 3)
+    c = run_strategy(SCENARIO, "hybrid", 3, seed=SCENARIO.seed + 1)
+    d = run_strategy(SCENARIO, "hybrid", 4)
+    for name in SERIES:
+        assert np.array_equal(a.monthly[name], b.monthly[name])
+    assert not np.array_equal(a.monthly["cash"], c.monthly["cash"])
+    assert not np.array_equal(a.monthly["cash"], d.monthly["cash"])
