@@ -6,6 +6,7 @@ from engine_helpers import certain_enterprise, scenario_from
 from simulator.engine import run_strategy
 from simulator.engine.committee import committee_outcomes, draw_committees, simulate_committee
 from simulator.engine.resolve import resolve
+from simulator.scenario.schema import CommitteeProcess
 from simulator.units import DAYS_PER_MONTH
 
 
@@ -111,17 +112,11 @@ def test_smb_rep_capacity_binds():
 
 def test_committee_as_member_processes_matches_the_vectorized_committee():
     """The same draws, run as concurrent SimPy member processes, end every deal the same way."""
-    scenario = scenario_from({"e": certain_enterprise()})
-    process = resolve(scenario.motions["e"], 1, 0, "e", "motions.e").process
-    from simulator.scenario.schema import CommitteeProcess
-    default = resolve(CommitteeProcess(), 1, 0, "e", "p")
-    default.unresolved_chance = 0.03
-    rng = np.random.default_rng(5)
-    draws = draw_committees(default, 300, rng)
+    process = resolve(CommitteeProcess(unresolved_chance=0.03), 1, 0, "enterprise", "process")
+    draws = draw_committees(process, 300, np.random.default_rng(5))
     outcomes = committee_outcomes(draws)
     assert 0 < outcomes.won.sum() < 300
     for i in range(300):
         won, duration = simulate_committee(draws, i)
         assert won == outcomes.won[i]
         assert duration == pytest.approx(outcomes.duration[i], rel=1e-9, abs=1e-9)
-    assert process is not None

@@ -68,7 +68,7 @@ def draw_committees(process, n: int, rng: np.random.Generator) -> CommitteeDraws
     stage_loss = rng.random((n, N_STAGES)) < loss_chance
     return CommitteeDraws(members=members, base_days=base_days, stage_loss=stage_loss, deal=deal, member=member,
                           stage=stage, days=days, unresolved=unresolved,
-                          blockers_to_lose=int(process.blockers_to_lose))
+                          blockers_to_lose=int(round(process.blockers_to_lose)))
 
 
 @dataclass

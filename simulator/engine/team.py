@@ -33,7 +33,7 @@ class TeamSchedule:
 
 def team_schedule(team, horizon: int, rng: np.random.Generator) -> TeamSchedule:
     """Work out a resolved team's schedule over ``horizon`` months."""
-    starts = [(0, True)] * int(team.reps)
+    starts = [(0, True)] * int(round(team.reps))
     for hire in team.hires:
         starts += [(hire.month - 1, False)] * hire.reps
     monthly_hazard = -math.log1p(-min(team.attrition_per_year, 1 - 1e-12)) / 12

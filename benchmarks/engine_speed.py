@@ -1,0 +1,55 @@
+"""How fast one run is: milliseconds per run of each strategy of the default scenario, on one core.
+
+Prints, as medians over repetitions (this machine is shared and noisy):
+- ms per run of each strategy alone (``run_strategy``);
+- ms per run of all strategies together (``run_strategies``, which
+  simulates a motion shared by several strategies once): the figure the
+  Monte Carlo runner pays per run index;
+- microseconds per simulated deal (leads that reached a rep or a decision).
+
+Usage: python benchmarks/engine_speed.py [--runs N] [--repeats K] [SCENARIO]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import simulator
+from simulator.engine import run_strategies, run_strategy
+
+
+def _time(fn, runs: int) -> float:
+    start = time.perf_counter()
+    for run in range(runs):
+        fn(run)
+    return (time.perf_counter() - start) / runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", nargs="?", default=None)
+    parser.add_argument("--runs", type=int, default=40, help="runs timed per repetition")
+    parser.add_argument("--repeats", type=int, default=5, help="repetitions; the median is shown")
+    args = parser.parse_args()
+    scenario = simulator.load_scenario(args.scenario)
+    run_strategies(scenario, 0)  # warm up imports and caches
+
+    print(f"scenario {scenario.name}: {scenario.horizon_months} months, strategies {', '.join(scenario.strategies)}")
+    for strategy in scenario.strategies:
+        times = [_time(lambda r: run_strategy(scenario, strategy, r), args.runs) for _ in range(args.repeats)]
+        deals = np.mean([sum(np.count_nonzero(~np.isnan(d["open_day"]))
+                             for d in run_strategy(scenario, strategy, r).deals.values()) for r in range(10)])
+        ms = statistics.median(times) * 1000
+        print(f"  {strategy:<12} {ms:7.2f} ms/run   {deals:8.0f} deals/run   {ms * 1000 / deals:6.2f} us/deal")
+    together = [_time(lambda r: run_strategies(scenario, r), args.runs) for _ in range(args.repeats)]
+    separately = sum(statistics.median([_time(lambda r: run_strategy(scenario, s, r), args.runs // 2)
+                                        for _ in range(3)]) for s in scenario.strategies)
+    print(f"  all strategies, one run index: {statistics.median(together) * 1000:.2f} ms "
+          f"(each strategy on its own: {separately * 1000:.2f} ms)")
+
+
+if __name__ == "__main__":
+    main()
