@@ -120,3 +120,19 @@ def test_committee_as_member_processes_matches_the_vectorized_committee():
         won, duration = simulate_committee(draws, i)
         assert won == outcomes.won[i]
         assert duration == pytest.approx(outcomes.duration[i], rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("overrides", [[], ["motions.smb.team.reps=1", "motions.smb.team.hires=[]",
+                                             "motions.smb.team.deals_per_rep=25"]], ids=["loose", "binding"])
+def test_smb_desk_shortcut_gives_the_day_by_day_answer(overrides, monkeypatch):
+    """Months where capacity cannot bind skip the day-by-day queue; the books must not change."""
+    import simulator
+    from simulator.engine.smb import SmbDesk
+    scenario = simulator.load_scenario(overrides=overrides)
+    for run in range(3):
+        monkeypatch.setattr(SmbDesk, "fast", True)
+        fast = run_strategy(scenario, "smb", run)
+        monkeypatch.setattr(SmbDesk, "fast", False)
+        slow = run_strategy(scenario, "smb", run)
+        for name in fast.monthly:
+            assert np.array_equal(fast.monthly[name], slow.monthly[name]), name

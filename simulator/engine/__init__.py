@@ -83,7 +83,7 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
         "cost_of_revenue": book.revenue * (1 - motion.deal.gross_margin),
         "payment_fees": book.payment_fees,
     }
-    deals = {"open_day": record.open_day, "close_day": record.close_day, "won": record.is_won,
+    deals = {"arrival_day": record.arrival_day, "open_day": record.open_day, "close_day": record.close_day, "won": record.is_won,
              "objections": record.objections}
     return MotionRun(flows=flows, costs=costs, detail={"reps": schedule.headcount, "capacity": schedule.capacity},
                      deals=deals)

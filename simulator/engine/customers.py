@@ -96,18 +96,32 @@ def build_book(won: WonDeals, deal, horizon: int) -> Book:
         weights = np.broadcast_to(weights, month.shape)[keep]
         return np.bincount(month[keep], weights, minlength=horizon)[:horizon]
 
-    revenue, billings, collections = np.zeros(horizon), np.zeros(horizon), np.zeros(horizon)
+    def steps(first: np.ndarray, stop: np.ndarray, amount: np.ndarray) -> np.ndarray:
+        """Changes of a monthly amount paid from month ``first`` up to (not including) ``stop``."""
+        return (np.bincount(np.minimum(first, horizon), amount, minlength=horizon + 1)
+                - np.bincount(np.minimum(stop, horizon), amount, minlength=horizon + 1))
+
+    # Revenue (and, billed monthly, billings and collections) as steps: +price/12 from a contract
+    # year's first month, -price/12 after its last; invoices of longer periods as single amounts.
+    revenue_steps, collection_steps = np.zeros(horizon + 1), np.zeros(horizon + 1)
+    billings, collections = np.zeros(horizon), np.zeros(horizon)
     for year in range(int(np.ceil(max(horizon - live.min(initial=horizon), 0) / 12))):
         starts = live + 12 * year
         stops = np.minimum(starts + 12, ends)
-        price = won.acv * growth ** year
-        for month in range(12):
-            at = starts + month
-            on = at < stops
-            revenue += per_month(at[on], price[on] / 12)
-            if month % period == 0:
-                billings += per_month(at[on], price[on] * period / 12)
-                collections += per_month(at[on] + delay[on], price[on] * period / 12)
+        on = (starts < stops) & (starts < horizon)
+        starts, stops, price, lag = starts[on], stops[on], won.acv[on] * growth ** year / 12, delay[on]
+        revenue_steps += steps(starts, stops, price)
+        if period == 1:
+            collection_steps += steps(starts + lag, stops + lag, price)
+            continue
+        for month in range(0, 12, period):
+            due = starts + month < stops
+            billings += per_month(starts[due] + month, price[due] * period)
+            collections += per_month(starts[due] + month + lag[due], price[due] * period)
+    # summing steps leaves rounding dust where nothing is due; money is kept to a millionth
+    revenue = np.round(np.cumsum(revenue_steps)[:horizon], 6)
+    if period == 1:
+        billings, collections = revenue.copy(), np.round(np.cumsum(collection_steps)[:horizon], 6)
     customization = np.zeros(horizon)
     impl_months = np.maximum(won.live_months.astype(np.int64), 1)
     for k in range(int(impl_months.max(initial=1))):

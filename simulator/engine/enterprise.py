@@ -50,19 +50,12 @@ def start_committee_motion(env: simpy.Environment, motion, streams: dict, capaci
     lifetimes = lifetime.tolist()
     live = live_months.tolist()
 
-    def deal(i, account):
-        month = int(env.now // DAYS_PER_MONTH)
-        request = pool.request()
-        if not request.triggered:
-            yield request | env.timeout(max_wait)
-            if not request.triggered:
-                request.cancel()
-                record.gone_cold(i, month)
-                if account is not None:
-                    free_from[account] = env.now
-                return
+    def work(i, account, request):
+        """A rep has taken lead ``i``: the deal runs until the committee decides, then frees the slot."""
         record.opened(i, int(env.now // DAYS_PER_MONTH), env.now)
-        yield env.timeout(duration[i])
+        env.timeout(duration[i]).callbacks.append(lambda _: close(i, account, request))
+
+    def close(i, account, request):
         pool.release(request)
         record.closed(i, int(env.now // DAYS_PER_MONTH), env.now, won_flags[i])
         if account is not None:
@@ -73,6 +66,18 @@ def start_committee_motion(env: simpy.Environment, motion, streams: dict, capaci
             else:
                 free_from[account] = env.now + cooling_days
 
+    def wait_for_rep(i, account, request):
+        """No slot free: wait for one, or go cold after max_wait_days."""
+        month = int(env.now // DAYS_PER_MONTH)
+        yield request | env.timeout(max_wait)
+        if request.triggered:
+            work(i, account, request)
+            return
+        request.cancel()
+        record.gone_cold(i, month)
+        if account is not None:
+            free_from[account] = env.now
+
     def arrive():
         for i, day in enumerate(arrivals.tolist()):
             yield env.timeout(day - env.now)
@@ -81,8 +86,12 @@ def start_committee_motion(env: simpy.Environment, motion, streams: dict, capaci
                 if free_from[account] > env.now:
                     continue
                 free_from[account] = math.inf
-            record.lead(i, int(day // DAYS_PER_MONTH))
-            env.process(deal(i, account))
+            record.lead(i, int(day // DAYS_PER_MONTH), day)
+            request = pool.request()
+            if request.triggered:
+                work(i, account, request)
+            else:
+                env.process(wait_for_rep(i, account, request))
 
     env.process(arrive())
 

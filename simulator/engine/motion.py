@@ -35,13 +35,15 @@ class MotionRecord:
         self.lost = np.zeros(horizon)
         self.cold = np.zeros(horizon)
         self.paid_leads = self.leads   # leads that cost money: all but referrals
+        self.arrival_day = np.full(n, np.nan)
         self.open_day = np.full(n, np.nan)
         self.close_day = np.full(n, np.nan)
         self.is_won = np.zeros(n, dtype=bool)
         self.objections = np.zeros(n)
         self.won_deals = None   # set by the motion: a callable giving its WonDeals after the run
 
-    def lead(self, i: int, month: int) -> None:
+    def lead(self, i: int, month: int, day: float) -> None:
+        self.arrival_day[i] = day
         self.leads[month] += 1
 
     def gone_cold(self, i: int, month: int) -> None:

@@ -106,6 +106,8 @@ class SmbDesk:
     positions in one list, ``touched``, and their service days alongside.
     """
 
+    fast = True   # skip the day-by-day queue in months where capacity cannot bind (same result)
+
     def __init__(self, env, motion, streams: dict, capacity: np.ndarray, horizon: int):
         self.env, self.motion, self.streams, self.capacity, self.horizon = env, motion, streams, capacity, horizon
         self.days = int(math.ceil(horizon * DAYS_PER_MONTH))
@@ -152,20 +154,23 @@ class SmbDesk:
         env, pool, record = self.env, self.pool, self.record
         max_wait = self.motion.leads.max_wait_days
         waiting = deque()        # [day, first position, end position] of daily cohorts still queueing
-        release = [0] * (self.days + 2)
+        release = np.zeros(self.days + 2, dtype=np.int64)    # slots freed on each day
         in_service = 0
         for month in range(self.horizon):
             arrivals = self._sign_ups(month)
             first, self.count = self.count, self.count + len(arrivals)
             pool.ensure(self.count)
             if len(release) < self.days + 2 + pool.max_touch:
-                release += [0] * (self.days + 2 + pool.max_touch - len(release))
+                release = np.r_[release, np.zeros(self.days + 2 + pool.max_touch - len(release), np.int64)]
             touch = pool.touch_days
             pool.table["arrival"][first:self.count] = arrivals
             record.leads[month] += len(arrivals)
             is_touched = pool.table["touched"][first:self.count]
             leads = np.flatnonzero(is_touched) + first
-            lead_days = arrivals[is_touched].astype(np.int64)
+            first_day = int(math.ceil(month * DAYS_PER_MONTH))
+            end_day = min(int(math.ceil((month + 1) * DAYS_PER_MONTH)), self.days)
+            # day d is [d, d + 1); a lead signing up before the month's first whole day queues on it
+            lead_days = np.maximum(arrivals[is_touched].astype(np.int64), first_day)
             base = len(self.touched)
             self.touched += leads.tolist()
             if len(self.touched) > len(self.service_day):
@@ -178,8 +183,17 @@ class SmbDesk:
             served_from = None
             slots = int(self.capacity[month])
             queue, service_day = self.touched, self.service_day
-            for day in range(int(math.ceil(month * DAYS_PER_MONTH)),
-                             min(int(math.ceil((month + 1) * DAYS_PER_MONTH)), self.days)):
+            if self.fast and not waiting:
+                busy = self._busy_if_all_served(in_service, release, first_day, end_day, lead_days,
+                                                pool.table["touch_days"][leads])
+                if busy.max(initial=0) <= slots:
+                    # Capacity never binds this month: FIFO serves every lead the day it arrives.
+                    service_day[base:base + len(leads)] = lead_days
+                    np.add.at(release, lead_days + pool.table["touch_days"][leads], 1)
+                    in_service = int(busy[-1]) if len(busy) else in_service
+                    served_from = base if len(leads) else None
+                    end_day = first_day
+            for day in range(first_day, end_day):
                 if day in cohorts:
                     waiting.append([day, *cohorts[day]])
                 in_service -= release[day]
@@ -212,6 +226,17 @@ class SmbDesk:
             self._settle(np.concatenate(index), np.concatenate(start))
             yield env.timeout((month + 1) * DAYS_PER_MONTH - env.now)
 
+    @staticmethod
+    def _busy_if_all_served(in_service, release, first_day, end_day, lead_days, touch_days) -> np.ndarray:
+        """Slots in use at each day's end of the month if every touched lead were served on arrival."""
+        length = end_day - first_day
+        if length <= 0:
+            return np.zeros(0)
+        starts = np.bincount(lead_days - first_day, minlength=length)[:length]
+        ends = lead_days + touch_days - first_day
+        new_releases = np.bincount(ends[ends < length], minlength=length)[:length]
+        return in_service + np.cumsum(starts - new_releases - release[first_day:end_day])
+
     def won_deals(self) -> WonDeals:
         """After the run: every lead's fate, counted by month; the won deals for the book."""
         n, horizon, record = self.count, self.horizon, self.record
@@ -231,6 +256,7 @@ class SmbDesk:
         record.close_day = np.where(closed, decide, np.nan)
         record.is_won = closed & won
         record.objections = np.where(touched & opened, t["objections"], 0).astype(float)
+        record.arrival_day = t["arrival"]
 
         def monthly(days_):
             return np.bincount((days_ // DAYS_PER_MONTH).astype(np.int64), minlength=horizon)[:horizon].astype(float)
