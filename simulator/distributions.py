@@ -20,21 +20,41 @@ Gaussian copula.
 """
 from __future__ import annotations
 
+import functools
 import math
-from typing import Literal, Optional
+from typing import Annotated, ClassVar, Literal, Optional
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from scipy import optimize, special, stats
 
 PERCENTILE_PAIRS = (("p5", "p95"), ("p10", "p90"), ("p25", "p75"))
 PERCENTILE_LEVEL = {"p5": 0.05, "p95": 0.95, "p10": 0.10, "p90": 0.90, "p25": 0.25, "p75": 0.75}
 
 
-class _Spec(BaseModel):
-    """Base of every distribution spec: strict keys, finite numbers, frozen."""
+def _whole(value):
+    """Let ``6.0`` (or ``1e5``) stand for a whole number; anything else is left to the type check."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
+"""A whole number that may be written ``1e5`` or ``6.0``, but not ``true`` or ``"6"``."""
+
+
+class _Spec(BaseModel):
+    """Base of every distribution spec: strict keys, finite numbers, frozen.
+
+    ``FORMS`` names the alternative sets of parameters (``mean/sd``, ...)
+    a spec accepts, and ``PERCENTILES`` whether a percentile pair is one
+    more; validation and the scenario reference both read them.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+    FORMS: ClassVar[dict[str, tuple[str, ...]]] = {}
+    PERCENTILES: ClassVar[bool] = False
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         raise NotImplementedError
@@ -67,12 +87,14 @@ def _percentile_pair(spec: BaseModel) -> Optional[tuple[float, float, float, flo
     return PERCENTILE_LEVEL[lo], a, PERCENTILE_LEVEL[hi], b
 
 
-def _only_one_form(spec: BaseModel, forms: dict[str, tuple[str, ...]], percentiles: bool = True) -> str:
+def _only_one_form(spec: _Spec) -> str:
     """Name of the one parameterization the user gave; errors name the keys.
 
-    ``forms`` maps a label to the attributes of a native parameterization;
-    with ``percentiles`` a pair of percentiles is a further form.
+    ``spec.FORMS`` maps a label to the attributes of a native
+    parameterization; with ``spec.PERCENTILES`` a pair of percentiles is a
+    further form.
     """
+    forms, percentiles = spec.FORMS, spec.PERCENTILES
     shown = {label: "/".join(a.rstrip("_") for a in attrs) for label, attrs in forms.items()}
     used = [label for label, attrs in forms.items() if any(getattr(spec, a) is not None for a in attrs)]
     if percentiles and _percentile_pair(spec) is not None:
@@ -99,6 +121,8 @@ class _Percentiles(BaseModel):
 
 
 class Constant(_Spec):
+    """Always the same value (the same as writing the number)."""
+
     value: float
 
     def sample(self, rng, n):
@@ -115,12 +139,17 @@ class Constant(_Spec):
 
 
 class Uniform(_Spec, _Percentiles):
+    """Every value between low and high equally likely."""
+
+    FORMS = {"low/high": ("low", "high")}
+    PERCENTILES = True
+
     low: Optional[float] = None
     high: Optional[float] = None
 
     @model_validator(mode="after")
     def _fit(self):
-        if _only_one_form(self, {"low/high": ("low", "high")}) == "low/high":
+        if _only_one_form(self) == "low/high":
             if not self.low < self.high:
                 raise ValueError(f"low (={self.low:g}) must be below high (={self.high:g})")
         return self
@@ -151,8 +180,8 @@ class Uniform(_Spec, _Percentiles):
 class UniformInt(_Spec):
     """Whole numbers from low to high, both included, equally likely."""
 
-    low: int
-    high: int
+    low: WholeNumber
+    high: WholeNumber
 
     @model_validator(mode="after")
     def _check(self):
@@ -174,6 +203,8 @@ class UniformInt(_Spec):
 
 
 class Triangular(_Spec):
+    """A three-point estimate (min, most likely, max) with straight sides."""
+
     low: float
     mode: float
     high: float
@@ -200,7 +231,11 @@ class Triangular(_Spec):
 
 
 class Pert(_Spec):
-    """PERT: a smooth three-point estimate (min, most likely, max)."""
+    """PERT: a smooth three-point estimate (min, most likely, max).
+
+    ``lambda`` (default 4) sets how tightly draws gather around the mode;
+    the mean is (low + lambda x mode + high) / (lambda + 2).
+    """
 
     low: float
     mode: float
@@ -237,7 +272,14 @@ class Pert(_Spec):
 
 
 class Normal(_Spec, _Percentiles):
-    """Normal, optionally truncated to [low, high] (draws outside are redrawn)."""
+    """Normal, optionally truncated to [low, high] (draws outside are redrawn).
+
+    With ``low``/``high``, mean/sd or the percentiles describe the normal
+    before truncation.
+    """
+
+    FORMS = {"mean/sd": ("mean_", "sd")}
+    PERCENTILES = True
 
     mean_: Optional[float] = Field(None, alias="mean")
     sd: Optional[float] = Field(None, gt=0)
@@ -248,7 +290,7 @@ class Normal(_Spec, _Percentiles):
 
     @model_validator(mode="after")
     def _check(self):
-        _only_one_form(self, {"mean/sd": ("mean_", "sd")})
+        _only_one_form(self)
         if self.low is not None and self.high is not None and not self.low < self.high:
             raise ValueError(f"low (={self.low:g}) must be below high (={self.high:g})")
         mu, sd = self._musd()
@@ -298,6 +340,9 @@ class Normal(_Spec, _Percentiles):
 class Lognormal(_Spec, _Percentiles):
     """Lognormal: by median and sigma (of the log), by mean and sd, or by percentiles."""
 
+    FORMS = {"median/sigma": ("median", "sigma"), "mean/sd": ("mean_", "sd")}
+    PERCENTILES = True
+
     median: Optional[float] = Field(None, gt=0)
     sigma: Optional[float] = Field(None, gt=0)
     mean_: Optional[float] = Field(None, gt=0, alias="mean")
@@ -307,7 +352,7 @@ class Lognormal(_Spec, _Percentiles):
 
     @model_validator(mode="after")
     def _check(self):
-        _only_one_form(self, {"median/sigma": ("median", "sigma"), "mean/sd": ("mean_", "sd")})
+        _only_one_form(self)
         pair = _percentile_pair(self)
         if pair is not None and pair[1] <= 0:
             raise ValueError(f"a lognormal is positive: the low percentile (={pair[1]:g}) must be > 0")
@@ -340,6 +385,11 @@ class Lognormal(_Spec, _Percentiles):
 
 
 class Gamma(_Spec, _Percentiles):
+    """Gamma: positive and right-skewed; durations, amounts, rates."""
+
+    FORMS = {"shape/scale": ("shape", "scale"), "mean/sd": ("mean_", "sd")}
+    PERCENTILES = True
+
     shape: Optional[float] = Field(None, gt=0)
     scale: Optional[float] = Field(None, gt=0)
     mean_: Optional[float] = Field(None, gt=0, alias="mean")
@@ -349,7 +399,7 @@ class Gamma(_Spec, _Percentiles):
 
     @model_validator(mode="after")
     def _check(self):
-        _only_one_form(self, {"shape/scale": ("shape", "scale"), "mean/sd": ("mean_", "sd")})
+        _only_one_form(self)
         pair = _percentile_pair(self)
         if pair is not None:
             if pair[1] <= 0:
@@ -358,19 +408,34 @@ class Gamma(_Spec, _Percentiles):
         return self
 
     @staticmethod
+    @functools.lru_cache(maxsize=4096)
     def _fit_percentiles(pair):
+        """(shape, scale) whose percentiles are the pair's; cached, as runs ask again and again."""
         qa, a, qb, b = pair
-        target = math.log(b / a)
+        target = math.log(b) - math.log(a)
 
         def gap(log_k):
             k = math.exp(log_k)
-            return math.log(special.gammaincinv(k, qb) / special.gammaincinv(k, qa)) - target
+            return float(np.log(special.gammaincinv(k, qb)) - np.log(special.gammaincinv(k, qa)) - target)
 
-        lo, hi = -8.0, 12.0
-        if gap(lo) * gap(hi) > 0:
-            raise ValueError(f"no gamma distribution has these percentiles ({a:g}, {b:g})")
-        k = math.exp(optimize.brentq(gap, lo, hi, xtol=1e-12))
-        return k, a / special.gammaincinv(k, qa)
+        impossible = ValueError(f"no gamma distribution has these percentiles ({a:.10g}, {b:.10g}): they are "
+                                "too close together or too far apart; try a normal or a lognormal")
+        with np.errstate(all="ignore"):
+            # The spread of the two percentiles falls as the shape grows; a very small shape
+            # underflows both to 0, so look for the sign change among the shapes that compute.
+            grid = np.linspace(-8.0, 12.0, 81)
+            gaps = [gap(x) for x in grid]
+            bracket = next(((grid[i], grid[i + 1]) for i in range(len(grid) - 1)
+                            if math.isfinite(gaps[i]) and math.isfinite(gaps[i + 1])
+                            and gaps[i] * gaps[i + 1] <= 0), None)
+            if bracket is None:
+                raise impossible
+            k = math.exp(optimize.brentq(gap, *bracket, xtol=1e-13))
+            scale = a / special.gammaincinv(k, qa)
+            found = special.gammaincinv(k, np.array([qa, qb])) * scale
+        if not np.all(np.isfinite(found)) or not np.allclose(found, [a, b], rtol=1e-8, atol=0):
+            raise impossible
+        return k, float(scale)
 
     def _kscale(self):
         pair = _percentile_pair(self)
@@ -400,6 +465,9 @@ class Gamma(_Spec, _Percentiles):
 class Beta(_Spec, _Percentiles):
     """Beta on [0, 1] (or [low, high]); handy for rates and probabilities."""
 
+    FORMS = {"a/b": ("a", "b"), "mean/sd": ("mean_", "sd")}
+    PERCENTILES = True
+
     a: Optional[float] = Field(None, gt=0)
     b: Optional[float] = Field(None, gt=0)
     mean_: Optional[float] = Field(None, alias="mean")
@@ -411,7 +479,7 @@ class Beta(_Spec, _Percentiles):
 
     @model_validator(mode="after")
     def _check(self):
-        _only_one_form(self, {"a/b": ("a", "b"), "mean/sd": ("mean_", "sd")})
+        _only_one_form(self)
         if not self.low < self.high:
             raise ValueError(f"low (={self.low:g}) must be below high (={self.high:g})")
         self._ab()
@@ -450,28 +518,40 @@ class Beta(_Spec, _Percentiles):
         return self.low + a / (a + b) * (self.high - self.low)
 
 
+@functools.lru_cache(maxsize=4096)
 def _fit_beta(qa, a, qb, b):
-    """Beta (alpha, beta) whose qa- and qb-quantiles are a and b."""
+    """Beta (alpha, beta) whose qa- and qb-quantiles are a and b; cached, as runs ask again and again."""
     # Start from the beta whose moments match a logit-normal through the two percentiles.
     logit = special.logit
     z = special.ndtri(qb)
     mu, s = (logit(a) + logit(b)) / 2, (logit(b) - logit(a)) / (2 * z)
     m = special.expit(mu)
-    var = min((m * (1 - m) * s) ** 2, 0.9 * m * (1 - m))
+    var = min(max((m * (1 - m) * s) ** 2, 1e-300), 0.9 * m * (1 - m))
     common = m * (1 - m) / var - 1
-    start = np.log([max(m * common, 1e-3), max((1 - m) * common, 1e-3)])
+    low, high = -9.0, 14.0
+    start = np.clip(np.log([max(m * common, 1e-3), max((1 - m) * common, 1e-3)]), low + 1e-9, high - 1e-9)
 
     def gaps(log_ab):
+        # On the logit scale, so that percentiles near 0 or 1 are matched in relative terms.
         al, be = np.exp(log_ab)
-        return [(special.betaincinv(al, be, qa) - a) / (b - a), (special.betaincinv(al, be, qb) - b) / (b - a)]
+        found = logit([special.betaincinv(al, be, qa), special.betaincinv(al, be, qb)])
+        return np.nan_to_num(found - logit([a, b]), nan=1e6, posinf=1e6, neginf=-1e6)
 
-    solution = optimize.least_squares(gaps, start, bounds=([-9, -9], [14, 14]), xtol=1e-14, ftol=1e-14)
-    if max(abs(g) for g in solution.fun) > 1e-6:
-        raise ValueError(f"no beta distribution has these percentiles ({a:g}, {b:g})")
+    if not np.all(np.isfinite(start)) or not np.all(np.isfinite(logit([a, b]))):
+        raise ValueError(f"no beta distribution has these percentiles ({a:.10g}, {b:.10g}): they are too near "
+                         "the ends of the range")
+    with np.errstate(all="ignore"):
+        solution = optimize.least_squares(gaps, start, bounds=([low, low], [high, high]), xtol=1e-15, ftol=1e-15,
+                                          gtol=1e-15)
+    if max(abs(g) for g in solution.fun) > 1e-8:
+        raise ValueError(f"no beta distribution has these percentiles ({a:.10g}, {b:.10g}): they are too close "
+                         "together or too near the ends; try a normal or a uniform")
     return tuple(float(x) for x in np.exp(solution.x))
 
 
 class Poisson(_Spec):
+    """Counts of independent events with a known average (objections, arrivals)."""
+
     mean_: float = Field(alias="mean", ge=0)
 
     model_config = ConfigDict(populate_by_name=True)
@@ -490,7 +570,9 @@ class Poisson(_Spec):
 
 
 class Binomial(_Spec):
-    n: int = Field(ge=0)
+    """Successes in n tries, each succeeding with chance p."""
+
+    n: WholeNumber = Field(ge=0)
     p: float = Field(ge=0, le=1)
 
     def sample(self, rng, n):

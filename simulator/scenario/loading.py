@@ -68,8 +68,7 @@ def parse_scenario(text: str | bytes, source: str = "<text>", overrides: Iterabl
     for item in overrides:
         try:
             key_path, value = _parse_override(item)
-            _apply_override(data, key_path, value)
-            set_sources[key_path] = f"--set {item}"
+            set_sources[_apply_override(data, key_path, value)] = f"--set {item}"
         except ValueError as err:
             problems.append(Problem(str(err), source=f"--set {item}"))
     if problems:
@@ -98,15 +97,24 @@ def scenario_yaml(scenario: Scenario) -> str:
 
 
 def _kind(value) -> str:
-    return {list: "list", str: "text", int: "number", float: "number", bool: "true/false"}.get(type(value),
-                                                                                            type(value).__name__)
+    return {list: "list", dict: "mapping", str: "text", int: "number", float: "number", bool: "true/false",
+            type(None): "empty value"}.get(type(value), type(value).__name__)
+
+
+def _show(value, limit: int = 60) -> str:
+    """A bad value as the message shows it: short, whatever it is."""
+    if isinstance(value, (dict, list)):
+        return f"a {_kind(value)}"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 15]}...{text[-10:]} ({len(text)} characters)"
 
 
 def _parse_override(item: str) -> tuple[tuple, object]:
     if "=" not in item:
         raise ValueError("expected PATH=VALUE, such as motions.enterprise.team.reps=4")
     key, value = item.split("=", 1)
-    parts = tuple(int(p) if p.isdigit() else p for p in key.strip().split("."))
+    # Digits index a list (hires.0.month); in a mapping they are a text key again.
+    parts = tuple(int(p) if p.isascii() and p.isdigit() else p for p in key.strip().split("."))
     if not key.strip() or any(p == "" for p in parts):
         raise ValueError(f"'{key}' is not a dotted path such as motions.enterprise.team.reps")
     try:
@@ -115,23 +123,35 @@ def _parse_override(item: str) -> tuple[tuple, object]:
         raise ValueError(f"cannot read the value '{value}': {err.message}") from None
 
 
-def _apply_override(data: dict, parts: tuple, value) -> None:
+def _apply_override(data: dict, parts: tuple, value) -> tuple:
+    """Set the value at a dotted path; return the path as the data spells it (mapping keys as text)."""
     node = data
+    used = []
     for i, part in enumerate(parts[:-1]):
-        if isinstance(node, dict):
-            node = node.setdefault(part, {}) if not isinstance(part, int) else None
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if isinstance(node, list):
+            _check_index(node, part, parts[:i])
             node = node[part]
+            used.append(part)
         else:
-            node = None
+            node = node.setdefault(str(part), {})
+            used.append(str(part))
         if not isinstance(node, (dict, list)):
             where = ".".join(map(str, parts[:i + 1]))
             raise ValueError(f"{where} is not a mapping, so {'.'.join(map(str, parts))} cannot be set")
     last = parts[-1]
     if isinstance(node, list):
-        if not isinstance(last, int) or last >= len(node):
-            raise ValueError(f"no item {last} in the list at {'.'.join(map(str, parts[:-1]))}")
+        _check_index(node, last, parts[:-1])
+    else:
+        last = str(last)
     node[last] = value
+    return tuple(used) + (last,)
+
+
+def _check_index(items: list, part, where: tuple) -> None:
+    if not isinstance(part, int) or part >= len(items):
+        raise ValueError(f"no item {part} in the list at {'.'.join(map(str, where))} "
+                         f"(it has {len(items)}: 0 to {len(items) - 1})" if items else
+                         f"the list at {'.'.join(map(str, where))} is empty; set it whole, as [...]")
 
 
 class _Locator:
@@ -189,13 +209,16 @@ def _message(error: dict, path: tuple, data) -> str:
     if kind == "union_tag_not_found":
         return "missing 'type': expected enterprise, smb or midmarket"
     value = error.get("input")
-    if kind.endswith("_type") or kind in ("model_attributes_type", "dict_type", "list_type"):
-        shown = repr(value) if not isinstance(value, (dict, list)) else f"a {_kind(value)}"
-        return f"{msg[0].lower() + msg[1:]}, got {shown}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a mapping of keys (key: value, or {{key: value}}), got {_show(value)}"
+    if kind.endswith(("_type", "_parsing")):
+        return f"{msg[0].lower() + msg[1:]}, got {_show(value)}"
     if kind in ("literal_error", "string_pattern_mismatch", "too_short", "too_long", "greater_than",
                 "greater_than_equal", "less_than", "less_than_equal", "string_too_short", "string_too_long",
                 "finite_number", "int_from_float"):
-        return f"{msg[0].lower() + msg[1:]}, got {value!r}"
+        if kind in ("too_short", "too_long") and isinstance(value, (dict, list)):
+            return f"{msg[0].lower() + msg[1:]}"
+        return f"{msg[0].lower() + msg[1:]}, got {_show(value)}"
     return msg
 
 
@@ -314,6 +337,8 @@ def _strategy_motions(scenario: Scenario, data: dict, locate: _Locator, problems
             if not changes:
                 motions[motion_name] = scenario.motions[motion_name]
                 continue
+            if "type" in changes:
+                continue   # reported above; the merged motion would only add confusing problems
             merged = _deep_merge(data["motions"][motion_name], changes)
             try:
                 motions[motion_name] = _MOTION.validate_python(merged)
@@ -325,7 +350,8 @@ def _strategy_motions(scenario: Scenario, data: dict, locate: _Locator, problems
                     return override_root + rel if _has_path(changes, rel[:1]) else path
 
                 for e in err.errors():
-                    problems.append(locate.problem(e, ("motions", motion_name), merged, shown))
+                    problems.append(locate.problem(e, ("motions", motion_name), {"motions": {motion_name: merged}},
+                                                   shown))
         result[name] = motions
     return result
 
@@ -370,7 +396,13 @@ def correlated_parameter(scenario: Scenario, dotted: str):
 def _check_correlations(scenario: Scenario, locate: _Locator) -> list[Problem]:
     problems = []
     names: list[str] = []
+    pairs: dict[frozenset, int] = {}
     for i, corr in enumerate(scenario.correlations):
+        pair = frozenset(corr.between)
+        if pair in pairs and len(pair) == 2:
+            problems.append(locate.at(("correlations", i, "between"), f"this pair is already correlated in "
+                                                                      f"correlations.{pairs[pair]}"))
+        pairs.setdefault(pair, i)
         for j, dotted in enumerate(corr.between):
             path = ("correlations", i, "between", j)
             value = correlated_parameter(scenario, dotted)

@@ -2,8 +2,8 @@
 
 Only plain data is accepted (no ``!!python/...`` tags). Besides the data we
 keep, for every dotted path, the line it was written on, so a validation
-error can point at it. Duplicate keys, non-text keys and runaway alias
-expansion are errors, not surprises.
+error can point at it. Duplicate keys, non-text keys, runaway alias
+expansion and runaway nesting are errors, not surprises.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import yaml
 
 MAX_BYTES = 2_000_000
 MAX_NODES = 200_000
+MAX_DEPTH = 64   # a scenario nests about 8 deep; far deeper is junk (and would exhaust the stack)
 
 
 class YamlProblem(Exception):
@@ -24,7 +25,24 @@ class YamlProblem(Exception):
 
 
 class Loader(yaml.SafeLoader):
-    """SafeLoader that also reads ``2.5e6`` and ``1e6`` as numbers (YAML 1.1 would not)."""
+    """SafeLoader that also reads ``2.5e6`` and ``1e6`` as numbers (YAML 1.1 would not).
+
+    It refuses values nested more than :data:`MAX_DEPTH` deep before
+    PyYAML's recursive composer runs out of stack.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise YamlProblem(f"values are nested more than {MAX_DEPTH} levels deep: is this a scenario "
+                                  "file?", mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 Loader.add_implicit_resolver(
@@ -47,7 +65,14 @@ def read_yaml(text: str | bytes) -> tuple[object, dict[tuple, int]]:
         raise YamlProblem(f"the text is {len(text):,} characters; a scenario is at most {MAX_BYTES:,}")
     if "\x00" in text:
         raise YamlProblem("the file contains NUL bytes: is this a scenario file?")
-    loader = Loader(text)
+    odd = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if odd:
+        raise YamlProblem(f"the control character {odd.group()!r} is not allowed in YAML: is this a scenario file?",
+                          text.count("\n", 0, odd.start()) + 1)
+    try:
+        loader = Loader(text)
+    except yaml.YAMLError as err:
+        raise YamlProblem(f"YAML: {err}") from None
     try:
         node = loader.get_single_node()
         if node is None:
