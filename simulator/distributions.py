@@ -20,13 +20,14 @@ Gaussian copula.
 """
 from __future__ import annotations
 
-import functools
 import math
 from typing import Annotated, ClassVar, Literal, Optional
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from scipy import optimize, special, stats
+from scipy import special, stats
+
+from simulator.percentile_fit import fit_beta, fit_gamma
 
 PERCENTILE_PAIRS = (("p5", "p95"), ("p10", "p90"), ("p25", "p75"))
 PERCENTILE_LEVEL = {"p5": 0.05, "p95": 0.95, "p10": 0.10, "p90": 0.90, "p25": 0.25, "p75": 0.75}
@@ -404,43 +405,13 @@ class Gamma(_Spec, _Percentiles):
         if pair is not None:
             if pair[1] <= 0:
                 raise ValueError(f"a gamma is positive: the low percentile (={pair[1]:g}) must be > 0")
-            self._fit_percentiles(pair)
+            fit_gamma(*pair)
         return self
-
-    @staticmethod
-    @functools.lru_cache(maxsize=4096)
-    def _fit_percentiles(pair):
-        """(shape, scale) whose percentiles are the pair's; cached, as runs ask again and again."""
-        qa, a, qb, b = pair
-        target = math.log(b) - math.log(a)
-
-        def gap(log_k):
-            k = math.exp(log_k)
-            return float(np.log(special.gammaincinv(k, qb)) - np.log(special.gammaincinv(k, qa)) - target)
-
-        impossible = ValueError(f"no gamma distribution has these percentiles ({a:.10g}, {b:.10g}): they are "
-                                "too close together or too far apart; try a normal or a lognormal")
-        with np.errstate(all="ignore"):
-            # The spread of the two percentiles falls as the shape grows; a very small shape
-            # underflows both to 0, so look for the sign change among the shapes that compute.
-            grid = np.linspace(-8.0, 12.0, 81)
-            gaps = [gap(x) for x in grid]
-            bracket = next(((grid[i], grid[i + 1]) for i in range(len(grid) - 1)
-                            if math.isfinite(gaps[i]) and math.isfinite(gaps[i + 1])
-                            and gaps[i] * gaps[i + 1] <= 0), None)
-            if bracket is None:
-                raise impossible
-            k = math.exp(optimize.brentq(gap, *bracket, xtol=1e-13))
-            scale = a / special.gammaincinv(k, qa)
-            found = special.gammaincinv(k, np.array([qa, qb])) * scale
-        if not np.all(np.isfinite(found)) or not np.allclose(found, [a, b], rtol=1e-8, atol=0):
-            raise impossible
-        return k, float(scale)
 
     def _kscale(self):
         pair = _percentile_pair(self)
         if pair is not None:
-            return self._fit_percentiles(pair)
+            return fit_gamma(*pair)
         if self.shape is not None:
             return self.shape, self.scale
         k = (self.mean_ / self.sd) ** 2
@@ -493,7 +464,7 @@ class Beta(_Spec, _Percentiles):
             a, b = (a - self.low) / width, (b - self.low) / width
             if not 0 < a < b < 1:
                 raise ValueError(f"beta percentiles must lie strictly inside ({self.low:g}, {self.high:g})")
-            return _fit_beta(qa, a, qb, b)
+            return fit_beta(qa, a, qb, b)
         if self.a is not None:
             return self.a, self.b
         m, s = (self.mean_ - self.low) / width, self.sd / width
@@ -516,37 +487,6 @@ class Beta(_Spec, _Percentiles):
     def mean(self):
         a, b = self._ab()
         return self.low + a / (a + b) * (self.high - self.low)
-
-
-@functools.lru_cache(maxsize=4096)
-def _fit_beta(qa, a, qb, b):
-    """Beta (alpha, beta) whose qa- and qb-quantiles are a and b; cached, as runs ask again and again."""
-    # Start from the beta whose moments match a logit-normal through the two percentiles.
-    logit = special.logit
-    z = special.ndtri(qb)
-    mu, s = (logit(a) + logit(b)) / 2, (logit(b) - logit(a)) / (2 * z)
-    m = special.expit(mu)
-    var = min(max((m * (1 - m) * s) ** 2, 1e-300), 0.9 * m * (1 - m))
-    common = m * (1 - m) / var - 1
-    low, high = -9.0, 14.0
-    start = np.clip(np.log([max(m * common, 1e-3), max((1 - m) * common, 1e-3)]), low + 1e-9, high - 1e-9)
-
-    def gaps(log_ab):
-        # On the logit scale, so that percentiles near 0 or 1 are matched in relative terms.
-        al, be = np.exp(log_ab)
-        found = logit([special.betaincinv(al, be, qa), special.betaincinv(al, be, qb)])
-        return np.nan_to_num(found - logit([a, b]), nan=1e6, posinf=1e6, neginf=-1e6)
-
-    if not np.all(np.isfinite(start)) or not np.all(np.isfinite(logit([a, b]))):
-        raise ValueError(f"no beta distribution has these percentiles ({a:.10g}, {b:.10g}): they are too near "
-                         "the ends of the range")
-    with np.errstate(all="ignore"):
-        solution = optimize.least_squares(gaps, start, bounds=([low, low], [high, high]), xtol=1e-15, ftol=1e-15,
-                                          gtol=1e-15)
-    if max(abs(g) for g in solution.fun) > 1e-8:
-        raise ValueError(f"no beta distribution has these percentiles ({a:.10g}, {b:.10g}): they are too close "
-                         "together or too near the ends; try a normal or a uniform")
-    return tuple(float(x) for x in np.exp(solution.x))
 
 
 class Poisson(_Spec):

@@ -4,7 +4,7 @@ import yaml
 from simulator import parse_scenario
 
 
-def scenario_from(motions: dict, strategies: dict | None = None, **top) -> "Scenario":
+def scenario_from(motions: dict, strategies: dict | None = None, **top):
     """A validated scenario from plain data: motions, strategies (default: one per motion), top-level keys."""
     data = {"name": "test", "horizon_months": 36, "seed": 7,
             "company": {"starting_cash": 1_000_000, "overhead_per_month": 10_000, "discount_rate_annual": 0.1},

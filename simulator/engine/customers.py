@@ -81,7 +81,6 @@ def build_book(won: WonDeals, deal, horizon: int) -> Book:
     and its invoices, one per billing period, each collected after the
     payment terms.
     """
-    n = len(won.win_day)
     period = BILLING_MONTHS[deal.billing]
     win_month = np.minimum((won.win_day // DAYS_PER_MONTH).astype(np.int64), horizon - 1)
     live = win_month + won.live_months.astype(np.int64)
