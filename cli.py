@@ -7,6 +7,8 @@ scenario; 130 interrupted. No input shows a Python traceback unless
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
+from pathlib import Path
 
 import click
 
@@ -60,9 +62,97 @@ def validate(scenarios):
             click.echo(f"{path}: invalid ({count} problem{'s' if count != 1 else ''})", err=True)
             _print_problems(err)
         else:
-            click.echo(f"{path}: valid ({len(scenario.motions)} motions, {len(scenario.strategies)} strategies, "
-                       f"{scenario.horizon_months} months)")
+            motions, strategies = len(scenario.motions), len(scenario.strategies)
+            click.echo(f"{path}: valid ({motions} motion{'s' if motions != 1 else ''}, {strategies} "
+                       f"strateg{'ies' if strategies != 1 else 'y'}, {scenario.horizon_months} months)")
     sys.exit(2 if bad else 0)
+
+
+def _default_out(scenario) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return Path("results") / f"{scenario.name}-{stamp}"
+
+
+@main.command()
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option("--runs", type=click.IntRange(min=1), help="Runs of each strategy (default: the scenario's runs).")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Root seed (default: the scenario's seed).")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: every core).")
+@click.option("--dask", is_flag=True, help="Run on a Dask LocalCluster of --workers workers.")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster, e.g. tcp://host:8786.")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Output directory (default: results/<scenario name>-<UTC time>/).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Change a scenario key, e.g. motions.enterprise.team.reps=4 (repeatable).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--precision", type=click.FloatRange(min=0, min_open=True),
+              help="Run batch after batch until the 95%% CI of the mean of npv, ending_cash, capital_needed and "
+                   "revenue is within this share of the mean (0.01 = 1%%).")
+@click.option("--max-runs", type=click.IntRange(min=1),
+              help="With --precision: stop at this many runs (default 100,000).")
+@click.option("--no-plots", is_flag=True, help="Save the results only: no charts and no report.html.")
+def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, precision, max_runs, no_plots):
+    """Simulate every strategy of SCENARIO (default: the bundled one), compare them, save the results."""
+    from simulator.progress import ProgressBar
+    from simulator.tables import comparison_table
+
+    if dask and scheduler:
+        raise click.UsageError("--dask starts a local cluster and --scheduler uses an existing one: give one")
+    if max_runs is not None and precision is None:
+        raise click.UsageError(f"--max-runs {max_runs} applies only with --precision")
+    try:
+        loaded = simulator.load_scenario(scenario, overrides)
+    except ScenarioError as err:
+        count = len(err.problems)
+        click.echo(f"{scenario or 'the default scenario'}: invalid ({count} problem{'s' if count != 1 else ''})",
+                   err=True)
+        _print_problems(err)
+        sys.exit(2)
+    out = Path(out) if out else _default_out(loaded)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise click.UsageError(f"--out '{out}' already exists and is not an empty directory; choose another")
+    bar = None if quiet else ProgressBar(sys.stderr)
+    try:
+        results = simulator.simulate(loaded, runs=runs, seed=seed, workers=workers,
+                                     executor="dask" if dask else scheduler or "auto", precision=precision,
+                                     max_runs=max_runs, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    click.echo(comparison_table(results))
+    if results.partial:
+        click.echo("interrupted: the table shows the runs completed so far; nothing was saved", err=True)
+        sys.exit(130)
+    results.save(out)
+    click.echo(f"\nresults: {out}/")
+    if not no_plots:
+        from simulator.report import write_outputs
+
+        write_outputs(results, out)
+        click.echo(f"report:  {out / 'report.html'}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+def report(directory):
+    """Redraw the charts and report.html of a saved results DIRECTORY, without running anything."""
+    from simulator.report import write_outputs
+
+    try:
+        results = simulator.Results.load(directory)
+    except FileNotFoundError as err:  # names the files that are missing
+        raise click.BadParameter(str(err), param_hint="DIRECTORY") from None
+    except (OSError, ValueError, KeyError, ScenarioError) as err:
+        if isinstance(err, KeyError):
+            reason = f"no {err} in summary.json"
+        elif type(err).__name__ == "JSONDecodeError":
+            reason = f"summary.json is not valid JSON ({err})"
+        else:
+            reason = str(err)
+        raise click.BadParameter(f"'{directory}' cannot be read as salesim results: {reason}",
+                                 param_hint="DIRECTORY") from None
+    files = write_outputs(results, directory)
+    click.echo(f"{len(files) - 1} chart files and {Path(directory) / 'report.html'}")
 
 
 if __name__ == "__main__":

@@ -136,3 +136,29 @@ def test_smb_desk_shortcut_gives_the_day_by_day_answer(overrides, monkeypatch):
         slow = run_strategy(scenario, "smb", run)
         for name in fast.monthly:
             assert np.array_equal(fast.monthly[name], slow.monthly[name]), name
+
+
+def test_smb_buy_rate_is_the_mixture_over_buying_signals():
+    """Self-serve deciders buy with the chance their signals give: overall, the mixture over all 16 combinations."""
+    from itertools import product
+    signals = {"return_visit": (0.5, 1.5), "pricing_page": (0.35, 2.5), "adds_teammate": (0.15, 3.0),
+               "uses_product": (0.4, 3.0)}
+    smb = {"type": "smb", "leads": {"per_month": 400, "referrals_per_customer_per_month": 0},
+           "process": {"touched_share": 0, "buy_chance": 0.04, "cycle_days": 30,
+                       "signals": {k: {"chance": c, "lift": lift} for k, (c, lift) in signals.items()}}}
+    scenario = scenario_from({"s": smb})
+    expected = 0.0
+    for shown in product([False, True], repeat=4):
+        chance, odds = 1.0, 0.04 / 0.96
+        for on, (c, lift) in zip(shown, signals.values()):
+            chance *= c if on else 1 - c
+            odds *= lift if on else 1
+        expected += chance * odds / (1 + odds)
+    won = lost = 0
+    for run in range(5):
+        result = run_strategy(scenario, "s", run)
+        won += result.metrics["deals_won"]
+        lost += result.metrics["deals_lost"]
+    rate = won / (won + lost)
+    se = np.sqrt(expected * (1 - expected) / (won + lost))
+    assert abs(rate - expected) < 4 * se

@@ -12,6 +12,7 @@ frees up.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 import simpy
@@ -66,17 +67,28 @@ def start_committee_motion(env: simpy.Environment, motion, streams: dict, capaci
             else:
                 free_from[account] = env.now + cooling_days
 
-    def wait_for_rep(i, account, request):
-        """No slot free: wait for one, or go cold after max_wait_days."""
-        month = int(env.now // DAYS_PER_MONTH)
-        yield request | env.timeout(max_wait)
-        if request.triggered:
-            work(i, account, request)
-            return
-        request.cancel()
-        record.gone_cold(i, month)
-        if account is not None:
-            free_from[account] = env.now
+    # Leads waiting for a rep, in order of arrival (so also of going cold). One process watches
+    # the oldest and lets it go cold when its wait runs out; a lead a rep takes first is skipped.
+    waiting: deque = deque()
+    watcher = {"idle": None}
+
+    def watch():
+        while True:
+            while waiting and waiting[0][3].triggered:
+                waiting.popleft()
+            if not waiting:
+                watcher["idle"] = env.event()
+                yield watcher["idle"]
+                continue
+            expiry, i, account, request = waiting[0]
+            if expiry > env.now:
+                yield env.timeout(expiry - env.now)
+                continue
+            waiting.popleft()
+            request.cancel()
+            record.gone_cold(i, int(env.now // DAYS_PER_MONTH))
+            if account is not None:
+                free_from[account] = env.now
 
     def arrive():
         for i, day in enumerate(arrivals.tolist()):
@@ -90,9 +102,14 @@ def start_committee_motion(env: simpy.Environment, motion, streams: dict, capaci
             request = pool.request()
             if request.triggered:
                 work(i, account, request)
-            else:
-                env.process(wait_for_rep(i, account, request))
+                continue
+            request.callbacks.append(lambda granted, i=i, account=account: work(i, account, granted))
+            waiting.append((day + max_wait, i, account, request))
+            if watcher["idle"] is not None:
+                watcher["idle"].succeed()
+                watcher["idle"] = None
 
+    env.process(watch())
     env.process(arrive())
 
     def won_deals() -> WonDeals:

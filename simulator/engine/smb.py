@@ -59,11 +59,10 @@ class _LeadPool:
 
     def _draw(self, n: int) -> dict[str, np.ndarray]:
         process, deal, rng = self.motion.process, self.motion.deal, self.rng
-        lifts = np.ones(n)
-        seen = rng.random((len(SIGNALS), n))
-        for k, name in enumerate(SIGNALS):
-            signal = getattr(process.signals, name)
-            lifts *= np.where(seen[k] < signal.chance, signal.lift, 1.0)
+        # Which signals a decider shows: one of the 2^4 combinations, drawn with its probability.
+        combos = _signal_combinations(process.signals)
+        shown = np.minimum(np.searchsorted(combos["cdf"], rng.random(n), side="right"), len(combos["cdf"]) - 1)
+        lifts = combos["lift"][shown]
         odds = process.buy_chance / max(1 - process.buy_chance, 1e-12) * lifts
         chance = np.where(np.isinf(odds), 1.0, odds / (1 + odds))
         touched = rng.random(n) < process.touched_share
@@ -90,6 +89,16 @@ class _LeadPool:
             column[buyers] = values(len(buyers))
             table[name] = column
         return table
+
+
+def _signal_combinations(signals) -> dict[str, np.ndarray]:
+    """Every combination of buying signals (each shown or not, independently): its chance and total lift."""
+    chance, lift = np.ones(1), np.ones(1)
+    for name in SIGNALS:
+        signal = getattr(signals, name)
+        chance = np.r_[chance * (1 - signal.chance), chance * signal.chance]
+        lift = np.r_[lift, lift * signal.lift]
+    return {"cdf": np.cumsum(chance), "lift": lift}
 
 
 def start_smb_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,

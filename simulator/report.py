@@ -1,0 +1,391 @@
+"""The HTML report: one self-contained file that answers "which bet, and how much money do we need".
+
+``report.html`` opens in any browser and travels by e-mail: the charts are
+embedded as base64 PNG, the style is a few inline CSS rules, and nothing is
+fetched from the network (no scripts, no web fonts). It reads top down: the
+answer first, then the side-by-side numbers, the charts, the comparisons in
+words, the assumptions behind them, how precise the estimates are, and where
+the numbers came from.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import itertools
+import json
+import math
+from pathlib import Path
+from typing import Mapping, Optional
+
+
+from simulator import assumptions, plots
+from simulator.formatting import METRIC_INFO, format_metric, format_money, format_number, format_percent
+from simulator.scenario import scenario_yaml
+from simulator.statistics import LOWER_IS_BETTER, compare, pair_name
+
+# Rows of the side-by-side table, in reading order.
+TABLE_METRICS = ("revenue", "cost", "net_cash_flow", "npv", "ending_cash", "min_cash", "capital_needed",
+                 "ending_arr", "customers", "deals_won", "deals_lost", "win_rate", "cycle_days_median",
+                 "objections_per_deal", "cac", "ltv", "ltv_to_cac", "cac_payback_months", "burn_multiple",
+                 "sales_velocity", "churn_rate", "breakeven_month")
+# Metrics whose precision the convergence table shows.
+KEY_METRICS = ("revenue", "npv", "ending_cash", "capital_needed", "ending_arr")
+# The comparisons in words: metric -> how a sentence names it.
+COMPARISON_WORDS = {"npv": "NPV", "revenue": "revenue", "ending_cash": "cash at the end",
+                    "capital_needed": "capital needed (needing less)"}
+
+CHART_TEXT = {
+    "revenue": ("Revenue", "Revenue recognised over the whole horizon, one value per run. Bars: the share of runs "
+                "in each range; the strip below: P5 to P95 (thin), P25 to P75 (thick), median (dot)."),
+    "cost": ("Cost", "Everything spent over the horizon: salaries, commissions, lead generation, "
+             "implementation, cost of revenue, fees and fixed costs."),
+    "cash_flow": ("Net cash flow", "Cash in minus cash out over the horizon: below zero, the bet consumed cash."),
+    "ending_cash": ("Cash at the end", "The bank balance in the last month, starting cash included; below zero "
+                    "means the company would have needed more money."),
+    "capital_needed": ("Capital needed", "How far cumulative net cash flow falls below zero at its worst: the "
+                       "money the bet consumes before it pays for itself."),
+    "cash_fan": ("Cash, month by month", "The line is the median run; the dark band holds the middle 50% of runs "
+                 "and the light band 90%. Where the light band crosses zero, at least 5% of runs are out of "
+                 "cash. Dashed grey lines: the other strategies' medians."),
+    "arr_fan": ("ARR, month by month", "Annual recurring revenue (12 x MRR) with the same bands: how fast the "
+                "book grows and how uncertain that is."),
+    "capital_curve": ("How much to raise", "For each amount X, the chance that the bet needs more than X. Where a "
+                      "curve crosses the 5% line, X covers the need in 95% of runs. The starting cash line "
+                      "crosses each curve at that strategy's chance of running out."),
+    "comparison": ("Head to head", "Each run simulates every strategy with the same random draws (common random "
+                   "numbers), so the difference run by run is a fair duel. Bars right of zero: runs the first "
+                   "strategy wins."),
+}
+
+_CSS = """
+body{font:15px/1.5 -apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1d1d1f;margin:0;
+background:#f4f5f7}
+main{max-width:1180px;margin:0 auto;padding:24px 28px 60px;background:#fff}
+h1{font-size:28px;margin:8px 0 4px}h2{font-size:21px;margin:36px 0 10px;border-bottom:2px solid #e3e5e8;
+padding-bottom:4px}h3{font-size:16px;margin:22px 0 4px}
+.lead{font-size:16px;color:#444;margin-top:0}
+nav{font-size:13px;color:#666;margin:8px 0 0}nav a{color:#2457a5;margin-right:12px;text-decoration:none}
+.answer{background:#eef5ff;border-left:5px solid #2457a5;padding:10px 18px;border-radius:4px}
+.answer h2{margin-top:8px;border:0}.answer li{margin:6px 0}
+tr.differs td{background:#fff6d6}
+table{border-collapse:collapse;margin:8px 0 14px;font-size:14px}
+th,td{border-bottom:1px solid #e3e5e8;padding:5px 10px;text-align:left;vertical-align:top}
+th{background:#f7f8fa;font-weight:600;white-space:nowrap}td.num{text-align:right;white-space:nowrap}
+.mid{font-weight:600}.range{display:block;color:#666;font-size:12px}
+.swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}
+figure{margin:10px 0 26px}figure img{max-width:100%;height:auto;border:1px solid #e3e5e8}
+figcaption{color:#555;font-size:13.5px;max-width:900px}
+.note{color:#666;font-size:13px}
+.warning{background:#fff0f0;border-left:5px solid #c62828;padding:8px 14px}
+pre{background:#f7f8fa;padding:12px;overflow:auto;font-size:12.5px;border:1px solid #e3e5e8}
+code{font-size:13px}
+"""
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _runs(results) -> int:
+    """Runs per strategy."""
+    provenance = results.summary.get("provenance", {}) if results.summary else {}
+    if provenance.get("runs"):
+        return int(provenance["runs"])
+    first = results.strategies[0]
+    return int(len(next(iter(results.runs[first].values()))))
+
+
+def stat(results, strategy: str, metric: str, key: str) -> float:
+    """One statistic ('mean', 'p50', 'se', 'share_defined', ...) of a metric from the summary; NaN if absent."""
+    entry = results.summary.get("strategies", {}).get(strategy, {}).get(metric) or {}
+    value = entry.get(key)
+    return float(value) if isinstance(value, (int, float)) else math.nan
+
+
+def share_of_runs(results, strategy: str, metric: str) -> float:
+    """Share of runs in which a month metric happens: for ``cash_out_month``, the chance of running out."""
+    share = stat(results, strategy, metric, "share_defined")
+    return share if math.isfinite(share) else plots.share_defined(results.runs[strategy][metric])
+
+
+def comparison(results, a: str, b: str, metric: str) -> dict:
+    """A against B on a metric, run by run (``p_better``, ``p_tie``, ``mean_diff``...), as the summary has it.
+
+    Pairs the summary lists the other way round (B vs A) are turned round;
+    a pair or metric it lacks is counted from the runs.
+    """
+    comparisons = results.summary.get("comparisons", {}) if results.summary else {}
+    entry = (comparisons.get(pair_name(a, b)) or {}).get(metric)
+    if isinstance(entry, Mapping) and entry.get("p_better") is not None:
+        return dict(entry)
+    entry = (comparisons.get(pair_name(b, a)) or {}).get(metric)
+    if isinstance(entry, Mapping) and entry.get("p_better") is not None:
+        tie = entry.get("p_tie") or 0.0
+        diff = entry.get("mean_diff")
+        return {"p_better": 1.0 - float(entry["p_better"]) - tie, "p_tie": tie,
+                "mean_diff": -diff if isinstance(diff, (int, float)) else None}
+    return compare(results.runs[a][metric], results.runs[b][metric], metric)
+
+
+def _swatch(name: str, colors: Mapping[str, str]) -> str:
+    return f'<span class="swatch" style="background:{colors.get(name, "#777777")}"></span>{_e(name)}'
+
+
+def _list_and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _best_sentence(results, metric: str, words: str) -> str:
+    """'<b>smb</b> has the highest NPV on average ($1.2M; median $1M); it beats enterprise in 72% of runs.'"""
+    currency = results.scenario.company.currency
+    names = results.strategies
+    means = {s: stat(results, s, metric, "mean") for s in names}
+    ranked = sorted(names, key=lambda s: -means[s] if math.isfinite(means[s]) else math.inf)
+    best, others = ranked[0], ranked[1:]
+    amounts = (f"{format_money(means[best], currency)}; "
+               f"median {format_money(stat(results, best, metric, 'p50'), currency)}")
+    if not others:
+        return f"<b>{_e(best)}</b> averages {amounts.replace('; ', ' (', 1)})."
+    text = f"<b>{_e(best)}</b> has the highest {words} on average ({amounts})"
+    duels = [f"{_e(o)} in {format_percent(comparison(results, best, o, metric)['p_better'])}" for o in others]
+    return f"{text}. Run by run it beats {_list_and(duels)} of runs."
+
+
+def answer_html(results) -> str:
+    """The answer first: which bet wins on NPV and revenue and how often, and the capital to raise."""
+    currency = results.scenario.company.currency
+    names = results.strategies
+    months = results.scenario.horizon_months
+    start = {s: plots.starting_cash(results.monthly[s]) for s in names}
+    raise95 = [f"<b>{format_money(stat(results, s, 'capital_needed', 'p95'), currency)}</b> for {_e(s)}"
+               for s in names]
+    out_of_cash = [f"{format_percent(share_of_runs(results, s, 'cash_out_month'))} of {_e(s)} runs"
+                   for s in names]
+    starting = sorted(set(round(v) for v in start.values()))
+    starting_text = format_money(starting[0], currency) if len(starting) == 1 else "the starting cash"
+    items = [
+        f"<b>NPV</b> (monthly net cash flows discounted at "
+        f"{format_percent(results.scenario.company.discount_rate_annual)} a year): "
+        + _best_sentence(results, "npv", "NPV"),
+        f"<b>Revenue over {months} months</b>: " + _best_sentence(results, "revenue", "revenue"),
+        f"<b>Capital</b>: to cover the need with 95% confidence, raise {_list_and(raise95)} "
+        f"(the 95th percentile of capital needed). With {starting_text} in the bank, cash runs out in "
+        f"{_list_and(out_of_cash)}.",
+    ]
+    return ('<section class="answer" id="answer"><h2>The answer</h2><ul>'
+            + "".join(f"<li>{item}</li>" for item in items) + "</ul></section>")
+
+
+def results_table_html(results, colors: Mapping[str, str]) -> str:
+    """Side by side: per metric and strategy, the median with the P5 to P95 range under it."""
+    currency = results.scenario.company.currency
+    months = results.scenario.horizon_months
+    names = results.strategies
+    head = "".join(f"<th>{_swatch(s, colors)}</th>" for s in names)
+    rows = []
+    for metric in TABLE_METRICS:
+        if not any(metric in results.runs[s] for s in names):
+            continue
+        cells = []
+        for s in names:
+            p5, p50, p95 = (stat(results, s, metric, k) for k in ("p5", "p50", "p95"))
+            cells.append(f'<td class="num"><span class="mid">{format_metric(metric, p50, currency)}</span>'
+                         f'<span class="range">{format_metric(metric, p5, currency)} to '
+                         f'{format_metric(metric, p95, currency)}</span></td>')
+        label = METRIC_INFO.get(metric, (metric,))[0].replace("the horizon", f"{months} months")
+        rows.append(f"<tr><th>{_e(label)}</th>{''.join(cells)}</tr>")
+    for label, metric in (("Runs that break even", "breakeven_month"), ("Runs that run out of cash",
+                                                                        "cash_out_month")):
+        cells = "".join(f'<td class="num"><span class="mid">{format_percent(share_of_runs(results, s, metric))}'
+                        f"</span></td>" for s in names)
+        rows.append(f"<tr><th>{label}</th>{cells}</tr>")
+    return (f"<table><thead><tr><th>median (P5 to P95)</th>{head}</tr></thead><tbody>{''.join(rows)}"
+            f"</tbody></table><p class=\"note\">Month metrics (breakeven) count only the runs in which the month "
+            f"comes; the last rows say how many do.</p>")
+
+
+def comparisons_html(results) -> str:
+    """Every pair of strategies on the key metrics, in words, the more frequent winner first."""
+    currency = results.scenario.company.currency
+    names = results.strategies
+    if len(names) < 2:
+        return "<p>One strategy only: nothing to compare.</p>"
+    items = []
+    for a, b in itertools.combinations(names, 2):
+        lines = []
+        for metric, words in COMPARISON_WORDS.items():
+            if metric not in results.runs[a]:
+                continue
+            found = comparison(results, a, b, metric)
+            tie = found.get("p_tie") or 0.0
+            a_wins = float(found["p_better"])
+            b_wins = 1.0 - a_wins - tie
+            winner, loser, share = (a, b, a_wins) if a_wins >= b_wins else (b, a, b_wins)
+            diff = found.get("mean_diff")
+            diff = diff if isinstance(diff, (int, float)) else math.nan
+            # the winner's average margin, positive when in its favour
+            gain = (diff if winner == a else -diff) * (-1 if metric in LOWER_IS_BETTER else 1)
+            if not math.isfinite(gain):
+                margin = ""
+            elif metric in LOWER_IS_BETTER:
+                margin = (f"; it needs {format_money(gain, currency)} less on average" if gain >= 0 else
+                          f"; yet it needs {format_money(-gain, currency)} more on average")
+            else:
+                margin = (f"; ahead by {format_money(gain, currency)} on average" if gain >= 0 else
+                          f"; yet behind by {format_money(-gain, currency)} on average")
+            text = (f"<b>{_e(winner)}</b> beats {_e(loser)} on {words} in <b>{format_percent(share)}</b> of runs"
+                    f"{f' (ties: {format_percent(tie)})' if tie >= 0.005 else ''}{margin}")
+            lines.append(f"<li>{text}</li>")
+        items.append(f"<li><b>{_e(a)}</b> against <b>{_e(b)}</b><ul>{''.join(lines)}</ul></li>")
+    return ("<ul>" + "".join(items) + "</ul><p class=\"note\">Run by run with common random numbers: in run i "
+            "both strategies meet the same market: the same lead rate, the same deals for the same motion. "
+            "For capital needed, beating means needing less.</p>")
+
+
+def _table(head: list[str], rows: list[list[str]], marked: Optional[list[bool]] = None) -> str:
+    """A table whose first column names the rows; ``marked`` rows are highlighted; no head row if all empty."""
+    marked = marked or [False] * len(rows)
+    body = "".join(
+        ('<tr class="differs">' if mark else "<tr>")
+        + "".join(f"<th>{c}</th>" if i == 0 else f"<td>{c}</td>" for i, c in enumerate(row)) + "</tr>"
+        for row, mark in zip(rows, marked))
+    thead = f"<thead><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr></thead>" if any(head) else ""
+    return f"<table>{thead}<tbody>{body}</tbody></table>"
+
+
+def assumptions_html(scenario, colors: Mapping[str, str]) -> str:
+    """The company, the strategies and each motion's key assumptions, as tables."""
+    parts = ["<h3>The company</h3>", _table(["", "assumed"], [[_e(a), _e(b)] for a, b in
+                                                               assumptions.company_rows(scenario)])]
+    parts += ["<h3>The strategies</h3>",
+              _table(["strategy", "motions", "what it is"],
+                     [[_swatch(s, colors), _e(m), _e(d)] for s, m, d in assumptions.strategy_rows(scenario)])]
+    for motion, (users, rows) in assumptions.motion_tables(scenario).items():
+        kind = scenario.motions[motion].type
+        parts.append(f"<h3>Motion <code>{_e(motion)}</code> ({_e(kind)})</h3>")
+        if all(len(set(values)) == 1 for _, values in rows):
+            parts.append(f'<p class="note">Run by {_e(_list_and(users))}, identically.</p>')
+            parts.append(_table(["", "assumed"], [[_e(label), _e(values[0])] for label, values in rows]))
+        else:
+            parts.append('<p class="note">Highlighted: where the strategies differ.</p>')
+            parts.append(_table([""] + [f"in {_swatch(u, colors)}" for u in users],
+                                [[_e(label)] + [_e(v) for v in values] for label, values in rows],
+                                [len(set(values)) > 1 for _, values in rows]))
+    return "".join(parts)
+
+
+def convergence_html(results) -> str:
+    """How precise the means are: standard errors, 95% intervals, and what more runs would buy."""
+    currency = results.scenario.company.currency
+    runs = _runs(results)
+    names = results.strategies
+    rows = []
+    for metric in KEY_METRICS:
+        cells = []
+        for s in names:
+            mean, se = stat(results, s, metric, "mean"), stat(results, s, metric, "se")
+            entry = results.summary.get("strategies", {}).get(s, {}).get(metric) or {}
+            low, high = (entry.get("ci95") or [None, None])[:2]
+            low = low if isinstance(low, (int, float)) else mean - 1.96 * se
+            high = high if isinstance(high, (int, float)) else mean + 1.96 * se
+            relative = abs(se / mean) if mean else math.nan
+            cells.append(f'<span class="mid">{format_money(mean, currency)} ± {format_money(se, currency)}</span>'
+                         f'<span class="range">95% CI {format_money(low, currency)} to {format_money(high, currency)}'
+                         f"{f'; SE {100 * relative:.2g}% of the mean' if math.isfinite(relative) else ''}</span>")
+        rows.append([_e(METRIC_INFO[metric][0].replace("the horizon", f"{results.scenario.horizon_months} months"))]
+                    + cells)
+    worst = 0.5 / math.sqrt(runs)
+    rule = (results.summary.get("provenance", {}) if results.summary else {}).get("stopping_rule")
+    rule = rule.get("description") if isinstance(rule, Mapping) else rule
+    return (f"<p>{runs:,} runs of each strategy{' (stopping rule: ' + _e(rule) + ')' if rule else ''}. "
+            f"Below: the mean ± its standard error. The standard error shrinks like 1/√runs: four times the runs "
+            f"halve it. A share such as P(A beats B) is within ±{format_percent(1.96 * worst)} (95%) at worst.</p>"
+            + _table(["mean ± standard error"] + [_swatch(s, plots.strategy_colors(names)) for s in names], rows)
+            .replace("<td>", '<td class="num">'))
+
+
+def provenance_html(results) -> str:
+    """Version, seed, scenario hash, date and the scenario as run."""
+    provenance = dict(results.summary.get("provenance", {})) if results.summary else {}
+    labels = {"salesim_version": "salesim version", "version": "salesim version", "scenario": "scenario",
+              "scenario_sha256": "scenario SHA-256", "seed": "seed", "runs": "runs per strategy",
+              "horizon_months": "horizon (months)", "utc_time": "run at (UTC)",
+              "wall_seconds": "wall-clock seconds", "executor": "executor", "workers": "workers",
+              "stopping_rule": "stopping rule", "partial": "partial (interrupted)"}
+    rows = []
+    for key in list(labels) + [k for k in provenance if k not in labels]:
+        if key not in provenance:
+            continue
+        value = provenance[key]
+        if isinstance(value, Mapping) and "description" in value:
+            text = str(value["description"])
+        elif isinstance(value, (dict, list)):
+            text = json.dumps(value)
+        elif key == "wall_seconds" and isinstance(value, (int, float)):
+            text = format_number(value)
+        elif isinstance(value, bool):
+            text = "yes" if value else "no"
+        else:
+            text = str(value)
+        rows.append([_e(labels.get(key, key.replace("_", " "))), f"<code>{_e(text)}</code>"])
+    if results.scenario.source:
+        rows.append(["scenario file", f"<code>{_e(results.scenario.source)}</code>"])
+    yaml_text = scenario_yaml(results.scenario)
+    return (_table(["", ""], rows) + "<details><summary>The scenario as run (overrides applied)</summary>"
+            f"<pre>{_e(yaml_text)}</pre></details>")
+
+
+def _image(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
+
+
+def report_html(results, images: Optional[Mapping[str, bytes]] = None) -> str:
+    """The whole report as one HTML string; ``images`` are PNG bytes by chart name (drawn here if left out)."""
+    scenario = results.scenario
+    colors = plots.strategy_colors(results.strategies)
+    if images is None:
+        images = {name: plots.figure_bytes(fig) for name, fig in plots.figures(results).items()}
+    charts = []
+    for name in plots.CHARTS:
+        if name in images:
+            title, text = CHART_TEXT[name]
+            charts.append(f'<figure id="{name}"><h3>{_e(title)}</h3>{_image(images[name], title)}'
+                          f"<figcaption>{_e(text)}</figcaption></figure>")
+    sections = [
+        ("results", "Side by side", results_table_html(results, colors)),
+        ("charts", "Charts", "".join(charts)),
+        ("comparisons", "Comparisons", comparisons_html(results)),
+        ("assumptions", "Key assumptions", assumptions_html(scenario, colors)),
+        ("convergence", "Convergence", convergence_html(results)),
+        ("provenance", "Provenance", provenance_html(results)),
+    ]
+    count = len(results.strategies)
+    provenance = results.summary.get("provenance", {}) if results.summary else {}
+    partial = ('<p class="warning">Partial results: the run was interrupted; these are the runs completed so '
+               "far.</p>" if provenance.get("partial") else "")
+    nav = "".join(f'<a href="#{key}">{title}</a>' for key, title, _ in [("answer", "The answer", "")] + sections)
+    body = "".join(f'<section id="{key}"><h2>{title}</h2>{content}</section>' for key, title, content in sections)
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+            f"<title>{_e(scenario.name)}: salesim report</title><style>{_CSS}</style></head><body><main>"
+            f"<h1>{_e(scenario.name)}</h1><p class=\"lead\">{_e(scenario.description)}</p>{partial}"
+            f"<p class=\"note\">{count} strateg{'y' if count == 1 else 'ies'}, {_runs(results):,} Monte Carlo "
+            f"runs each, {scenario.horizon_months} months, money in {_e(scenario.company.currency)}.</p>"
+            f"<nav>{nav}</nav>"
+            f"{answer_html(results)}{body}</main></body></html>\n")
+
+
+def write_report(results, directory, images: Optional[Mapping[str, bytes]] = None) -> Path:
+    """Write ``report.html`` into ``directory`` and return its path."""
+    path = Path(directory) / "report.html"
+    path.write_text(report_html(results, images), encoding="utf-8")
+    return path
+
+
+def write_outputs(results, directory) -> list[Path]:
+    """Draw every chart (PNG and SVG) and write the report into a results directory; returns the files."""
+    directory = Path(directory)
+    images = plots.write_plots(results, directory)
+    report = write_report(results, directory, images)
+    return sorted(directory / f"{name}.{fmt}" for name in images for fmt in ("png", "svg")) + [report]

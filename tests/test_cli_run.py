@@ -1,0 +1,182 @@
+"""`salesim run`: output files, the comparison table, progress, and every exit code of the contract."""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from montecarlo_helpers import FAST
+
+import cli
+import simulator.engine
+import simulator.montecarlo as montecarlo
+from simulator.progress import ProgressBar
+
+FAST_SET = [arg for item in FAST for arg in ("--set", item)]
+
+
+def run(*args, runs=20):
+    """`salesim run` of the quick scenario, without charts (the report's tests cover those)."""
+    return CliRunner().invoke(cli.main, ["run", "--runs", str(runs), "--quiet", "--no-plots", *FAST_SET,
+                                         *map(str, args)])
+
+
+def summary(directory: Path) -> dict:
+    return json.loads((directory / "summary.json").read_text())
+
+
+def test_run_writes_the_files_and_prints_the_table(tmp_path):
+    result = run("--out", tmp_path / "out", "--workers", 1)
+    assert result.exit_code == 0, result.output
+    for name in ("summary.json", "runs.csv", "monthly.npz", "scenario.yaml"):
+        assert (tmp_path / "out" / name).is_file()
+    table = result.stdout
+    assert "enterprise" in table and "smb" in table and "hybrid" in table
+    assert "capital needed" in table and "ending ARR" in table and "P50" in table and "$" in table
+    assert "P(enterprise beats smb)" in table and "P(smb beats hybrid)" in table
+    assert f"results: {tmp_path / 'out'}" in table
+    assert summary(tmp_path / "out")["provenance"]["runs"] == 20
+
+
+def test_workers_1_and_2_and_dask_give_identical_runs_csv(tmp_path):
+    outputs = []
+    for name, extra in (("one", ["--workers", 1]), ("two", ["--workers", 2]), ("dask", ["--dask", "--workers", 2])):
+        result = run("--out", tmp_path / name, *extra, runs=30)
+        assert result.exit_code == 0, result.output
+        outputs.append((tmp_path / name / "runs.csv").read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert summary(tmp_path / "dask")["provenance"]["executor"] == "dask LocalCluster"
+
+
+def test_set_changes_the_result(tmp_path):
+    base = run("--out", tmp_path / "base", "--workers", 1)
+    more = run("--out", tmp_path / "more", "--workers", 1, "--set", "motions.enterprise.team.salary_per_month=30000")
+    assert base.exit_code == more.exit_code == 0
+    cost = [summary(tmp_path / d)["strategies"]["enterprise"]["cost"]["mean"] for d in ("base", "more")]
+    assert cost[1] > cost[0]
+    assert "salary_per_month: 30000" in (tmp_path / "more" / "scenario.yaml").read_text()
+
+
+def test_seed_changes_the_result_and_is_recorded(tmp_path):
+    result = run("--out", tmp_path / "s", "--workers", 1, "--seed", 123)
+    assert result.exit_code == 0
+    assert summary(tmp_path / "s")["provenance"]["seed"] == 123
+    assert "seed: 123" in (tmp_path / "s" / "scenario.yaml").read_text()
+
+
+def test_default_output_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("--workers", 1, runs=5)
+    assert result.exit_code == 0, result.output
+    made = list((tmp_path / "results").iterdir())
+    assert len(made) == 1 and made[0].name.startswith("enterprise_vs_smb-") and made[0].name.endswith("Z")
+
+
+def test_precision_and_the_stopping_rule(tmp_path):
+    result = run("--out", tmp_path / "p", "--workers", 1, "--precision", 1e-6, "--max-runs", 30, runs=10)
+    assert result.exit_code == 0, result.output
+    rule = summary(tmp_path / "p")["provenance"]["stopping_rule"]
+    assert rule["rule"] == "max_runs" and summary(tmp_path / "p")["provenance"]["runs"] == 30
+    assert "max runs (30)" in result.stdout
+
+
+def test_money_in_the_scenario_currency(tmp_path):
+    result = run("--out", tmp_path / "eur", "--workers", 1, "--set", "company.currency=EUR")
+    assert result.exit_code == 0
+    assert " EUR" in result.stdout and "$" not in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--set", "horizon_months=0"], "horizon_months"),
+    (["--set", "motions.enterprise.team.reps=many"], "reps"),
+    (["--dask", "--scheduler", "tcp://localhost:8786"], "give one"),
+    (["--max-runs", "10"], "--max-runs 10 applies only with --precision"),
+    (["--runs", "0"], "--runs"),
+    (["--workers", "0"], "--workers"),
+    (["--precision", "-1"], "--precision"),
+])
+def test_bad_input_exits_2(tmp_path, args, message):
+    result = CliRunner().invoke(cli.main, ["run", "--out", str(tmp_path / "x"), "--quiet", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_an_invalid_scenario_file_exits_2_with_its_problems(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nhorizon_months: -3\nmotions: {}\nstrategies: {}\n")
+    result = CliRunner().invoke(cli.main, ["run", str(bad), "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "bad.yaml: invalid" in result.stderr and "horizon_months" in result.stderr
+
+
+def test_an_output_directory_in_use_exits_2(tmp_path):
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "summary.json").write_text("{}")
+    result = run("--out", tmp_path / "used")
+    assert result.exit_code == 2 and "already exists" in result.stderr
+
+
+def test_a_failure_while_running_exits_1_without_a_traceback(tmp_path, monkeypatch):
+    def broken(scenario, run, seed=None, strategies=None):
+        raise RuntimeError(f"the books do not balance in run {run}")
+
+    monkeypatch.setattr(simulator.engine, "run_strategies", broken)
+    result = run("--out", tmp_path / "x", "--workers", 1)
+    assert result.exit_code == 1
+    assert "the books do not balance in run 0" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_ctrl_c_prints_a_partial_summary_exits_130_and_leaves_no_directory(tmp_path, monkeypatch):
+    real = montecarlo.run_chunk
+
+    def interrupted_after_the_first_chunk(scenario, start, stop, seed):
+        if start >= 3:
+            raise KeyboardInterrupt
+        return real(scenario, start, stop, seed)
+
+    monkeypatch.setattr(montecarlo, "run_chunk", interrupted_after_the_first_chunk)
+    result = run("--out", tmp_path / "out", "--workers", 1)
+    assert result.exit_code == 130
+    assert "PARTIAL RESULTS" in result.stdout and "3 of 20 runs" in result.stdout
+    assert "nothing was saved" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_before_any_run_exits_130(tmp_path, monkeypatch):
+    def interrupted(scenario, start, stop, seed):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(montecarlo, "run_chunk", interrupted)
+    result = run("--out", tmp_path / "out", "--workers", 1)
+    assert result.exit_code == 130 and "interrupted" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_off_a_terminal_is_a_line_every_few_seconds_at_most():
+    stream = io.StringIO()
+    bar = ProgressBar(stream, tty=False)
+    for done in range(1, 101):
+        bar(done, 100)
+    bar.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2                      # the first, then the last; no more within 5 seconds
+    assert lines[-1].startswith("100/100 runs (100%)") and "runs/s" in lines[-1] and "left" in lines[-1]
+
+
+def test_progress_on_a_terminal_redraws_one_line():
+    stream = io.StringIO()
+    bar = ProgressBar(stream, tty=True, every_seconds=0)
+    bar(50, 200)
+    bar.close()
+    text = stream.getvalue()
+    assert text.startswith("\r[") and "50/200 runs" in text and "runs/s" in text and text.endswith("\n")
+
+
+def test_progress_is_shown_on_stderr_unless_quiet(tmp_path):
+    result = CliRunner().invoke(cli.main, ["run", "--runs", "5", "--workers", "1", "--no-plots", *FAST_SET,
+                                           "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0 and "5/5 runs (100%)" in result.stderr

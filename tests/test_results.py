@@ -1,0 +1,136 @@
+"""Results files: what summary.json, runs.csv, monthly.npz and scenario.yaml hold; save/load; atomic writes."""
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+import numpy as np
+import pytest
+from montecarlo_helpers import assert_identical, fast_scenario
+
+import simulator
+import simulator.results as results_module
+from simulator.engine.ledger import COST_CATEGORIES, SERIES
+from simulator.metrics import METRICS
+from simulator.statistics import KEY_METRICS, PERCENTILES
+
+STAT_KEYS = {"mean", "std", "se", "ci95", *(f"p{q}" for q in PERCENTILES), "min", "max", "n", "nan_runs",
+             "share_defined"}
+
+
+@pytest.fixture(scope="module")
+def results():
+    return simulator.simulate(fast_scenario(), runs=24, seed=99, workers=1)
+
+
+@pytest.fixture(scope="module")
+def saved(results, tmp_path_factory):
+    return results.save(tmp_path_factory.mktemp("out") / "run")
+
+
+def test_save_writes_the_contract_files(saved):
+    assert sorted(p.name for p in saved.iterdir()) == sorted(results_module.FILES)
+    assert not [p for p in saved.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_summary_json_is_strict_json_equal_to_the_summary(results, saved):
+    text = (saved / "summary.json").read_text()
+    loaded = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in summary.json"))
+    assert loaded == results.summary
+    provenance = loaded["provenance"]
+    for key in ("salesim_version", "scenario_sha256", "seed", "runs", "wall_seconds", "utc_time", "executor",
+                "workers", "stopping_rule", "partial"):
+        assert key in provenance, key
+    assert provenance["salesim_version"] == simulator.__version__ and provenance["seed"] == 99
+    assert provenance["scenario_sha256"] == results.scenario.sha256 and provenance["runs"] == 24
+    for s in results.strategies:
+        assert set(loaded["strategies"][s]) == set(METRICS)
+        assert all(set(stat) == STAT_KEYS for stat in loaded["strategies"][s].values())
+    assert set(loaded["comparisons"]["enterprise vs smb"]) == set(KEY_METRICS)
+    assert set(loaded["costs"]["smb"]) == set(COST_CATEGORIES)
+
+
+def test_runs_csv_has_a_row_per_strategy_and_run(results, saved):
+    with open(saved / "runs.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["strategy", "run", *METRICS]
+    assert len(rows) == 1 + 24 * len(results.strategies)
+    assert [r[:2] for r in rows[1:3]] == [["enterprise", "0"], ["enterprise", "1"]]
+    npv = [float(r[2 + METRICS.index("npv")]) for r in rows[1:25]]
+    assert npv == results.runs["enterprise"]["npv"].tolist()     # exact: shortest repr round-trips
+
+
+def test_monthly_npz_holds_runs_x_months_per_strategy_and_series(results, saved):
+    with np.load(saved / "monthly.npz") as npz:
+        assert sorted(npz.files) == sorted(f"{s}/{k}" for s in results.strategies for k in SERIES)
+        cash = npz["hybrid/cash"]
+    assert cash.shape == (24, 13) and cash.dtype == np.float32
+
+
+def test_load_round_trips(results, saved):
+    loaded = simulator.Results.load(saved)
+    assert_identical(results, loaded)
+    assert loaded.summary == results.summary and loaded.scenario.name == results.scenario.name
+
+
+def test_scenario_yaml_reproduces_the_run(results, saved):
+    again = simulator.simulate(simulator.load_scenario(saved / "scenario.yaml"), workers=1)
+    assert again.summary["provenance"]["seed"] == 99 and again.n_runs == 24
+    assert_identical(results, again)
+
+
+def test_nan_is_an_empty_cell_and_null_in_json(results, tmp_path):
+    runs = {s: {m: v.copy() for m, v in by_metric.items()} for s, by_metric in results.runs.items()}
+    runs["smb"]["cash_out_month"][:] = math.nan   # cash never ran out
+    summary = results_module.build_summary(results.provenance, runs, results.costs)
+    assert summary["strategies"]["smb"]["cash_out_month"]["mean"] is None
+    assert summary["strategies"]["smb"]["cash_out_month"]["share_defined"] == 0
+    changed = simulator.Results(results.scenario, results.strategies, runs, results.monthly, summary,
+                                results.costs)
+    out = changed.save(tmp_path / "nan")
+    with open(out / "runs.csv", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["strategy"] == "smb"]
+    assert all(r["cash_out_month"] == "" for r in rows)
+    loaded = simulator.Results.load(out)
+    assert np.isnan(loaded.runs["smb"]["cash_out_month"]).all()
+
+
+def test_save_refuses_a_directory_that_is_not_empty(results, tmp_path):
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("keep me")
+    with pytest.raises(FileExistsError, match="taken"):
+        results.save(tmp_path / "taken")
+    assert (tmp_path / "taken" / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_failed_save_leaves_nothing_behind(results, tmp_path, monkeypatch, error):
+    def broken_savez(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(results_module.np, "savez", broken_savez)
+    with pytest.raises(type(error)):
+        results.save(tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_load_names_what_is_missing(tmp_path):
+    with pytest.raises(FileNotFoundError, match="summary.json, runs.csv, monthly.npz, scenario.yaml missing"):
+        simulator.Results.load(tmp_path)
+
+
+def test_extras_land_inside_the_directory_before_it_appears(results, tmp_path):
+    def chart(res, directory):
+        assert not (tmp_path / "with").exists()          # still the hidden staging directory
+        (directory / "chart.txt").write_text(res.scenario.name)
+
+    out = results.save(tmp_path / "with", extras=chart)
+    assert (out / "chart.txt").read_text() == results.scenario.name
+
+    def failing(res, directory):
+        raise RuntimeError("no fonts")
+
+    with pytest.raises(RuntimeError, match="no fonts"):
+        results.save(tmp_path / "without", extras=failing)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["with"]
