@@ -6,6 +6,7 @@ scenario; 130 interrupted. No input shows a Python traceback unless
 """
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +28,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # the reader of our output went away (`salesim run | head`)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as err:  # the last line of defence: report, never show a traceback
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -119,16 +123,17 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
     finally:
         if bar is not None:
             bar.close()
-    click.echo(comparison_table(results))
     if results.partial:
+        click.echo(comparison_table(results))
         click.echo("interrupted: the table shows the runs completed so far; nothing was saved", err=True)
         sys.exit(130)
-    results.save(out)
+    from simulator.report import write_outputs
+
+    # Charts and report go into the same staging directory, renamed into place only when all is written.
+    results.save(out, extras=None if no_plots else write_outputs)
+    click.echo(comparison_table(results))
     click.echo(f"\nresults: {out}/")
     if not no_plots:
-        from simulator.report import write_outputs
-
-        write_outputs(results, out)
         click.echo(f"report:  {out / 'report.html'}")
 
 
