@@ -35,14 +35,16 @@ from simulator.scenario.schema import SIGNALS
 class _LeadPool:
     """Attributes of leads in order of arrival, drawn in bulk from the motion's streams.
 
-    The first block covers the leads expected from marketing (known at the
-    start) with room for referrals; later blocks, if needed, are as large.
+    The first block covers the marketing leads (known at the start) and a
+    few more; referrals, if any, take further blocks of ``REFERRAL_BLOCK``.
     What only a buyer needs (contract value, lifetime) is drawn for buyers.
     """
 
+    REFERRAL_BLOCK = 2048
+
     def __init__(self, motion, rng: np.random.Generator, customers_rng: np.random.Generator, expected: int):
         self.motion, self.rng, self.customers_rng = motion, rng, customers_rng
-        self.block = max(1024, int(expected * 1.25))
+        self.first_block = expected + 256
         self.table: dict[str, np.ndarray] = {}
         self.touch_days: list[int] = []
         self.max_touch = 0
@@ -51,11 +53,12 @@ class _LeadPool:
     def ensure(self, n: int) -> None:
         """Make sure attributes exist for the first ``n`` leads."""
         while self.size < n:
-            block = self._draw(self.block)
+            size = self.first_block if self.size == 0 else self.REFERRAL_BLOCK
+            block = self._draw(size)
             self.touch_days.extend(block["touch_days"].tolist())
             self.max_touch = max(self.max_touch, int(block["touch_days"].max(initial=0)))
             self.table = {k: np.r_[self.table[k], v] if self.table else v for k, v in block.items()}
-            self.size += self.block
+            self.size += size
 
     def _draw(self, n: int) -> dict[str, np.ndarray]:
         process, deal, rng = self.motion.process, self.motion.deal, self.rng
