@@ -115,3 +115,26 @@ def test_the_guide_shows_the_real_messages_for_its_typos(tmp_path):
     assert result.exit_code == 2
     for line in filter(None, shown[1:]):
         assert line.replace("my_scenario.yaml", str(path), 1) in result.output
+
+
+def test_a_partial_section_keeps_the_rest_of_its_own_defaults():
+    """Giving only the demo stage's days keeps the demo's loss chance, not a generic stage's."""
+    from simulator import parse_scenario
+
+    scenario = parse_scenario("""
+name: partial
+motions:
+  e: {type: enterprise, process: {stages: {demo: {days: 5}}}}
+  m: {type: midmarket, process: {committee_size: 4, stages: {order: {days: 3}}}}
+  s: {type: smb, process: {signals: {return_visit: {chance: 0.9}}}}
+strategies: {all: {motions: [e, m, s]}}
+""")
+    enterprise, midmarket, smb = (scenario.motions[k].process for k in "ems")
+    full_enterprise = type(enterprise)()
+    full_midmarket = type(midmarket)()
+    assert enterprise.stages.demo.days == 5
+    assert enterprise.stages.demo.loss_chance == full_enterprise.stages.demo.loss_chance == 0.30
+    assert midmarket.stages.order.days == 3
+    assert midmarket.stages.demo == full_midmarket.stages.demo
+    assert midmarket.objections_per_member == full_midmarket.objections_per_member
+    assert smb.signals.return_visit.chance == 0.9 and smb.signals.return_visit.lift == 1.5

@@ -105,6 +105,25 @@ class LeadSource(Section):
         12, "Months an account that said no waits before it can be approached again.", unit="months", ge=0)
 
 
+def with_defaults(base: type[Section], name: str, **defaults) -> type[Section]:
+    """A section like ``base`` whose keys default differently (SMB deals bill monthly).
+
+    Only defaults change: the keys, meanings and bounds stay those of ``base``.
+    A section type as a value (``stages=MidmarketStages``) makes the key that
+    section, with its own defaults all the way down, so that a file giving
+    only ``demo: {days: 5}`` keeps the demo stage's other defaults.
+    """
+    fields = {}
+    for key, value in defaults.items():
+        info = base.model_fields[key]
+        if isinstance(value, type):
+            fields[key] = (value, FieldInfo.merge_field_infos(info, default_factory=value))
+        else:
+            override = {"default_factory": value} if callable(value) else {"default": value}
+            fields[key] = (info.annotation, FieldInfo.merge_field_infos(info, **override))
+    return create_model(name, __base__=base, __doc__=base.__doc__, **fields)
+
+
 class Stage(Section):
     """One turning point of an enterprise deal."""
 
@@ -117,19 +136,24 @@ class Stage(Section):
                                         unit="weight", ge=0)
 
 
+MeetingStage = with_defaults(Stage, "MeetingStage", days=10, loss_chance=0.40, objection_share=0.15)
+DemoStage = with_defaults(Stage, "DemoStage", days=14, loss_chance=0.30, objection_share=0.25)
+TechnicalStage = with_defaults(Stage, "TechnicalStage", days=21, loss_chance=0.25, objection_share=0.30)
+ProcurementStage = with_defaults(Stage, "ProcurementStage", days=30, loss_chance=0.15, objection_share=0.20)
+OrderStage = with_defaults(Stage, "OrderStage", days=10, loss_chance=0.05, objection_share=0.10)
+
+
 class Stages(Section):
     """The stages of an enterprise deal, in order: each is a turning point."""
 
-    meeting: Stage = Field(default_factory=lambda: Stage(days=10, loss_chance=0.40, objection_share=0.15),
-                           description="First meetings: is there a problem worth solving?")
-    demo: Stage = Field(default_factory=lambda: Stage(days=14, loss_chance=0.30, objection_share=0.25),
-                        description="Demos to the buying committee.")
-    technical: Stage = Field(default_factory=lambda: Stage(days=21, loss_chance=0.25, objection_share=0.30),
-                             description="Technical discussions, security review, pilot.")
-    procurement: Stage = Field(default_factory=lambda: Stage(days=30, loss_chance=0.15, objection_share=0.20),
-                               description="Procurement: legal, pricing, terms.")
-    order: Stage = Field(default_factory=lambda: Stage(days=10, loss_chance=0.05, objection_share=0.10),
-                         description="The order: signatures.")
+    meeting: MeetingStage = Field(default_factory=MeetingStage,
+                                  description="First meetings: is there a problem worth solving?")
+    demo: DemoStage = Field(default_factory=DemoStage, description="Demos to the buying committee.")
+    technical: TechnicalStage = Field(default_factory=TechnicalStage,
+                                      description="Technical discussions, security review, pilot.")
+    procurement: ProcurementStage = Field(default_factory=ProcurementStage,
+                                          description="Procurement: legal, pricing, terms.")
+    order: OrderStage = Field(default_factory=OrderStage, description="The order: signatures.")
 
     @model_validator(mode="after")
     def _some_share(self):
@@ -174,17 +198,19 @@ class SignalEffect(Section):
                              cap=1000)
 
 
+ReturnVisit = with_defaults(SignalEffect, "ReturnVisit", chance=0.5, lift=1.5)
+PricingPage = with_defaults(SignalEffect, "PricingPage", chance=0.35, lift=2.5)
+AddsTeammate = with_defaults(SignalEffect, "AddsTeammate", chance=0.15, lift=3.0)
+UsesProduct = with_defaults(SignalEffect, "UsesProduct", chance=0.4, lift=3.0)
+
+
 class Signals(Section):
     """Behaviour that tells an SMB decider is buying."""
 
-    return_visit: SignalEffect = Field(default_factory=lambda: SignalEffect(chance=0.5, lift=1.5),
-                                       description="Comes back to the site.")
-    pricing_page: SignalEffect = Field(default_factory=lambda: SignalEffect(chance=0.35, lift=2.5),
-                                       description="Looks at the pricing page.")
-    adds_teammate: SignalEffect = Field(default_factory=lambda: SignalEffect(chance=0.15, lift=3.0),
-                                        description="Adds a teammate to the trial.")
-    uses_product: SignalEffect = Field(default_factory=lambda: SignalEffect(chance=0.4, lift=3.0),
-                                       description="Starts really using the product.")
+    return_visit: ReturnVisit = Field(default_factory=ReturnVisit, description="Comes back to the site.")
+    pricing_page: PricingPage = Field(default_factory=PricingPage, description="Looks at the pricing page.")
+    adds_teammate: AddsTeammate = Field(default_factory=AddsTeammate, description="Adds a teammate to the trial.")
+    uses_product: UsesProduct = Field(default_factory=UsesProduct, description="Starts really using the product.")
 
 
 class DeciderProcess(Section):
@@ -241,20 +267,6 @@ class DealTerms(Section):
                                      unit="fraction", ge=0, le=1)
 
 
-def with_defaults(base: type[Section], name: str, **defaults) -> type[Section]:
-    """A section like ``base`` whose keys default differently (SMB deals bill monthly).
-
-    Only defaults change: the keys, meanings and bounds stay those of ``base``.
-    """
-    fields = {}
-    for key, value in defaults.items():
-        info = base.model_fields[key]
-        override = ({"default_factory": value} if callable(value) and not isinstance(value, type)
-                    else {"default": value})
-        fields[key] = (info.annotation, FieldInfo.merge_field_infos(info, **override))
-    return create_model(name, __base__=base, __doc__=base.__doc__, **fields)
-
-
 EnterpriseLeads = with_defaults(
     LeadSource, "EnterpriseLeads", per_month=_dist("lognormal", p5=4, p95=9), cost_per_lead=500,
     marketing_per_month=5_000)
@@ -286,16 +298,18 @@ class EnterpriseMotion(Section):
     process: CommitteeProcess = Field(default_factory=CommitteeProcess, description="The buying committee.")
 
 
-def _midmarket_process():
-    return CommitteeProcess(
-        committee_size=_dist("uniform_int", per="deal", low=3, high=5),
-        objections_per_member=_dist("uniform_int", per="deal", low=3, high=4),
-        objection_buyer_days=_dist("gamma", per="deal", mean=1.2, sd=0.8),
-        stages=Stages(meeting=Stage(days=7, loss_chance=0.35, objection_share=0.15),
-                      demo=Stage(days=10, loss_chance=0.25, objection_share=0.3),
-                      technical=Stage(days=10, loss_chance=0.15, objection_share=0.3),
-                      procurement=Stage(days=14, loss_chance=0.10, objection_share=0.15),
-                      order=Stage(days=5, loss_chance=0.05, objection_share=0.1)))
+MidmarketMeeting = with_defaults(Stage, "MidmarketMeeting", days=7, loss_chance=0.35, objection_share=0.15)
+MidmarketDemo = with_defaults(Stage, "MidmarketDemo", days=10, loss_chance=0.25, objection_share=0.3)
+MidmarketTechnical = with_defaults(Stage, "MidmarketTechnical", days=10, loss_chance=0.15, objection_share=0.3)
+MidmarketProcurement = with_defaults(Stage, "MidmarketProcurement", days=14, loss_chance=0.10,
+                                     objection_share=0.15)
+MidmarketOrder = with_defaults(Stage, "MidmarketOrder", days=5, loss_chance=0.05, objection_share=0.1)
+MidmarketStages = with_defaults(Stages, "MidmarketStages", meeting=MidmarketMeeting, demo=MidmarketDemo,
+                                technical=MidmarketTechnical, procurement=MidmarketProcurement, order=MidmarketOrder)
+MidmarketProcess = with_defaults(
+    CommitteeProcess, "MidmarketProcess", committee_size=_dist("uniform_int", per="deal", low=3, high=5),
+    objections_per_member=_dist("uniform_int", per="deal", low=3, high=4),
+    objection_buyer_days=_dist("gamma", per="deal", mean=1.2, sd=0.8), stages=MidmarketStages)
 
 
 class MidmarketMotion(Section):
@@ -305,7 +319,7 @@ class MidmarketMotion(Section):
     leads: MidmarketLeads = Field(default_factory=MidmarketLeads, description="Lead source and its cost.")
     team: MidmarketTeam = Field(default_factory=MidmarketTeam, description="The reps.")
     deal: MidmarketDeal = Field(default_factory=MidmarketDeal, description="Deal economics.")
-    process: CommitteeProcess = Field(default_factory=_midmarket_process,
+    process: MidmarketProcess = Field(default_factory=MidmarketProcess,
                                       description="The buying committee (3-5 people by default).")
 
 
