@@ -20,6 +20,7 @@ from simulator.scenario.schema import STAGES
 
 # (label, path inside a motion); a path of None is worked out by a function below.
 COMMON_ROWS = (
+    ("Starts", "start_month"),
     ("Leads per month", "leads.per_month"),
     ("Lead growth", "leads.growth_per_month"),
     ("Cost per lead", "leads.cost_per_lead"),
@@ -127,7 +128,9 @@ def _lookup(motion, path: str):
 
 
 def _describe_special(motion, path: str, currency: str) -> Optional[str]:
-    """Rows that combine keys: the hiring plan, billing with payment terms, stages."""
+    """Rows that combine keys: the start, the hiring plan, billing with payment terms, stages."""
+    if path == "start_month":
+        return "from the start" if motion.start_month == 1 else f"in month {motion.start_month}"
     if path == "team.hires":
         hires = motion.team.hires
         return ", ".join(f"+{h.reps} in month {h.month}" for h in hires) if hires else "none"

@@ -162,3 +162,20 @@ def test_smb_buy_rate_is_the_mixture_over_buying_signals():
     rate = won / (won + lost)
     se = np.sqrt(expected * (1 - expected) / (won + lost))
     assert abs(rate - expected) < 4 * se
+
+
+def test_a_motion_starting_later_is_the_same_motion_shifted():
+    """start_month 7 over 36 months = the motion from month 1 over 30 months, six empty months before it."""
+    motion = certain_enterprise(leads__per_month=4)
+    motion["team"]["hires"] = [{"month": 3, "reps": 2}]
+    later = dict(motion, start_month=7, team=dict(motion["team"], hires=[{"month": 9, "reps": 2}]))
+    shifted = scenario_from({"e": later}, horizon_months=36)
+    alone = scenario_from({"e": motion}, horizon_months=30)
+    for run in range(3):
+        a, b = run_strategy(shifted, "e", run), run_strategy(alone, "e", run)
+        for name, flows in a.by_motion["e"].items():
+            assert np.all(flows[:6] == 0), name
+            assert np.array_equal(flows[6:], b.by_motion["e"][name]), name
+        overhead = 10_000
+        assert np.all(a.monthly["costs"][:6] == overhead)
+        np.testing.assert_allclose(a.deals["e"]["open_day"] - 6 * DAYS_PER_MONTH, b.deals["e"]["open_day"])

@@ -53,10 +53,17 @@ class MotionRun:
 def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms: dict) -> MotionRun:
     """Run ``run`` of one motion in its own SimPy world, then its customer book.
 
+    A motion that starts later is simulated from its own start, over the
+    months left, and placed on the scenario's calendar.
+
     Motions share nothing but the run's per-run draws (correlations), so a
     motion's part of a strategy's run depends only on its spec and its
     streams; strategies running the same motion share the result.
     """
+    if spec.start_month > 1:
+        later = spec.start_month - 1
+        own = spec.model_copy(update={"start_month": 1, "team": _hires_moved(spec.team, later)})
+        return _started_later(simulate_motion(own, name, horizon - later, seed, run, uniforms), later)
     motion = resolve(spec, seed, run, name, f"motions.{name}", uniforms)
     streams = motion_streams(seed, run, name)
     schedule = team_schedule(motion.team, horizon, streams["team"])
@@ -87,6 +94,24 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
              "objections": record.objections}
     return MotionRun(flows=flows, costs=costs, detail={"reps": schedule.headcount, "capacity": schedule.capacity},
                      deals=deals)
+
+
+def _hires_moved(team, months: int):
+    """The team with its hiring plan counted from the motion's own start."""
+    return team.model_copy(update={"hires": [h.model_copy(update={"month": h.month - months}) for h in team.hires]})
+
+
+def _started_later(part: MotionRun, months: int) -> MotionRun:
+    """A motion simulated from its own start, placed ``months`` later on the scenario's calendar.
+
+    Before it starts it has no leads, deals, customers or costs.
+    """
+    def pad(series: dict) -> dict:
+        return {k: np.r_[np.zeros(months), v] for k, v in series.items()}
+
+    days = months * DAYS_PER_MONTH
+    deals = {k: (v + days if k.endswith("_day") else v) for k, v in part.deals.items()}
+    return MotionRun(flows=pad(part.flows), costs=pad(part.costs), detail=pad(part.detail), deals=deals)
 
 
 def run_strategies(scenario, run: int, seed: int | None = None, strategies=None) -> dict[str, RunResult]:

@@ -363,19 +363,32 @@ def _cross_checks(scenario: Scenario, strategy_motions: dict, locate: _Locator) 
         problems.append(locate.at(path, message))
 
     horizon = scenario.horizon_months
-    for name, motion in scenario.motions.items():
+
+    def check(motion, path, moved=lambda rel: False, strategy=""):
+        """Month rules of one motion; ``moved(rel)`` says a key comes from a strategy's override."""
+        def at(rel):
+            return (path[1] if moved(rel) else path[0]) + rel
+        context = f" in strategy '{strategy}'" if strategy else ""
+        if motion.start_month > horizon:
+            add(f"month {motion.start_month} is beyond the horizon ({horizon} months)", at(("start_month",)))
         for i, hire in enumerate(motion.team.hires):
+            where = at(("team", "hires", i, "month"))
             if hire.month > horizon:
-                add(f"month {hire.month} is beyond the horizon ({horizon} months)",
-                    ("motions", name, "team", "hires", i, "month"))
+                add(f"month {hire.month} is beyond the horizon ({horizon} months)", where)
+            elif hire.month < motion.start_month:
+                add(f"month {hire.month} is before the motion starts{context} (start_month "
+                    f"{motion.start_month})", where)
+
+    for name, motion in scenario.motions.items():
+        check(motion, (("motions", name), ("motions", name)))
     for s_name, motions in strategy_motions.items():
+        overrides = scenario.strategies[s_name].overrides
         for m_name, motion in motions.items():
             if motion is scenario.motions.get(m_name):
                 continue
-            for i, hire in enumerate(motion.team.hires):
-                if hire.month > horizon:
-                    add(f"month {hire.month} is beyond the horizon ({horizon} months)",
-                        ("strategies", s_name, "overrides", m_name, "team", "hires", i, "month"))
+            changes = overrides.get(m_name, {})
+            check(motion, (("motions", m_name), ("strategies", s_name, "overrides", m_name)),
+                  lambda rel, changes=changes: _has_path(changes, rel[:1]), s_name)
     problems += _check_correlations(scenario, locate)
     return problems
 

@@ -117,8 +117,11 @@ def _motions() -> list[str]:
     kinds = list(MOTION_TYPES)
     rows = ["| key | what it holds |", "| --- | --- |",
             "| `type` | Required: " + ", ".join(f"`{k}`" for k in kinds) + ". |"]
-    for key in EnterpriseMotion.model_fields:
+    for key, field in EnterpriseMotion.model_fields.items():
         if key == "type":
+            continue
+        if not _is_section(field.annotation):   # a plain key of the motion itself
+            rows.append(f"| `{key}` | {_cell(field.description)} Default: {field.default}. |")
             continue
         held: dict[str, list[str]] = {}
         for kind in kinds:
@@ -131,9 +134,9 @@ def _motions() -> list[str]:
              "Named go-to-market motions; the name is yours (`enterprise`, `outbound_eu`, ...). Each has a "
              "`type`, which sets its sections and their defaults:\n", types + "\n",
              "Every section may be left out, and so may every key in it: the defaults of the motion's type "
-             "apply. The sections:\n", "\n".join(rows) + "\n"]
-    for key in EnterpriseMotion.model_fields:
-        if key == "type":
+             "apply. Its keys and sections:\n", "\n".join(rows) + "\n"]
+    for key, field in EnterpriseMotion.model_fields.items():
+        if key == "type" or not _is_section(field.annotation):
             continue
         groups: dict[type, list[str]] = {}
         for kind in kinds:
@@ -520,7 +523,8 @@ Besides each key's own allowed values, `salesim validate` checks:
   `p5 < p95`, a `beta` mean and sd that a beta can have, ...);
 - a distribution's whole range lies within the key's allowed values, and
   `per: deal` is used only where possible;
-- a hire's `month` is within `horizon_months`, in the motions and in every
+- a motion's `start_month` and a hire's `month` are within `horizon_months`,
+  and no hire comes before its motion starts, in the motions and in every
   strategy's overrides;
 - at least one stage of a buying committee has `objection_share` above 0;
 - a strategy lists existing motions, each once; its overrides name only

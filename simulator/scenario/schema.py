@@ -292,6 +292,8 @@ class EnterpriseMotion(Section):
     """Enterprise: few large deals, decided by a buying committee over months."""
 
     type: Literal["enterprise"]
+    start_month: int = Field(1, description="Month (1 = the first) in which the motion starts: its team, "
+                                            "spending and leads begin then.", ge=1)
     leads: EnterpriseLeads = Field(default_factory=EnterpriseLeads, description="Lead source and its cost.")
     team: Team = Field(default_factory=Team, description="The reps.")
     deal: DealTerms = Field(default_factory=DealTerms, description="Deal economics.")
@@ -316,6 +318,8 @@ class MidmarketMotion(Section):
     """Mid-market: smaller committees, shorter cycles (account mapping, case studies)."""
 
     type: Literal["midmarket"]
+    start_month: int = Field(1, description="Month (1 = the first) in which the motion starts: its team, "
+                                            "spending and leads begin then.", ge=1)
     leads: MidmarketLeads = Field(default_factory=MidmarketLeads, description="Lead source and its cost.")
     team: MidmarketTeam = Field(default_factory=MidmarketTeam, description="The reps.")
     deal: MidmarketDeal = Field(default_factory=MidmarketDeal, description="Deal economics.")
@@ -327,6 +331,8 @@ class SmbMotion(Section):
     """SMB: many small deals, one decider buying from signals in about 3 months."""
 
     type: Literal["smb"]
+    start_month: int = Field(1, description="Month (1 = the first) in which the motion starts: its team, "
+                                            "spending and leads begin then.", ge=1)
     leads: SmbLeads = Field(default_factory=SmbLeads, description="Lead source and its cost.")
     team: SmbTeam = Field(default_factory=SmbTeam, description="The reps.")
     deal: SmbDeal = Field(default_factory=SmbDeal, description="Deal economics.")
