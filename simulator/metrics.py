@@ -91,7 +91,7 @@ def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float
     cash = monthly["cash"]
     won = float(monthly["won"].sum())
     lost = float(monthly["lost"].sum())
-    customers_at_start = np.r_[0.0, monthly["customers"][:-1]]
+    customers_at_start = np.concatenate(([0.0], monthly["customers"][:-1]))
     churned = float(flows["churned"].sum())
     churn_rate = _ratio(churned, float(customers_at_start.sum()))
     sales_marketing = float(sum(costs[c].sum() for c in SALES_AND_MARKETING))

@@ -90,8 +90,8 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
         "cost_of_revenue": book.revenue * (1 - motion.deal.gross_margin),
         "payment_fees": book.payment_fees,
     }
-    deals = {"arrival_day": record.arrival_day, "open_day": record.open_day, "close_day": record.close_day, "won": record.is_won,
-             "objections": record.objections}
+    deals = {"arrival_day": record.arrival_day, "open_day": record.open_day, "close_day": record.close_day,
+             "won": record.is_won, "objections": record.objections}
     return MotionRun(flows=flows, costs=costs, detail={"reps": schedule.headcount, "capacity": schedule.capacity},
                      deals=deals)
 
@@ -107,7 +107,7 @@ def _started_later(part: MotionRun, months: int) -> MotionRun:
     Before it starts it has no leads, deals, customers or costs.
     """
     def pad(series: dict) -> dict:
-        return {k: np.r_[np.zeros(months), v] for k, v in series.items()}
+        return {k: np.concatenate((np.zeros(months), v)) for k, v in series.items()}
 
     days = months * DAYS_PER_MONTH
     deals = {k: (v + days if k.endswith("_day") else v) for k, v in part.deals.items()}

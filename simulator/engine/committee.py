@@ -90,8 +90,8 @@ def committee_outcomes(d: CommitteeDraws) -> CommitteeOutcomes:
     order = np.lexsort((np.arange(len(group)), group))
     sorted_group = group[order]
     cum = np.cumsum(d.days[order])
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_group)) + 1] if len(order) else np.zeros(0, int)
-    offset = np.repeat(np.r_[0.0, cum][starts], np.diff(np.r_[starts, len(order)]))
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(sorted_group)) + 1)) if len(order) else np.zeros(0, int)
+    offset = np.repeat(np.concatenate(([0.0], cum))[starts], np.diff(np.append(starts, len(order))))
     done_at = np.empty(len(order))
     done_at[order] = cum - offset              # time within the stage's objection work
     member_work = np.zeros(n * N_STAGES * width)

@@ -136,4 +136,4 @@ def build_book(won: WonDeals, deal, horizon: int) -> Book:
         bookings=per_month(win_month, won.acv), billings=billings, revenue=revenue, collections=collections,
         deferred_revenue=np.cumsum(billings - revenue), receivables=np.cumsum(billings - collections),
         customization=customization, payment_fees=collections * deal.card_fee,
-        new_mrr=new_mrr, expansion_mrr=np.diff(np.r_[0.0, revenue]) - new_mrr + churned_mrr, churned_mrr=churned_mrr)
+        new_mrr=new_mrr, expansion_mrr=np.diff(revenue, prepend=0.0) - new_mrr + churned_mrr, churned_mrr=churned_mrr)

@@ -43,5 +43,5 @@ class Ledger:
         out = {name: self.flows[name].copy() for name in SERIES if name in self.flows}
         out["costs"] = costs
         out["net_cash_flow"] = net
-        out["cash"] = np.cumsum(np.r_[self.starting_cash, net])[1:]   # month by month, exactly
+        out["cash"] = np.cumsum(np.concatenate(([self.starting_cash], net)))[1:]   # month by month, exactly
         return {name: out[name] for name in SERIES}

@@ -57,7 +57,7 @@ class _LeadPool:
             block = self._draw(size)
             self.touch_days.extend(block["touch_days"].tolist())
             self.max_touch = max(self.max_touch, int(block["touch_days"].max(initial=0)))
-            self.table = {k: np.r_[self.table[k], v] if self.table else v for k, v in block.items()}
+            self.table = {k: np.concatenate((self.table[k], v)) if self.table else v for k, v in block.items()}
             self.size += size
 
     def _draw(self, n: int) -> dict[str, np.ndarray]:
@@ -99,8 +99,8 @@ def _signal_combinations(signals) -> dict[str, np.ndarray]:
     chance, lift = np.ones(1), np.ones(1)
     for name in SIGNALS:
         signal = getattr(signals, name)
-        chance = np.r_[chance * (1 - signal.chance), chance * signal.chance]
-        lift = np.r_[lift, lift * signal.lift]
+        chance = np.concatenate((chance * (1 - signal.chance), chance * signal.chance))
+        lift = np.concatenate((lift, lift * signal.lift))
     return {"cdf": np.cumsum(chance), "lift": lift}
 
 
@@ -159,7 +159,7 @@ class SmbDesk:
             rng = self.streams["arrivals"]
             active = self.active_delta[:int(month * DAYS_PER_MONTH) + 1].sum()
             referred = (month + rng.random(rng.poisson(rate * max(active, 0.0)))) * DAYS_PER_MONTH
-            arrivals = np.sort(np.r_[arrivals, referred])
+            arrivals = np.sort(np.concatenate((arrivals, referred)))
         return arrivals
 
     def run(self):
@@ -173,7 +173,7 @@ class SmbDesk:
             first, self.count = self.count, self.count + len(arrivals)
             pool.ensure(self.count)
             if len(release) < self.days + 2 + pool.max_touch:
-                release = np.r_[release, np.zeros(self.days + 2 + pool.max_touch - len(release), np.int64)]
+                release = np.concatenate((release, np.zeros(self.days + 2 + pool.max_touch - len(release), np.int64)))
             touch = pool.touch_days
             pool.table["arrival"][first:self.count] = arrivals
             record.leads[month] += len(arrivals)
@@ -186,12 +186,12 @@ class SmbDesk:
             base = len(self.touched)
             self.touched += leads.tolist()
             if len(self.touched) > len(self.service_day):
-                self.service_day = np.r_[self.service_day, np.full(len(self.touched), np.nan)]
-                self.touched_array = np.r_[self.touched_array, np.zeros(len(self.touched), dtype=np.int64)]
+                self.service_day = np.concatenate((self.service_day, np.full(len(self.touched), np.nan)))
+                self.touched_array = np.concatenate((self.touched_array, np.zeros(len(self.touched), dtype=np.int64)))
             self.touched_array[base:len(self.touched)] = leads
             cohort_days, cohort_starts = np.unique(lead_days, return_index=True)
             cohorts = dict(zip(cohort_days.tolist(), zip((cohort_starts + base).tolist(),
-                                                         (np.r_[cohort_starts[1:], len(leads)] + base).tolist())))
+                                                         (np.append(cohort_starts[1:], len(leads)) + base).tolist())))
             served_from = None
             slots = int(self.capacity[month])
             queue, service_day = self.touched, self.service_day
