@@ -73,3 +73,17 @@ def test_win_rates_within_public_benchmarks(enterprise, smb):
     assert 0.10 <= enterprise["win_rate"] <= 0.25    # enterprise opportunities: 10-20%, ~21% all B2B
     assert 0.05 <= smb["leads_to_won"] <= 0.20       # trial to paid: opt-in trials ~15%
     assert 0.025 <= smb["churn"] <= 0.05             # SMB monthly logo churn 3-5%
+
+
+def test_midmarket_sits_between_enterprise_and_smb():
+    """Default mid-market: a cycle between SMB's ~3 and enterprise's ~7 months, win rates of 15-25%."""
+    scenario = simulator.parse_scenario("name: m\nmotions: {m: {type: midmarket}}\nstrategies: {m: {motions: [m]}}")
+    cycles, win_rates = [], []
+    for run in range(100):
+        result = run_strategy(scenario, "m", run)
+        deals = result.deals["m"]
+        won = deals["won"] & ~np.isnan(deals["close_day"])
+        cycles.append((deals["close_day"] - deals["open_day"])[won])
+        win_rates.append(result.metrics["win_rate"])
+    assert 3 <= np.median(np.concatenate(cycles)) / DAYS_PER_MONTH <= 6
+    assert 0.15 <= np.nanmean(win_rates) <= 0.25

@@ -300,10 +300,10 @@ class EnterpriseMotion(Section):
     process: CommitteeProcess = Field(default_factory=CommitteeProcess, description="The buying committee.")
 
 
-MidmarketMeeting = with_defaults(Stage, "MidmarketMeeting", days=7, loss_chance=0.35, objection_share=0.15)
-MidmarketDemo = with_defaults(Stage, "MidmarketDemo", days=10, loss_chance=0.25, objection_share=0.3)
-MidmarketTechnical = with_defaults(Stage, "MidmarketTechnical", days=10, loss_chance=0.15, objection_share=0.3)
-MidmarketProcurement = with_defaults(Stage, "MidmarketProcurement", days=14, loss_chance=0.10,
+MidmarketMeeting = with_defaults(Stage, "MidmarketMeeting", days=7, loss_chance=0.45, objection_share=0.15)
+MidmarketDemo = with_defaults(Stage, "MidmarketDemo", days=10, loss_chance=0.35, objection_share=0.3)
+MidmarketTechnical = with_defaults(Stage, "MidmarketTechnical", days=10, loss_chance=0.25, objection_share=0.3)
+MidmarketProcurement = with_defaults(Stage, "MidmarketProcurement", days=14, loss_chance=0.15,
                                      objection_share=0.15)
 MidmarketOrder = with_defaults(Stage, "MidmarketOrder", days=5, loss_chance=0.05, objection_share=0.1)
 MidmarketStages = with_defaults(Stages, "MidmarketStages", meeting=MidmarketMeeting, demo=MidmarketDemo,
