@@ -28,7 +28,7 @@ METRIC_INFO: dict[str, tuple[str, str]] = {
     "deals_lost": ("Deals lost", "count"),
     "win_rate": ("Win rate", "percent"),
     "cycle_days_median": ("Median sales cycle", "days"),
-    "objections_per_deal": ("Objections per deal", "count"),
+    "objections_per_deal": ("Objections per won deal", "count"),
     "cac": ("CAC (cost to acquire a customer)", "money"),
     "ltv": ("LTV (customer lifetime value)", "money"),
     "ltv_to_cac": ("LTV : CAC", "ratio"),
