@@ -87,15 +87,16 @@ def committee_outcomes(d: CommitteeDraws) -> CommitteeOutcomes:
     width = int(d.members.max()) if n else 1
     group = (d.deal * N_STAGES + d.stage) * width + d.member
     # Within a member's stage the objections are handled one after another, in the order raised.
-    order = np.lexsort((np.arange(len(group)), group))
+    order = np.argsort(group, kind="stable")
     sorted_group = group[order]
     cum = np.cumsum(d.days[order])
     starts = np.concatenate(([0], np.flatnonzero(np.diff(sorted_group)) + 1)) if len(order) else np.zeros(0, int)
-    offset = np.repeat(np.concatenate(([0.0], cum))[starts], np.diff(np.append(starts, len(order))))
+    ends = np.append(starts[1:], len(order)) - 1 if len(order) else np.zeros(0, int)
+    within = cum - np.repeat(np.concatenate(([0.0], cum))[starts], ends - starts + 1)
     done_at = np.empty(len(order))
-    done_at[order] = cum - offset              # time within the stage's objection work
+    done_at[order] = within                    # time within the stage's objection work
     member_work = np.zeros(n * N_STAGES * width)
-    np.maximum.at(member_work, group, done_at)
+    member_work[sorted_group[ends]] = within[ends]   # a member's stage work ends with its last objection
     work = member_work.reshape(n, N_STAGES, width).max(axis=2)
     stage_end = np.cumsum(d.base_days + work, axis=1)
     stage_start = stage_end - d.base_days - work
