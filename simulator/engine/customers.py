@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.engine.resolve import draw
-from simulator.units import DAYS_PER_MONTH
+from simulator.units import DAYS_PER_MONTH, month_of
 BILLING_MONTHS = {"annual": 12, "quarterly": 3, "monthly": 1}
 
 
@@ -82,7 +82,7 @@ def build_book(won: WonDeals, deal, horizon: int) -> Book:
     payment terms.
     """
     period = BILLING_MONTHS[deal.billing]
-    win_month = np.minimum((won.win_day // DAYS_PER_MONTH).astype(np.int64), horizon - 1)
+    win_month = np.minimum(month_of(won.win_day), horizon - 1)
     live = win_month + won.live_months.astype(np.int64)
     ends = np.minimum(live + np.minimum(won.lifetime, 10 * horizon), 10 * horizon).astype(np.int64)
     # An invoice goes out on the go-live day's date and is paid `terms` days later.

@@ -27,7 +27,7 @@ import simpy
 
 from simulator.engine.customers import WonDeals, draw_lifetimes
 from simulator.engine.motion import MotionRecord, lead_arrival_days
-from simulator.units import DAYS_PER_MONTH
+from simulator.units import DAYS_PER_MONTH, month_of
 from simulator.engine.resolve import draw, draw_int
 from simulator.scenario.schema import SIGNALS
 
@@ -75,7 +75,8 @@ class _LeadPool:
         objections[who] = draw_int(process.objections, rng, len(who))
         touch[who] = np.maximum(np.ceil(objections[who] * np.maximum(draw(process.objection_days, rng, len(who)), 0)),
                                 1)
-        unresolved = touched & (rng.random(n) < 1 - (1 - process.unresolved_chance) ** objections)
+        unresolved = np.zeros(n, dtype=bool)
+        unresolved[who] = rng.random(len(who)) < 1 - (1 - process.unresolved_chance) ** objections[who]
         buys = (rng.random(n) < chance) & ~unresolved          # a touched no-sayer never buys
         table = {
             "arrival": np.full(n, np.nan), "touched": touched, "buys": buys, "unresolved": unresolved,
@@ -125,7 +126,7 @@ class SmbDesk:
         self.days = int(math.ceil(horizon * DAYS_PER_MONTH))
         self.marketing = lead_arrival_days(motion.leads, horizon, streams["arrivals"])
         self.pool = _LeadPool(motion, streams["deals"], streams["customers"], expected=len(self.marketing))
-        self.bounds = np.searchsorted((self.marketing // DAYS_PER_MONTH).astype(np.int64), np.arange(horizon + 1))
+        self.bounds = np.searchsorted(month_of(self.marketing), np.arange(horizon + 1))
         self.count = 0                           # leads so far
         self.touched: list[int] = []             # touched leads, in queue order
         self.touched_array = np.zeros(1024, dtype=np.int64)   # the same, as an array
@@ -271,7 +272,7 @@ class SmbDesk:
         record.arrival_day = t["arrival"]
 
         def monthly(days_):
-            return np.bincount((days_ // DAYS_PER_MONTH).astype(np.int64), minlength=horizon)[:horizon].astype(float)
+            return np.bincount(month_of(days_), minlength=horizon)[:horizon].astype(float)
 
         record.deals_opened = monthly(open_day[opened])
         record.won = monthly(decide[closed & won])
