@@ -35,8 +35,8 @@ from simulator.scenario.schema import SIGNALS
 class _LeadPool:
     """Attributes of leads in order of arrival, drawn in bulk from the motion's streams.
 
-    The first block covers the marketing leads (known at the start) and a
-    few more; referrals, if any, take further blocks of ``REFERRAL_BLOCK``.
+    The first block covers the marketing leads (known at the start) and 10%
+    more; referrals beyond that take further blocks of ``REFERRAL_BLOCK``.
     What only a buyer needs (contract value, lifetime) is drawn for buyers.
     """
 
@@ -44,7 +44,7 @@ class _LeadPool:
 
     def __init__(self, motion, rng: np.random.Generator, customers_rng: np.random.Generator, expected: int):
         self.motion, self.rng, self.customers_rng = motion, rng, customers_rng
-        self.first_block = expected + 256
+        self.first_block = int(expected * 1.1) + 256   # room for referrals: growing the table copies it
         self.table: dict[str, np.ndarray] = {}
         self.touch_days: list[int] = []
         self.max_touch = 0
@@ -92,6 +92,7 @@ class _LeadPool:
             column = np.zeros(n)
             column[buyers] = values(len(buyers))
             table[name] = column
+        table["stays_days"] = (table["live_months"] + table["lifetime"]) * DAYS_PER_MONTH   # win to departure
         return table
 
 
@@ -147,10 +148,11 @@ class SmbDesk:
         buying = t["buys"][index]
         live = index[buying]
         win = np.maximum(t["arrival"][live] + t["cycle"][live], start[buying])
-        leave = win + (t["live_months"][live] + t["lifetime"][live]) * DAYS_PER_MONTH
-        last = self.days + 1
-        np.add.at(self.active_delta, np.minimum(win, last).astype(np.int64), 1)
-        np.add.at(self.active_delta, np.where(np.isfinite(leave), np.minimum(leave, last), last).astype(np.int64), -1)
+        leave = win + t["stays_days"][live]
+        last = float(self.days + 1)
+        length = len(self.active_delta)
+        self.active_delta += (np.bincount(np.minimum(win, last).astype(np.int64), minlength=length)
+                              - np.bincount(np.minimum(leave, last).astype(np.int64), minlength=length))
 
     def _sign_ups(self, month: int) -> np.ndarray:
         """Arrival days of this month's leads: marketing's, and referrals from customers at the month's start."""
@@ -190,7 +192,9 @@ class SmbDesk:
                 self.service_day = np.concatenate((self.service_day, np.full(len(self.touched), np.nan)))
                 self.touched_array = np.concatenate((self.touched_array, np.zeros(len(self.touched), dtype=np.int64)))
             self.touched_array[base:len(self.touched)] = leads
-            cohort_days, cohort_starts = np.unique(lead_days, return_index=True)
+            # lead_days are sorted (arrivals are): each day's touched leads are one run of them
+            cohort_starts = np.flatnonzero(np.diff(lead_days, prepend=-1))
+            cohort_days = lead_days[cohort_starts]
             cohorts = dict(zip(cohort_days.tolist(), zip((cohort_starts + base).tolist(),
                                                          (np.append(cohort_starts[1:], len(leads)) + base).tolist())))
             served_from = None
