@@ -193,7 +193,7 @@ class SmbDesk:
                 self.touched_array = np.concatenate((self.touched_array, np.zeros(len(self.touched), dtype=np.int64)))
             self.touched_array[base:len(self.touched)] = leads
             # lead_days are sorted (arrivals are): each day's touched leads are one run of them
-            cohort_starts = np.flatnonzero(np.diff(lead_days, prepend=-1))
+            cohort_starts = np.flatnonzero(np.concatenate(([len(lead_days) > 0], lead_days[1:] != lead_days[:-1])))
             cohort_days = lead_days[cohort_starts]
             cohorts = dict(zip(cohort_days.tolist(), zip((cohort_starts + base).tolist(),
                                                          (np.append(cohort_starts[1:], len(leads)) + base).tolist())))
