@@ -36,7 +36,7 @@ def test_random_valid_scenarios_keep_the_identities(changes, run):
     scenario = simulator.load_scenario(overrides=overrides)
     for strategy, result in run_strategies(scenario, run).items():
         m = result.monthly
-        previous = np.concatenate(([m["cash"][0] - m["net_cash_flow"][0]], m["cash"][:-1]))
+        previous = np.concatenate(([scenario.company.starting_cash], m["cash"][:-1]))
         assert np.array_equal(m["cash"], previous + m["net_cash_flow"]), strategy
         assert np.array_equal(m["costs"], sum(result.costs[c] for c in COST_CATEGORIES)), strategy
         for name, flows in result.by_motion.items():

@@ -62,10 +62,11 @@ class _LeadPool:
 
     def _draw(self, n: int) -> dict[str, np.ndarray]:
         process, deal, rng = self.motion.process, self.motion.deal, self.rng
-        # Which signals a decider shows: one of the 2^4 combinations, drawn with its probability.
-        combos = _signal_combinations(process.signals)
-        shown = np.minimum(np.searchsorted(combos["cdf"], rng.random(n), side="right"), len(combos["cdf"]) - 1)
-        lifts = combos["lift"][shown]
+        # The signals each decider shows (bit k of `shown` for signal k), and their joint lift on the odds.
+        chances, lift_of = _signal_table(process.signals)
+        seen = rng.random((len(chances), n)) < chances[:, None]
+        shown = (seen * (1 << np.arange(len(chances)))[:, None]).sum(axis=0)
+        lifts = lift_of[shown]
         odds = process.buy_chance / max(1 - process.buy_chance, 1e-12) * lifts
         chance = np.where(np.isinf(odds), 1.0, odds / (1 + odds))
         touched = rng.random(n) < process.touched_share
@@ -96,14 +97,13 @@ class _LeadPool:
         return table
 
 
-def _signal_combinations(signals) -> dict[str, np.ndarray]:
-    """Every combination of buying signals (each shown or not, independently): its chance and total lift."""
-    chance, lift = np.ones(1), np.ones(1)
-    for name in SIGNALS:
-        signal = getattr(signals, name)
-        chance = np.concatenate((chance * (1 - signal.chance), chance * signal.chance))
-        lift = np.concatenate((lift, lift * signal.lift))
-    return {"cdf": np.cumsum(chance), "lift": lift}
+def _signal_table(signals) -> tuple[np.ndarray, np.ndarray]:
+    """Each buying signal's chance, and the total lift of every combination (indexed by bits, signal k = bit k)."""
+    chances = np.array([getattr(signals, name).chance for name in SIGNALS])
+    lifts = np.array([getattr(signals, name).lift for name in SIGNALS])
+    combinations = np.arange(2 ** len(SIGNALS))
+    bits = (combinations[:, None] >> np.arange(len(SIGNALS))) & 1
+    return chances, np.prod(np.where(bits == 1, lifts, 1.0), axis=1)
 
 
 def start_smb_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
