@@ -57,8 +57,8 @@ def draw_committees(process, n: int, rng: np.random.Generator) -> CommitteeDraws
     deal = np.repeat(np.repeat(np.arange(n), width), counts)
     member = np.repeat(np.tile(np.arange(width), n), counts)
     shares = np.array([getattr(process.stages, s).objection_share for s in STAGES], dtype=float)
-    stage = np.searchsorted(np.cumsum(shares / shares.sum()), rng.random(total), side="right")
-    stage = np.minimum(stage, N_STAGES - 1)
+    # the stage each objection surfaces in: how many of the cumulative shares its draw passes
+    stage = (rng.random(total)[:, None] >= np.cumsum(shares / shares.sum())[None, :-1]).sum(axis=1)
     days = np.maximum(draw(process.objection_buyer_days, rng, total), 0.0) / process.vendor_time_share
     unresolved = rng.random(total) < draw(process.unresolved_chance, rng, total)
     base_days = np.column_stack([np.maximum(draw(getattr(process.stages, s).days, rng, n), 0.0) for s in STAGES]) \
