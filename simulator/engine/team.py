@@ -92,6 +92,6 @@ class RepPool(simpy.Resource):
 
 def apply_schedule(env: simpy.Environment, pool: RepPool, capacity: np.ndarray, days_per_month: float):
     """SimPy process: set the pool's capacity at the start of every month in which it changes."""
-    for month in np.flatnonzero(np.diff(capacity)) + 1:
+    for month in (np.flatnonzero(np.diff(capacity)) + 1).tolist():
         yield env.timeout(month * days_per_month - env.now)
         pool.set_capacity(int(capacity[month]))
