@@ -133,6 +133,9 @@ class SmbDesk:
         self.touched_array = np.zeros(1024, dtype=np.int64)   # the same, as an array
         self.service_day = np.full(1024, np.nan)  # by position in `touched`: the day a rep took it
         self.active_delta = np.zeros(self.days + 2)   # +1 on a win day, -1 when the customer leaves
+        self.waiting = deque()     # [day, first position, end position] of daily cohorts still queueing
+        self.release = np.zeros(self.days + 2, dtype=np.int64)   # rep slots freed on each day
+        self.in_service = 0        # rep slots taken
         self.record = MotionRecord(horizon, 0)
         self.record.paid_leads = np.diff(self.bounds).astype(float)
         self.record.won_deals = self.won_deals
@@ -166,82 +169,87 @@ class SmbDesk:
         return arrivals
 
     def run(self):
-        env, pool, record = self.env, self.pool, self.record
-        max_wait = self.motion.leads.max_wait_days
-        waiting = deque()        # [day, first position, end position] of daily cohorts still queueing
-        release = np.zeros(self.days + 2, dtype=np.int64)    # slots freed on each day
-        in_service = 0
+        """SimPy process: month by month, sign-ups join, reps take touched leads, buyers are booked."""
         for month in range(self.horizon):
             arrivals = self._sign_ups(month)
             first, self.count = self.count, self.count + len(arrivals)
-            pool.ensure(self.count)
-            if len(release) < self.days + 2 + pool.max_touch:
-                release = np.concatenate((release, np.zeros(self.days + 2 + pool.max_touch - len(release), np.int64)))
-            touch = pool.touch_days
-            pool.table["arrival"][first:self.count] = arrivals
-            record.leads[month] += len(arrivals)
-            is_touched = pool.table["touched"][first:self.count]
-            leads = np.flatnonzero(is_touched) + first
-            first_day = int(math.ceil(month * DAYS_PER_MONTH))
-            end_day = min(int(math.ceil((month + 1) * DAYS_PER_MONTH)), self.days)
-            # day d is [d, d + 1); a lead signing up before the month's first whole day queues on it
-            lead_days = np.maximum(arrivals[is_touched].astype(np.int64), first_day)
-            base = len(self.touched)
-            self.touched += leads.tolist()
-            if len(self.touched) > len(self.service_day):
-                self.service_day = np.concatenate((self.service_day, np.full(len(self.touched), np.nan)))
-                self.touched_array = np.concatenate((self.touched_array, np.zeros(len(self.touched), dtype=np.int64)))
-            self.touched_array[base:len(self.touched)] = leads
-            # lead_days are sorted (arrivals are): each day's touched leads are one run of them
-            cohort_starts = np.flatnonzero(np.concatenate(([len(lead_days) > 0], lead_days[1:] != lead_days[:-1])))
-            cohort_days = lead_days[cohort_starts]
-            cohorts = dict(zip(cohort_days.tolist(), zip((cohort_starts + base).tolist(),
-                                                         (np.append(cohort_starts[1:], len(leads)) + base).tolist())))
-            served_from = None
-            slots = int(self.capacity[month])
-            queue, service_day = self.touched, self.service_day
-            if self.fast and not waiting:
-                busy = self._busy_if_all_served(in_service, release, first_day, end_day, lead_days,
-                                                pool.table["touch_days"][leads])
-                if busy.max(initial=0) <= slots:
-                    # Capacity never binds this month: FIFO serves every lead the day it arrives.
-                    service_day[base:base + len(leads)] = lead_days
-                    np.add.at(release, lead_days + pool.table["touch_days"][leads], 1)
-                    in_service = int(busy[-1]) if len(busy) else in_service
-                    served_from = base if len(leads) else None
-                    end_day = first_day
-            for day in range(first_day, end_day):
-                if day in cohorts:
-                    waiting.append([day, *cohorts[day]])
-                in_service -= release[day]
-                while waiting and waiting[0][0] < day - max_wait:
-                    _, at, end = waiting.popleft()
-                    record.cold[month] += end - at
-                free = slots - in_service
-                while free > 0 and waiting:
-                    cohort = waiting[0]
-                    at, end = cohort[1], cohort[2]
-                    take = min(free, end - at)
-                    for lead in queue[at:at + take]:
-                        release[day + touch[lead]] += 1
-                    service_day[at:at + take] = day
-                    if served_from is None:
-                        served_from = at
-                    cohort[1] = at + take
-                    in_service += take
-                    free -= take
-                    if cohort[1] == end:
-                        waiting.popleft()
+            self.pool.ensure(self.count)
+            self.pool.table["arrival"][first:self.count] = arrivals
+            self.record.leads[month] += len(arrivals)
+            is_touched = self.pool.table["touched"][first:self.count]
+            served_from = self._serve_month(month, np.flatnonzero(is_touched) + first, arrivals[is_touched])
             index = [np.flatnonzero(~is_touched) + first]
             start = [arrivals[~is_touched]]
             if served_from is not None:
                 positions = np.arange(served_from, len(self.touched))
-                positions = positions[~np.isnan(service_day[positions])]
+                positions = positions[~np.isnan(self.service_day[positions])]
                 served = self.touched_array[positions]
                 index.append(served)
-                start.append(service_day[positions] + pool.table["touch_days"][served])
+                start.append(self.service_day[positions] + self.pool.table["touch_days"][served])
             self._settle(np.concatenate(index), np.concatenate(start))
-            yield env.timeout((month + 1) * DAYS_PER_MONTH - env.now)
+            yield self.env.timeout((month + 1) * DAYS_PER_MONTH - self.env.now)
+
+    def _serve_month(self, month: int, leads: np.ndarray, arrivals: np.ndarray):
+        """Queue this month's touched leads and let reps take them; the first queue position taken, or None."""
+        pool = self.pool
+        needed = self.days + 2 + pool.max_touch
+        if len(self.release) < needed:
+            self.release = np.concatenate((self.release, np.zeros(needed - len(self.release), np.int64)))
+        first_day = int(math.ceil(month * DAYS_PER_MONTH))
+        end_day = min(int(math.ceil((month + 1) * DAYS_PER_MONTH)), self.days)
+        # day d is [d, d + 1); a lead signing up before the month's first whole day queues on it
+        lead_days = np.maximum(arrivals.astype(np.int64), first_day)
+        base = len(self.touched)
+        self.touched += leads.tolist()
+        if len(self.touched) > len(self.service_day):
+            self.service_day = np.concatenate((self.service_day, np.full(len(self.touched), np.nan)))
+            self.touched_array = np.concatenate((self.touched_array, np.zeros(len(self.touched), dtype=np.int64)))
+        self.touched_array[base:len(self.touched)] = leads
+        slots = int(self.capacity[month])
+        touch_days = pool.table["touch_days"][leads]
+        if self.fast and not self.waiting:
+            busy = self._busy_if_all_served(self.in_service, self.release, first_day, end_day, lead_days, touch_days)
+            if busy.max(initial=0) <= slots:
+                # Capacity never binds this month: FIFO serves every lead the day it arrives.
+                self.service_day[base:base + len(leads)] = lead_days
+                np.add.at(self.release, lead_days + touch_days, 1)
+                if len(busy):
+                    self.in_service = int(busy[-1])
+                return base if len(leads) else None
+        # lead_days are sorted (arrivals are): each day's touched leads are one run of them
+        starts = np.flatnonzero(np.concatenate(([len(lead_days) > 0], lead_days[1:] != lead_days[:-1])))
+        cohorts = dict(zip(lead_days[starts].tolist(),
+                           zip((starts + base).tolist(), (np.append(starts[1:], len(leads)) + base).tolist())))
+        return self._queue_days(month, first_day, end_day, cohorts, slots)
+
+    def _queue_days(self, month: int, first_day: int, end_day: int, cohorts: dict, slots: int):
+        """The rep desk day by day: cohorts join, released slots free up, the oldest leads go first or go cold."""
+        waiting, release, queue, touch = self.waiting, self.release, self.touched, self.pool.touch_days
+        max_wait = self.motion.leads.max_wait_days
+        served_from = None
+        for day in range(first_day, end_day):
+            if day in cohorts:
+                waiting.append([day, *cohorts[day]])
+            self.in_service -= release[day]
+            while waiting and waiting[0][0] < day - max_wait:
+                _, at, end = waiting.popleft()
+                self.record.cold[month] += end - at
+            free = slots - self.in_service
+            while free > 0 and waiting:
+                cohort = waiting[0]
+                at, end = cohort[1], cohort[2]
+                take = min(free, end - at)
+                for lead in queue[at:at + take]:
+                    release[day + touch[lead]] += 1
+                self.service_day[at:at + take] = day
+                if served_from is None:
+                    served_from = at
+                cohort[1] = at + take
+                self.in_service += take
+                free -= take
+                if cohort[1] == end:
+                    waiting.popleft()
+        return served_from
 
     @staticmethod
     def _busy_if_all_served(in_service, release, first_day, end_day, lead_days, touch_days) -> np.ndarray:
