@@ -16,6 +16,7 @@ run: $(BIN)/.installed
 	$(BIN)/salesim run
 
 test: $(BIN)/.installed
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 validate: $(BIN)/.installed
@@ -25,4 +26,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/engine_speed.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache

@@ -97,8 +97,8 @@ def _default_out(scenario) -> Path:
 @click.option("--no-plots", is_flag=True, help="Save the results only: no charts and no report.html.")
 def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, precision, max_runs, no_plots):
     """Simulate every strategy of SCENARIO (default: the bundled one), compare them, save the results."""
-    from simulator.progress import ProgressBar
-    from simulator.tables import comparison_table
+    from simulator.montecarlo.progress import ProgressBar
+    from simulator.present.tables import comparison_table
 
     if dask and scheduler:
         raise click.UsageError("--dask starts a local cluster and --scheduler uses an existing one: give one")
@@ -127,7 +127,7 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
         click.echo(comparison_table(results))
         click.echo("interrupted: the table shows the runs completed so far; nothing was saved", err=True)
         sys.exit(130)
-    from simulator.report import write_outputs
+    from simulator.present.report import write_outputs
 
     # Charts and report go into the same staging directory, renamed into place only when all is written.
     results.save(out, extras=None if no_plots else write_outputs)
@@ -141,7 +141,7 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 def report(directory):
     """Redraw the charts and report.html of a saved results DIRECTORY, without running anything."""
-    from simulator.report import write_outputs
+    from simulator.present.report import write_outputs
 
     try:
         results = simulator.Results.load(directory)

@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 from simulator.scenario import Problem, Scenario, ScenarioError, load_scenario, parse_scenario  # noqa: E402
 from simulator.montecarlo import simulate  # noqa: E402
-from simulator.results import Results  # noqa: E402
+from simulator.montecarlo.results import Results  # noqa: E402
 
 __all__ = ["Problem", "Results", "Scenario", "ScenarioError", "__version__", "load_scenario", "parse_scenario",
            "simulate"]

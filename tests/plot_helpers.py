@@ -11,8 +11,8 @@ import yaml
 
 import simulator
 from simulator.engine.ledger import SERIES
-from simulator.metrics import METRICS
-from simulator.results import Results, build_summary
+from simulator.engine.metrics import METRICS
+from simulator.montecarlo.results import Results, build_summary
 
 
 def _scenario_with(strategies) -> simulator.Scenario:

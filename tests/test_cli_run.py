@@ -11,8 +11,8 @@ from montecarlo_helpers import FAST
 
 import cli
 import simulator.engine
-import simulator.montecarlo as montecarlo
-from simulator.progress import ProgressBar
+from simulator.montecarlo import runner
+from simulator.montecarlo.progress import ProgressBar
 
 FAST_SET = [arg for item in FAST for arg in ("--set", item)]
 
@@ -40,6 +40,7 @@ def test_run_writes_the_files_and_prints_the_table(tmp_path):
     assert summary(tmp_path / "out")["provenance"]["runs"] == 20
 
 
+@pytest.mark.slow
 def test_workers_1_and_2_and_dask_give_identical_runs_csv(tmp_path):
     outputs = []
     for name, extra in (("one", ["--workers", 1]), ("two", ["--workers", 2]), ("dask", ["--dask", "--workers", 2])):
@@ -131,14 +132,14 @@ def test_a_failure_while_running_exits_1_without_a_traceback(tmp_path, monkeypat
 
 
 def test_ctrl_c_prints_a_partial_summary_exits_130_and_leaves_no_directory(tmp_path, monkeypatch):
-    real = montecarlo.run_chunk
+    real = runner.run_chunk
 
     def interrupted_after_the_first_chunk(scenario, start, stop, seed):
         if start >= 3:
             raise KeyboardInterrupt
         return real(scenario, start, stop, seed)
 
-    monkeypatch.setattr(montecarlo, "run_chunk", interrupted_after_the_first_chunk)
+    monkeypatch.setattr(runner, "run_chunk", interrupted_after_the_first_chunk)
     result = run("--out", tmp_path / "out", "--workers", 1)
     assert result.exit_code == 130
     assert "PARTIAL RESULTS" in result.stdout and "3 of 20 runs" in result.stdout
@@ -150,7 +151,7 @@ def test_ctrl_c_before_any_run_exits_130(tmp_path, monkeypatch):
     def interrupted(scenario, start, stop, seed):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(montecarlo, "run_chunk", interrupted)
+    monkeypatch.setattr(runner, "run_chunk", interrupted)
     result = run("--out", tmp_path / "out", "--workers", 1)
     assert result.exit_code == 130 and "interrupted" in result.stderr
     assert list(tmp_path.iterdir()) == []

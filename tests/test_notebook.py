@@ -21,6 +21,7 @@ def test_notebook_is_committed_without_outputs(name):
             assert cell.outputs == [] and cell.execution_count is None, "strip the outputs before committing"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["enterprise_vs_smb.ipynb"])
 def test_notebook_executes(name, monkeypatch):
     monkeypatch.setenv("SALESIM_NOTEBOOK_RUNS", "6")  # read by the notebook: a handful of runs is enough here

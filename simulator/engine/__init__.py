@@ -18,12 +18,12 @@ import simpy
 from simulator.engine.customers import build_book
 from simulator.engine.enterprise import start_committee_motion
 from simulator.engine.ledger import COST_CATEGORIES, SERIES, Ledger
+from simulator.engine.metrics import run_metrics
 from simulator.engine.resolve import correlated_uniforms, resolve
 from simulator.engine.smb import start_smb_motion
+from simulator.engine.streams import motion_streams
 from simulator.engine.team import team_schedule
-from simulator.metrics import run_metrics
-from simulator.streams import motion_streams
-from simulator.units import DAYS_PER_MONTH
+from simulator.engine.units import DAYS_PER_MONTH
 
 __all__ = ["COST_CATEGORIES", "SERIES", "MotionRun", "RunResult", "run_strategies", "run_strategy",
            "simulate_motion"]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.engine.resolve import draw
-from simulator.units import DAYS_PER_MONTH, month_of
+from simulator.engine.units import DAYS_PER_MONTH, month_of
 BILLING_MONTHS = {"annual": 12, "quarterly": 3, "monthly": 1}
 
 

@@ -20,7 +20,7 @@ import simpy
 from simulator.engine.committee import committee_outcomes, draw_committees
 from simulator.engine.customers import WonDeals, draw_lifetimes
 from simulator.engine.motion import MotionRecord, lead_arrival_days
-from simulator.units import DAYS_PER_MONTH
+from simulator.engine.units import DAYS_PER_MONTH
 from simulator.engine.resolve import draw
 from simulator.engine.team import RepPool, apply_schedule
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.units import DAYS_PER_MONTH
+from simulator.engine.units import DAYS_PER_MONTH
 
 
 def lead_rates(leads, horizon: int) -> np.ndarray:

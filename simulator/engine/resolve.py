@@ -20,9 +20,9 @@ import numpy as np
 from pydantic import BaseModel
 from scipy import special
 
-from simulator.distributions import Distribution
+from simulator.engine.streams import named_stream, run_sequence
+from simulator.scenario.distributions import Distribution
 from simulator.scenario.loading import correlation_matrix
-from simulator.streams import named_stream, run_sequence
 
 
 def _uniform(seed: int, run: int, owner: str, path: str) -> float:

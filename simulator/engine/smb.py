@@ -27,7 +27,7 @@ import simpy
 
 from simulator.engine.customers import WonDeals, draw_lifetimes
 from simulator.engine.motion import MotionRecord, lead_arrival_days
-from simulator.units import DAYS_PER_MONTH, month_of
+from simulator.engine.units import DAYS_PER_MONTH, month_of
 from simulator.engine.resolve import draw, draw_int
 from simulator.scenario.schema import SIGNALS
 

@@ -20,7 +20,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from simulator.distributions import DISTRIBUTIONS, Distribution
+from simulator.scenario.distributions import DISTRIBUTIONS, Distribution
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.schema import Motion, Scenario
 from simulator.scenario.yamlio import YamlProblem, parse_scalar, read_yaml

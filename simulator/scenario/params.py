@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
-from simulator.distributions import Distribution
+from simulator.scenario.distributions import Distribution
 
 
 def _param_kind(value: Any) -> Optional[str]:

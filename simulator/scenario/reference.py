@@ -2,7 +2,7 @@
 
 Every key's unit, default, allowed values, level and meaning is read from
 the declarations in :mod:`simulator.scenario.schema` and
-:mod:`simulator.distributions`, so the reference says what the loader
+:mod:`simulator.scenario.distributions`, so the reference says what the loader
 accepts; a test compares the committed file with :func:`reference`::
 
     python -m simulator.scenario.reference > docs/scenario-reference.md
@@ -16,7 +16,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel
 
-from simulator.distributions import DISTRIBUTIONS, PERCENTILE_PAIRS, Distribution
+from simulator.scenario.distributions import DISTRIBUTIONS, PERCENTILE_PAIRS, Distribution
 from simulator.scenario.params import Bounds, Section, bounds_of
 from simulator.scenario.schema import (Company, Correlation, EnterpriseMotion, Hire, MidmarketMotion, Scenario,
                                        SmbMotion, Strategy)

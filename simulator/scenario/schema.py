@@ -16,7 +16,7 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import Field, PrivateAttr, create_model, model_validator
 from pydantic.fields import FieldInfo
 
-from simulator.distributions import Distribution, WholeNumber
+from simulator.scenario.distributions import Distribution, WholeNumber
 from simulator.scenario.params import ParamValue, Section, param
 
 STAGES = ("meeting", "demo", "technical", "procurement", "order")

@@ -8,13 +8,14 @@ derandomized, so the examples are the same on every run.
 import copy
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from simulator.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 from simulator.scenario.yamlio import read_yaml
 
-SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
+SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 DEFAULT = next(path for path in SCENARIOS if path.name == "enterprise_vs_smb.yaml")
 TEXTS = {path.name: path.read_text(encoding="utf-8") for path in SCENARIOS}
 DATA = {name: read_yaml(text)[0] for name, text in TEXTS.items()}
@@ -96,6 +97,7 @@ def assert_valid_or_clean(text, **kwargs):
     return result
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.sampled_from(sorted(DATA)), st.integers(min_value=1, max_value=4), st.data())
 def test_mutated_scenarios_are_valid_or_cleanly_invalid(name, edits, data):
@@ -117,6 +119,7 @@ def test_scenarios_with_random_bytes_are_valid_or_cleanly_invalid(name, cuts):
     assert_valid_or_clean(raw)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.data())
 def test_random_set_overrides_are_valid_or_cleanly_invalid(data):

@@ -27,7 +27,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from scipy import special, stats
 
-from simulator.percentile_fit import fit_beta, fit_gamma
+from simulator.scenario.percentile_fit import fit_beta, fit_gamma
 
 PERCENTILE_PAIRS = (("p5", "p95"), ("p10", "p90"), ("p25", "p75"))
 PERCENTILE_LEVEL = {"p5": 0.05, "p95": 0.95, "p10": 0.10, "p90": 0.90, "p25": 0.25, "p75": 0.75}

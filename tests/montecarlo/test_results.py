@@ -10,10 +10,10 @@ import pytest
 from montecarlo_helpers import assert_identical, fast_scenario
 
 import simulator
-import simulator.results as results_module
+import simulator.montecarlo.results as results_module
 from simulator.engine.ledger import COST_CATEGORIES, SERIES
-from simulator.metrics import METRICS
-from simulator.statistics import KEY_METRICS, PERCENTILES
+from simulator.engine.metrics import METRICS
+from simulator.montecarlo.statistics import KEY_METRICS, PERCENTILES
 
 STAT_KEYS = {"mean", "std", "se", "ci95", *(f"p{q}" for q in PERCENTILES), "min", "max", "n", "nan_runs",
              "share_defined"}

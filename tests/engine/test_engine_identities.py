@@ -4,8 +4,8 @@ import pytest
 
 import simulator
 from simulator.engine import COST_CATEGORIES, SERIES, run_strategy
-from simulator.metrics import METRICS
-from simulator.units import DAYS_PER_MONTH
+from simulator.engine.metrics import METRICS
+from simulator.engine.units import DAYS_PER_MONTH
 
 SCENARIO = simulator.load_scenario()
 CASES = [(strategy, run) for strategy in SCENARIO.strategies for run in range(6)]

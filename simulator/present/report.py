@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 
-from simulator import assumptions, plots
-from simulator.formatting import METRIC_INFO, format_metric, format_money, format_number, format_percent
+from simulator.present import assumptions, plots
+from simulator.present.formatting import METRIC_INFO, format_metric, format_money, format_number, format_percent
 from simulator.scenario import scenario_yaml
-from simulator.statistics import LOWER_IS_BETTER, compare, pair_name
+from simulator.montecarlo.statistics import LOWER_IS_BETTER, compare, pair_name
 
 # Rows of the side-by-side table, in reading order.
 TABLE_METRICS = ("revenue", "cost", "net_cash_flow", "npv", "ending_cash", "min_cash", "capital_needed",

@@ -14,9 +14,9 @@ from plot_helpers import fake_results
 
 import simulator
 from cli import main
-from simulator import assumptions, plots, report
-from simulator.distributions import Distribution
-from simulator.formatting import format_metric, format_money, format_percent
+from simulator.present import assumptions, plots, report
+from simulator.present.formatting import format_metric, format_money, format_percent
+from simulator.scenario.distributions import Distribution
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -38,6 +38,7 @@ def page(saved):
     return (saved[1] / "report.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_write_outputs_writes_every_chart_and_the_report(saved):
     _, directory, files = saved
     names = {f.name for f in files}
@@ -47,6 +48,7 @@ def test_write_outputs_writes_every_chart_and_the_report(saved):
     assert all(f.is_file() and f.stat().st_size > 0 for f in files)
 
 
+@pytest.mark.slow
 def test_report_is_self_contained(page):
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.I), "a link to the network"
     assert "<script" not in page.lower()
@@ -58,6 +60,7 @@ def test_report_is_self_contained(page):
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_report_answers_first_then_shows_everything(saved, page):
     results = saved[0]
     scenario = results.scenario
@@ -77,6 +80,7 @@ def test_report_answers_first_then_shows_everything(saved, page):
         assert value in page
 
 
+@pytest.mark.slow
 def test_comparisons_are_in_words_with_the_summary_chances(saved, page):
     results = saved[0]
     entry = results.summary["comparisons"]["enterprise vs smb"]["npv"]
@@ -123,6 +127,7 @@ def test_metrics_read_in_their_own_units():
     assert format_metric("ltv_to_cac", 4.95) == "4.95x"
 
 
+@pytest.mark.slow
 def test_report_command_rebuilds_charts_and_report_from_a_saved_directory(saved, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(saved[1], copy)
@@ -146,6 +151,7 @@ def test_report_command_refuses_a_directory_that_is_not_results(tmp_path):
     assert result.exit_code == 2
 
 
+@pytest.mark.slow
 def test_run_draws_the_report_unless_no_plots(tmp_path):
     # a real run, as small as it gets
     args = ["run", "--runs", "3", "--workers", "1", "--quiet"]
@@ -159,6 +165,7 @@ def test_run_draws_the_report_unless_no_plots(tmp_path):
     assert all((tmp_path / "full" / f"{chart}.png").is_file() for chart in plots.CHARTS)
 
 
+@pytest.mark.slow
 def test_partial_results_say_so(saved):
     results = saved[0]
     original = results.summary["provenance"].get("partial")
@@ -169,6 +176,7 @@ def test_partial_results_say_so(saved):
         results.summary["provenance"]["partial"] = original
 
 
+@pytest.mark.slow
 def test_report_renders_in_a_real_browser_with_every_image_loaded(saved, tmp_path):
     if not CHROMIUM.exists():
         pytest.skip(f"no headless browser at {CHROMIUM}: install chromium to check the report renders")

@@ -32,9 +32,9 @@ import numpy as np
 
 import simulator
 from simulator.engine.ledger import COST_CATEGORIES, SERIES
-from simulator.metrics import METRICS
-from simulator.results import Results, build_summary
-from simulator.statistics import KEY_METRICS, relative_half_width
+from simulator.engine.metrics import METRICS
+from simulator.montecarlo.results import Results, build_summary
+from simulator.montecarlo.statistics import KEY_METRICS, relative_half_width
 
 TARGET_CHUNK_SECONDS = 1.0
 MIN_CHUNK_SECONDS = 0.1

@@ -13,8 +13,8 @@ from typing import Optional
 
 import numpy as np
 
-from simulator.distributions import DISTRIBUTIONS, Distribution
-from simulator.formatting import format_money, format_number, format_percent
+from simulator.present.formatting import format_money, format_number, format_percent
+from simulator.scenario.distributions import DISTRIBUTIONS, Distribution
 from simulator.scenario.params import bounds_of
 from simulator.scenario.schema import STAGES
 

@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from simulator.distributions import Distribution
 from simulator.scenario import ScenarioError, load_scenario, scenario_yaml
+from simulator.scenario.distributions import Distribution
 
-DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "enterprise_vs_smb.yaml"
+DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "enterprise_vs_smb.yaml"
 
 
 def problems_of(*overrides):

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from simulator.units import DAYS_PER_MONTH
+from simulator.engine.units import DAYS_PER_MONTH
 
 # Per-run metrics (contract: names are fixed). A month that never happens is NaN.
 METRICS = ("revenue", "cost", "net_cash_flow", "ending_cash", "min_cash", "capital_needed", "cash_out_month",

@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 from pydantic import ValidationError
 from scipy import stats
 
-from simulator.distributions import DISTRIBUTIONS, PERCENTILE_LEVEL, PERCENTILE_PAIRS, Distribution
+from simulator.scenario.distributions import DISTRIBUTIONS, PERCENTILE_LEVEL, PERCENTILE_PAIRS, Distribution
 from simulator.scenario.loading import correlation_matrix
 from simulator.scenario import parse_scenario
 

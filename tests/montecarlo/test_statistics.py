@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from simulator.statistics import (KEY_METRICS, PERCENTILES, compare, describe, relative_half_width, summarize,
-                                  t_critical)
+from simulator.montecarlo.statistics import (KEY_METRICS, PERCENTILES, compare, describe, relative_half_width,
+                                             summarize, t_critical)
 
 
 def _rng(seed=7):

@@ -14,8 +14,8 @@ from scipy import stats
 
 import simulator
 import simulator.engine
-import simulator.montecarlo as montecarlo
-from simulator.statistics import KEY_METRICS, relative_half_width
+from simulator.montecarlo import runner
+from simulator.montecarlo.statistics import KEY_METRICS, relative_half_width
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,7 @@ def test_identical_on_a_dask_cluster(scenario, reference):
     assert results.summary["provenance"]["executor"] == "dask client"
 
 
+@pytest.mark.slow
 def test_a_lost_dask_worker_costs_time_never_results(scenario, reference):
     """Kill a worker process while chunks are in flight: its chunks run again, the results do not change."""
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -98,6 +99,7 @@ def test_sharing_a_motion_between_strategies_changes_nothing(scenario, reference
     assert_identical(reference, simulator.simulate(scenario, runs=60, workers=1))
 
 
+@pytest.mark.slow
 def test_standard_errors_shrink_like_one_over_sqrt_runs(scenario):
     """se(n) = std / sqrt(n), so 4x the runs halves it; the tolerance is the sampling spread of the two
     standard deviations (from the sample's own kurtosis), at 4 sigma."""
@@ -115,6 +117,7 @@ def test_standard_errors_shrink_like_one_over_sqrt_runs(scenario):
             assert se_large == pytest.approx(np.std(values, ddof=1) / math.sqrt(200), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_precision_control_stops_when_the_intervals_are_narrow_enough(scenario):
     results = simulator.simulate(scenario, runs=40, precision=0.15, max_runs=5000, workers=2)
     rule = results.summary["provenance"]["stopping_rule"]
@@ -155,14 +158,14 @@ def test_a_failing_chunk_stops_the_pool_and_raises(scenario, monkeypatch):
 
 
 def _interrupt_after(start_limit: int, monkeypatch):
-    real = montecarlo.run_chunk
+    real = runner.run_chunk
 
     def run_chunk(scenario, start, stop, seed):
         if start >= start_limit:
             raise KeyboardInterrupt
         return real(scenario, start, stop, seed)
 
-    monkeypatch.setattr(montecarlo, "run_chunk", run_chunk)
+    monkeypatch.setattr(runner, "run_chunk", run_chunk)
 
 
 def test_ctrl_c_returns_the_completed_runs_marked_partial(scenario, reference, monkeypatch):
@@ -202,8 +205,8 @@ def test_bad_arguments_name_the_value(scenario, kwargs, message):
 
 
 def test_chunks_are_sized_to_take_about_a_second():
-    assert montecarlo.chunk_size(0.01, 10_000, 2) == 100          # 1 s of 10 ms runs
-    assert montecarlo.chunk_size(0.01, 400, 2) == 50              # 0.5 s: smaller, 4 chunks per worker
-    assert montecarlo.chunk_size(0.01, 60, 2) == 10               # never under 0.1 s
-    assert montecarlo.chunk_size(0.01, 5, 2) == 5                 # never more than what is left
-    assert montecarlo.chunk_size(5.0, 100, 2) == 1                # slow runs: one per chunk
+    assert runner.chunk_size(0.01, 10_000, 2) == 100          # 1 s of 10 ms runs
+    assert runner.chunk_size(0.01, 400, 2) == 50              # 0.5 s: smaller, 4 chunks per worker
+    assert runner.chunk_size(0.01, 60, 2) == 10               # never under 0.1 s
+    assert runner.chunk_size(0.01, 5, 2) == 5                 # never more than what is left
+    assert runner.chunk_size(5.0, 100, 2) == 1                # slow runs: one per chunk

@@ -5,12 +5,12 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from simulator.distributions import DISTRIBUTIONS, Distribution
+from simulator.scenario.distributions import DISTRIBUTIONS, Distribution
 from simulator.scenario import Scenario, default_scenario_path, load_scenario, parse_scenario, scenario_yaml
 from simulator.scenario.reference import EXAMPLES, main as reference_main, reference
 from simulator.scenario.yamlio import read_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 

@@ -1,5 +1,6 @@
 """Any valid scenario runs: random corners of the parameter space keep the books' identities."""
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import simulator
@@ -27,6 +28,7 @@ CHANGES = {
 }
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.fixed_dictionaries({}, optional=CHANGES), st.integers(0, 1000))
 def test_random_valid_scenarios_keep_the_identities(changes, run):

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from simulator.formatting import format_money, format_percent
-from simulator.statistics import pair_name
+from simulator.montecarlo.statistics import pair_name
+from simulator.present.formatting import format_money, format_percent
 
 # Money metrics of the side-by-side table, each shown as P5 / P50 / P95: (metric, label).
 TABLE_METRICS = (("revenue", "revenue"), ("cost", "cost"), ("net_cash_flow", "net cash flow"),

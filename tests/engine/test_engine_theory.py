@@ -7,7 +7,7 @@ from simulator.engine import run_strategy
 from simulator.engine.committee import committee_outcomes, draw_committees, simulate_committee
 from simulator.engine.resolve import resolve
 from simulator.scenario.schema import CommitteeProcess
-from simulator.units import DAYS_PER_MONTH
+from simulator.engine.units import DAYS_PER_MONTH
 
 
 def test_zero_leads_cost_exactly_the_fixed_costs():

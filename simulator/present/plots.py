@@ -26,8 +26,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, FuncFormatter
 
-from simulator.formatting import SCALES, format_money, format_percent, metric_label, trim_zeros, with_currency
-from simulator.statistics import LOWER_IS_BETTER, compare, pair_name
+from simulator.montecarlo.statistics import LOWER_IS_BETTER, compare, pair_name
+from simulator.present.formatting import SCALES, format_money, format_percent, metric_label, trim_zeros, with_currency
 
 # Metric distributions drawn as charts: file stem -> metric.
 DISTRIBUTION_CHARTS = {"revenue": "revenue", "cost": "cost", "cash_flow": "net_cash_flow",
@@ -321,7 +321,7 @@ def comparison_figure(runs: Mapping[str, Mapping[str, np.ndarray]], *, currency:
     Bars right of zero (A higher) take A's colour, left of zero B's. The
     title gives P(A beats B): from ``chances`` (the summary's comparisons,
     keyed (A, B, metric)) when given, else counted here the same way
-    (:func:`simulator.statistics.compare`).
+    (:func:`simulator.montecarlo.statistics.compare`).
     """
     names = list(runs)
     colors = colors or strategy_colors(names)

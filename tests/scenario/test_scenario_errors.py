@@ -10,7 +10,7 @@ import cli
 from simulator.scenario import ScenarioError, parse_scenario
 from simulator.scenario.yamlio import MAX_BYTES
 
-DEFAULT = (Path(__file__).resolve().parent.parent / "scenarios" / "enterprise_vs_smb.yaml").read_text()
+DEFAULT = (Path(__file__).resolve().parents[2] / "scenarios" / "enterprise_vs_smb.yaml").read_text()
 
 
 def edit(old: str, new: str) -> str:
@@ -59,9 +59,11 @@ CASES = [
     Bad("two distributions in one key",
         edit("{gamma: {mean: 95, sd: 40}}", "{gamma: {mean: 95, sd: 40}, normal: {mean: 95, sd: 40}}"),
         "expected exactly one distribution", "motions.smb.process.cycle_days", "normal: {mean: 95"),
-    Bad("impossible gamma percentiles", edit("{gamma: {mean: 95, sd: 40}}", "{gamma: {p5: 5, p95: 5.000000001}}"),
+    Bad("impossible gamma percentiles",
+        edit("{gamma: {mean: 95, sd: 40}}", "{gamma: {p5: 5, p95: 5.000000001}}"),
         "no gamma distribution has these percentiles", "motions.smb.process.cycle_days.gamma", "p5: 5,"),
-    Bad("per: deal on a per-run key", edit("      buy_chance: 0.04", "      buy_chance: {beta: {a: 2, b: 40}, per: deal}"),
+    Bad("per: deal on a per-run key",
+        edit("      buy_chance: 0.04", "      buy_chance: {beta: {a: 2, b: 40}, per: deal}"),
         "per: deal is not possible here", "motions.smb.process.buy_chance", "buy_chance"),
     Bad("unbounded normal on a positive key", edit("{gamma: {mean: 95, sd: 40}}", "{normal: {mean: 95, sd: 40}}"),
         "truncate it with low/high", "motions.smb.process.cycle_days", "cycle_days"),
@@ -93,7 +95,8 @@ CASES = [
         edit("team: {reps: 2, hires: [{month: 13, reps: 1}]}", "start_month: 20"),
         "before the motion starts in strategy 'hybrid' (start_month 20)",
         "motions.enterprise.team.hires.1.month", "{month: 13"),
-    Bad("duplicate key", edit("  overhead_per_month: 40_000\n", "  overhead_per_month: 40_000\n  overhead_per_month: 1\n"),
+    Bad("duplicate key",
+        edit("  overhead_per_month: 40_000\n", "  overhead_per_month: 40_000\n  overhead_per_month: 1\n"),
         "duplicate key 'overhead_per_month'", "company.overhead_per_month", "overhead_per_month: 1"),
     Bad("YAML syntax error", edit("  overhead_per_month: 40_000", "  overhead_per_month: [40_000"),
         "YAML syntax", None, "discount_rate_annual"),
@@ -176,7 +179,8 @@ def test_there_are_enough_bad_files():
 
 def test_every_problem_is_reported_at_once():
     text = edit("  starting_cash: 2_500_000", "  starting_cash: -1")
-    text = text.replace("      discount: 0.10", "      discount: 2").replace("      buy_chance: 0.04", "      buy_chanse: 0.04")
+    text = text.replace("      discount: 0.10", "      discount: 2")
+    text = text.replace("      buy_chance: 0.04", "      buy_chanse: 0.04")
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(text, source="three.yaml")
     paths = {p.path for p in caught.value.problems}
@@ -187,7 +191,7 @@ def test_every_problem_is_reported_at_once():
 def test_validate_goes_on_to_the_next_file(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("- a list\n")
-    good = Path(__file__).resolve().parent.parent / "scenarios" / "smb.yaml"
+    good = Path(__file__).resolve().parents[2] / "scenarios" / "smb.yaml"
     result = CliRunner().invoke(cli.main, ["validate", str(bad), str(good)])
     assert result.exit_code == 2
     assert f"{good}: valid" in result.output

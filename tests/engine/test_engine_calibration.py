@@ -6,7 +6,7 @@ import simulator
 from simulator.engine import run_strategy
 from simulator.engine.committee import draw_committees
 from simulator.engine.resolve import resolve
-from simulator.units import DAYS_PER_MONTH
+from simulator.engine.units import DAYS_PER_MONTH
 
 SCENARIO = simulator.load_scenario()
 
@@ -40,10 +40,12 @@ def smb():
     return _collect("smb", "smb", 60)
 
 
+@pytest.mark.slow
 def test_enterprise_cycle_is_about_seven_months(enterprise):
     assert 6 <= enterprise["cycle_months"] <= 8
 
 
+@pytest.mark.slow
 def test_enterprise_deal_raises_about_thirty_objections(enterprise):
     assert 25 <= enterprise["objections"].mean() <= 35
 
@@ -55,6 +57,7 @@ def test_committee_has_six_to_ten_members():
     assert 6 <= members.mean() <= 10
 
 
+@pytest.mark.slow
 def test_contract_sizes_enterprise_100k_smb_1k(enterprise, smb):
     assert 70_000 <= enterprise["acv"] <= 130_000
     assert 700 <= smb["acv"] <= 1_300
@@ -64,11 +67,13 @@ def test_smb_cycle_is_about_three_months(smb):
     assert 2 <= smb["cycle_months"] <= 4
 
 
+@pytest.mark.slow
 def test_seed_stage_volumes(enterprise, smb):
     assert enterprise["first_month"][0] >= 4        # new enterprise opportunities in month 1
     assert smb["first_month"][1] >= 300             # SMB trial sign-ups in month 1
 
 
+@pytest.mark.slow
 def test_win_rates_within_public_benchmarks(enterprise, smb):
     assert 0.10 <= enterprise["win_rate"] <= 0.25    # enterprise opportunities: 10-20%, ~21% all B2B
     assert 0.05 <= smb["leads_to_won"] <= 0.20       # trial to paid: opt-in trials ~15%

@@ -22,9 +22,9 @@ import numpy as np
 import yaml
 
 from simulator.engine.ledger import COST_CATEGORIES, SERIES
-from simulator.metrics import METRICS
+from simulator.engine.metrics import METRICS
+from simulator.montecarlo.statistics import summarize
 from simulator.scenario import Scenario, parse_scenario, scenario_yaml
-from simulator.statistics import summarize
 
 FILES = ("summary.json", "runs.csv", "monthly.npz", "costs.csv", "scenario.yaml")
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from plot_helpers import fake_results
 
-from simulator import plots
-from simulator.formatting import format_money
+from simulator.present import plots
+from simulator.present.formatting import format_money
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -21,6 +21,7 @@ def drawn(tmp_path_factory):
     return results, directory, plots.write_plots(results, directory)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chart", plots.CHARTS)
 def test_every_chart_is_a_valid_png_and_svg(drawn, chart):
     _, directory, pngs = drawn
@@ -40,6 +41,7 @@ def test_the_issue_names_every_chart_file():
                                  "arr_fan", "capital_curve", "comparison"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("count", [1, 2, 5])
 def test_charts_draw_for_one_to_five_strategies(count):
     names = ["enterprise", "smb", "hybrid", "fourth", "fifth"][:count]

@@ -1,0 +1,6 @@
+"""Many runs: seeds and chunks, executors (in-process, pool, Dask), statistics, Results and progress."""
+from simulator.montecarlo.runner import (DEFAULT_MAX_RUNS, LOST_CHUNK_ATTEMPTS, MIN_CHUNK_SECONDS, TARGET_CHUNK_SECONDS,
+                                         chunk_size, local_cluster, run_chunk, simulate)
+
+__all__ = ["DEFAULT_MAX_RUNS", "LOST_CHUNK_ATTEMPTS", "MIN_CHUNK_SECONDS", "TARGET_CHUNK_SECONDS", "chunk_size",
+           "local_cluster", "run_chunk", "simulate"]

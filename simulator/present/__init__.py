@@ -1,0 +1,1 @@
+"""What people read: terminal tables, formatting, charts, the assumptions in words and the HTML report."""
