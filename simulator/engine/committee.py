@@ -71,6 +71,19 @@ def draw_committees(process, n: int, rng: np.random.Generator) -> CommitteeDraws
                           blockers_to_lose=int(round(process.blockers_to_lose)))
 
 
+def join_committees(blocks: list[CommitteeDraws]) -> CommitteeDraws:
+    """Blocks of committees as one block, their deals numbered on (the first block's first)."""
+    offsets = np.cumsum([0] + [len(b.members) for b in blocks])
+    return CommitteeDraws(
+        members=np.concatenate([b.members for b in blocks]),
+        base_days=np.concatenate([b.base_days for b in blocks]),
+        stage_loss=np.concatenate([b.stage_loss for b in blocks]),
+        deal=np.concatenate([b.deal + o for b, o in zip(blocks, offsets)]),
+        member=np.concatenate([b.member for b in blocks]), stage=np.concatenate([b.stage for b in blocks]),
+        days=np.concatenate([b.days for b in blocks]), unresolved=np.concatenate([b.unresolved for b in blocks]),
+        blockers_to_lose=blocks[0].blockers_to_lose)
+
+
 @dataclass
 class CommitteeOutcomes:
     """How each deal of a block ends, in days from the moment a rep takes it."""

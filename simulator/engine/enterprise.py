@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
-from simulator.engine.committee import committee_outcomes, draw_committees
+from simulator.engine.committee import CommitteeOutcomes, committee_outcomes, draw_committees, join_committees
 from simulator.engine.customers import WonDeals, draw_lifetimes
 from simulator.engine.motion import MotionRecord, lead_arrival_days
 from simulator.engine.units import DAYS_PER_MONTH
@@ -25,25 +26,63 @@ from simulator.engine.resolve import draw
 from simulator.engine.team import RepPool, apply_schedule
 
 
+DEAL_BLOCK = 128   # leads per block of deal draws (see simulator.engine.streams.BlockStreams)
+
+
+@dataclass
+class Deals:
+    """What each lead of a committee motion would meet as a deal, in order of arrival."""
+
+    outcomes: CommitteeOutcomes
+    acv: np.ndarray                  # first year's contract value after discount
+    lifetime: np.ndarray             # months as a customer from go-live (inf: stays)
+    live_months: np.ndarray
+    implementation_cost: np.ndarray
+    account: np.ndarray              # index into the target accounts (0 without a list)
+
+
+def draw_deals(motion, blocks, n: int) -> Deals:
+    """The first ``n`` leads' committees and deal terms, drawn in blocks of :data:`DEAL_BLOCK` leads.
+
+    Lead k's draws come from block k // DEAL_BLOCK alone, so it meets the
+    same committee and deal whatever the horizon or the leads before it.
+    """
+    deal, size = motion.deal, DEAL_BLOCK
+    committees, terms = [], []
+    for block in range(-(-n // size)):
+        rng = blocks(block)
+        committees.append(draw_committees(motion.process, size, rng))
+        acv = draw(deal.contract_value, rng, size) * (1 - draw(deal.discount, rng, size))
+        live_months = np.rint(np.maximum(draw(deal.implementation_months, rng, size), 0))
+        implementation_cost = np.maximum(draw(deal.implementation_cost, rng, size), 0)
+        lifetime = draw_lifetimes(deal, rng, size)
+        account = rng.integers(0, motion.leads.target_accounts or 1, size)
+        terms.append((acv, lifetime, live_months, implementation_cost, account))
+    if not committees:
+        committees.append(draw_committees(motion.process, 0, blocks(0)))
+        terms.append(tuple(np.zeros(0) for _ in range(5)))
+    outcomes = committee_outcomes(join_committees(committees))
+    first = CommitteeOutcomes(**{k: v[:n] for k, v in vars(outcomes).items()})
+    columns = [np.concatenate(column)[:n] for column in zip(*terms)]
+    return Deals(first, *columns)
+
+
 def start_committee_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
                            horizon: int) -> MotionRecord:
     """Set up a committee motion's processes in ``env``; its record fills in as the run goes."""
     leads = motion.leads
-    arrivals = lead_arrival_days(leads, horizon, streams["arrivals"])
+    arrivals = lead_arrival_days(leads, horizon, streams["arrivals"], streams["arrival_times"])
     n = len(arrivals)
-    deals_rng = streams["deals"]
-    outcomes = committee_outcomes(draw_committees(motion.process, n, deals_rng))
-    acv = draw(motion.deal.contract_value, deals_rng, n) * (1 - draw(motion.deal.discount, deals_rng, n))
-    lifetime = draw_lifetimes(motion.deal, streams["customers"], n)
-    live_months = np.rint(np.maximum(draw(motion.deal.implementation_months, deals_rng, n), 0))
-    impl_cost = np.maximum(draw(motion.deal.implementation_cost, deals_rng, n), 0)
+    deals = draw_deals(motion, streams["deals"], n)
+    outcomes = deals.outcomes
+    acv, lifetime, live_months, impl_cost = deals.acv, deals.lifetime, deals.live_months, deals.implementation_cost
     record = MotionRecord(horizon, n)
     pool = RepPool(env, int(capacity[0]))
     env.process(apply_schedule(env, pool, capacity, DAYS_PER_MONTH))
 
     accounts = leads.target_accounts
     free_from = [0.0] * (accounts or 0)
-    picks = streams["accounts"].integers(0, accounts, n).tolist() if accounts else [None] * n
+    picks = deals.account.tolist() if accounts else [None] * n
     cooling_days = leads.cooling_off_months * DAYS_PER_MONTH
     max_wait = leads.max_wait_days
     duration = outcomes.duration.tolist()
@@ -113,6 +152,9 @@ def start_committee_motion(env: simpy.Environment, motion, streams: dict, capaci
     env.process(arrive())
 
     def won_deals() -> WonDeals:
+        opened = ~np.isnan(record.open_day)
+        held_until = np.where(np.isnan(record.close_day), horizon * DAYS_PER_MONTH, record.close_day)
+        record.slot_days = float(np.sum((held_until - record.open_day)[opened]))
         idx = record.won_index()
         return WonDeals(win_day=record.close_day[idx], acv=acv[idx], lifetime=lifetime[idx],
                         live_months=live_months[idx], implementation_cost=impl_cost[idx])

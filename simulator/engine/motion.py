@@ -12,11 +12,15 @@ def lead_rates(leads, horizon: int) -> np.ndarray:
     return leads.per_month * growth + leads.outsourced_leads_per_month
 
 
-def lead_arrival_days(leads, horizon: int, rng: np.random.Generator) -> np.ndarray:
-    """Arrival days of a Poisson stream of leads over ``horizon`` months, sorted."""
-    counts = rng.poisson(lead_rates(leads, horizon))
-    month = np.repeat(np.arange(horizon), counts)
-    return np.sort((month + rng.random(len(month))) * DAYS_PER_MONTH)
+def lead_arrival_days(leads, horizon: int, counts: np.random.Generator, times: np.random.Generator) -> np.ndarray:
+    """Arrival days of a Poisson stream of leads over ``horizon`` months, sorted.
+
+    Each month's count comes from ``counts`` and its leads' times from
+    ``times``, both drawn in calendar order, so the first k months are the
+    same whatever the horizon.
+    """
+    month = np.repeat(np.arange(horizon), counts.poisson(lead_rates(leads, horizon)))
+    return np.sort((month + times.random(len(month))) * DAYS_PER_MONTH)
 
 
 class MotionRecord:
@@ -40,6 +44,7 @@ class MotionRecord:
         self.close_day = np.full(n, np.nan)
         self.is_won = np.zeros(n, dtype=bool)
         self.objections = np.zeros(n)
+        self.slot_days = 0.0     # rep-slot days held within the horizon
         self.won_deals = None   # set by the motion: a callable giving its WonDeals after the run
 
     def lead(self, i: int, month: int, day: float) -> None:

@@ -8,93 +8,90 @@ using the product); each multiplies the odds of buying by its lift. After
 the decision cycle (about 3 months) the decider buys or walks away.
 
 Some leads need a rep (``touched_share``); one rep carries many of them at
-once. A touched lead waits for a free rep slot (FIFO) and goes cold after
-``max_wait_days``; the rep handles its objections (holding the slot a few
-days per objection), and an unresolved objection makes the decider say no.
-Self-serve leads need nobody.
+once. Picture the reps' desk as a row of slots with one queue in front: a
+touched lead takes the first slot to come free (first come, first served),
+goes cold if none comes free within ``max_wait_days``, and holds its slot
+for exactly ``objections x objection_days`` days while the rep handles its
+objections. An unresolved objection makes the decider say no. Self-serve
+leads need nobody.
 
-Leads compete for nothing but rep time, so they move through SimPy as daily
-cohorts: one process steps day by day through the rep desk's queue, where
-capacity binds; everything else about a lead is worked out with numpy.
+Leads compete for nothing but rep time, and in a first-come, first-served
+queue a lead's wait depends only on the leads ahead of it. So the desk keeps
+the time each slot comes free, and a lead's fate is settled the moment it
+joins: it starts when the earliest slot frees (or on arrival), unless that
+is past its patience. Months where no lead can find every slot busy are
+settled at once with numpy; the others lead by lead. A SimPy process keeps
+the month's clock, which referrals need.
 """
 from __future__ import annotations
 
+import heapq
 import math
-from collections import deque
 
 import numpy as np
 import simpy
 
 from simulator.engine.customers import WonDeals, draw_lifetimes
 from simulator.engine.motion import MotionRecord, lead_arrival_days
-from simulator.engine.units import DAYS_PER_MONTH, month_of
 from simulator.engine.resolve import draw, draw_int
+from simulator.engine.units import DAYS_PER_MONTH, month_of
 from simulator.scenario.schema import SIGNALS
+
+LEAD_BLOCK = 2048   # leads per block of attributes (see simulator.engine.streams.BlockStreams)
 
 
 class _LeadPool:
-    """Attributes of leads in order of arrival, drawn in bulk from the motion's streams.
+    """Attributes of leads in order of arrival, drawn in numbered blocks of :data:`LEAD_BLOCK`.
 
-    The first block covers the marketing leads (known at the start) and 10%
-    more; referrals beyond that take further blocks of ``REFERRAL_BLOCK``.
-    What only a buyer needs (contract value, lifetime) is drawn for buyers.
+    Lead ``k`` takes its attributes from block ``k // LEAD_BLOCK``, so it
+    meets the same decider and deal whatever came before it or the horizon.
     """
 
-    REFERRAL_BLOCK = 2048
-
-    def __init__(self, motion, rng: np.random.Generator, customers_rng: np.random.Generator, expected: int):
-        self.motion, self.rng, self.customers_rng = motion, rng, customers_rng
-        self.first_block = int(expected * 1.1) + 256   # room for referrals: growing the table copies it
-        self.table: dict[str, np.ndarray] = {}
-        self.touch_days: list[int] = []
-        self.max_touch = 0
-        self.size = 0
+    def __init__(self, motion, blocks):
+        self.motion, self.blocks = motion, blocks
+        self.table: dict[str, np.ndarray] = self._draw(blocks(0))
+        self.size = LEAD_BLOCK     # leads with attributes
+        self.rows = LEAD_BLOCK     # rows allocated (doubling, so growing costs O(leads))
 
     def ensure(self, n: int) -> None:
         """Make sure attributes exist for the first ``n`` leads."""
         while self.size < n:
-            size = self.first_block if self.size == 0 else self.REFERRAL_BLOCK
-            block = self._draw(size)
-            self.touch_days.extend(block["touch_days"].tolist())
-            self.max_touch = max(self.max_touch, int(block["touch_days"].max(initial=0)))
-            self.table = {k: np.concatenate((self.table[k], v)) if self.table else v for k, v in block.items()}
-            self.size += size
+            block = self._draw(self.blocks(self.size // LEAD_BLOCK))
+            if self.size + LEAD_BLOCK > self.rows:
+                self.rows *= 2
+                for name, column in self.table.items():
+                    grown = np.empty(self.rows, dtype=column.dtype)
+                    grown[:self.size] = column[:self.size]
+                    self.table[name] = grown
+            for name, column in block.items():
+                self.table[name][self.size:self.size + LEAD_BLOCK] = column
+            self.size += LEAD_BLOCK
 
-    def _draw(self, n: int) -> dict[str, np.ndarray]:
-        process, deal, rng = self.motion.process, self.motion.deal, self.rng
+    def _draw(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        process, deal, n = self.motion.process, self.motion.deal, LEAD_BLOCK
         # The signals each decider shows (bit k of `shown` for signal k), and their joint lift on the odds.
         chances, lift_of = _signal_table(process.signals)
-        seen = rng.random((len(chances), n)) < chances[:, None]
-        shown = (seen * (1 << np.arange(len(chances)))[:, None]).sum(axis=0)
-        lifts = lift_of[shown]
-        odds = process.buy_chance / max(1 - process.buy_chance, 1e-12) * lifts
+        seen = rng.random((n, len(chances))) < chances[None, :]
+        shown = seen @ (1 << np.arange(len(chances)))
+        odds = process.buy_chance / max(1 - process.buy_chance, 1e-12) * lift_of[shown]
         chance = np.where(np.isinf(odds), 1.0, odds / (1 + odds))
         touched = rng.random(n) < process.touched_share
-        objections = np.zeros(n, dtype=np.int64)
-        touch = np.ones(n)
-        who = np.flatnonzero(touched)
-        objections[who] = draw_int(process.objections, rng, len(who))
-        touch[who] = np.maximum(np.ceil(objections[who] * np.maximum(draw(process.objection_days, rng, len(who)), 0)),
-                                1)
-        unresolved = np.zeros(n, dtype=bool)
-        unresolved[who] = rng.random(len(who)) < 1 - (1 - process.unresolved_chance) ** objections[who]
+        objections = draw_int(process.objections, rng, n)
+        hold = objections * np.maximum(draw(process.objection_days, rng, n), 0.0)
+        unresolved = touched & (rng.random(n) < 1 - (1 - process.unresolved_chance) ** objections)
         buys = (rng.random(n) < chance) & ~unresolved          # a touched no-sayer never buys
-        table = {
-            "arrival": np.full(n, np.nan), "touched": touched, "buys": buys, "unresolved": unresolved,
-            "cycle": np.maximum(draw(process.cycle_days, rng, n), 0.0), "objections": objections,
-            "touch_days": touch.astype(np.int64),
+        acv = draw(deal.contract_value, rng, n) * (1 - draw(deal.discount, rng, n))
+        live_months = np.rint(np.maximum(draw(deal.implementation_months, rng, n), 0))
+        implementation_cost = np.maximum(draw(deal.implementation_cost, rng, n), 0)
+        lifetime = draw_lifetimes(deal, rng, n)
+        return {
+            "arrival": np.full(n, np.nan), "start": np.full(n, np.nan), "touched": touched, "buys": buys,
+            "unresolved": unresolved, "cycle": np.maximum(draw(process.cycle_days, rng, n), 0.0),
+            "objections": np.where(touched, objections, 0), "hold": np.where(touched, hold, 0.0),
+            "acv": acv, "lifetime": lifetime, "live_months": live_months,
+            "implementation_cost": implementation_cost,
+            "stays_days": (live_months + lifetime) * DAYS_PER_MONTH,   # win to departure
         }
-        buyers = np.flatnonzero(buys)
-        for name, values in (
-                ("acv", lambda k: draw(deal.contract_value, rng, k) * (1 - draw(deal.discount, rng, k))),
-                ("lifetime", lambda k: draw_lifetimes(deal, self.customers_rng, k)),
-                ("live_months", lambda k: np.rint(np.maximum(draw(deal.implementation_months, rng, k), 0))),
-                ("implementation_cost", lambda k: np.maximum(draw(deal.implementation_cost, rng, k), 0))):
-            column = np.zeros(n)
-            column[buyers] = values(len(buyers))
-            table[name] = column
-        table["stays_days"] = (table["live_months"] + table["lifetime"]) * DAYS_PER_MONTH   # win to departure
-        return table
 
 
 def _signal_table(signals) -> tuple[np.ndarray, np.ndarray]:
@@ -112,30 +109,98 @@ def start_smb_motion(env: simpy.Environment, motion, streams: dict, capacity: np
     return SmbDesk(env, motion, streams, capacity, horizon).record
 
 
-class SmbDesk:
-    """The SMB motion of one run: sign-ups month by month, the rep desk's FIFO queue day by day.
+class RepDesk:
+    """Rep slots with one first-come, first-served queue, lead patience, and capacity changing at month starts.
 
-    Touched leads queue in order of arrival, so the leads reps take are the
-    queue's order minus those that went cold: the desk keeps them as
-    positions in one list, ``touched``, and their service days alongside.
+    ``free`` holds, as a heap, the time each slot comes free (a slot free in
+    the past is simply free). A lead arriving at ``a`` starts at
+    ``max(a, earliest free)``; it goes cold instead when that is more than
+    ``max_wait`` days after ``a``. When capacity shrinks, the slots that
+    free first are the ones removed: deals held keep their slot and new
+    leads wait until enough end. The desk never looks back, so deciding a
+    lead's fate on arrival is exact.
     """
 
-    fast = True   # skip the day-by-day queue in months where capacity cannot bind (same result)
+    fast = True   # settle months where no lead can wait with numpy (the same answer; a test compares)
+
+    def __init__(self, capacity: np.ndarray, max_wait: float):
+        self.capacity, self.max_wait = capacity, float(max_wait)
+        self.changes = (np.flatnonzero(np.diff(capacity)) + 1).tolist()   # months where capacity changes
+        self.next_change = 0
+        self.free: list[float] = [0.0] * int(capacity[0]) if len(capacity) else []
+
+    def _change_day(self) -> float:
+        return self.changes[self.next_change] * DAYS_PER_MONTH if self.next_change < len(self.changes) else math.inf
+
+    def _apply_change(self) -> None:
+        month = self.changes[self.next_change]
+        self.next_change += 1
+        slots, day = int(self.capacity[month]), month * DAYS_PER_MONTH
+        free = self.free
+        while len(free) > slots:
+            heapq.heappop(free)
+        for _ in range(slots - len(free)):
+            heapq.heappush(free, day)
+
+    def serve(self, month: int, arrivals: np.ndarray, holds: np.ndarray) -> np.ndarray:
+        """Queue month ``month``'s touched leads (arrival days, sorted; slot hold in days): start days, NaN if cold."""
+        while self.next_change < len(self.changes) and self.changes[self.next_change] <= month:
+            self._apply_change()
+        if self.fast and self._served_on_arrival(arrivals, holds):
+            return arrivals.copy()
+        return self._queue(arrivals, holds)
+
+    def _served_on_arrival(self, arrivals: np.ndarray, holds: np.ndarray) -> bool:
+        """Whether every lead finds a free slot on arrival; if so, take the slots."""
+        if not len(arrivals):
+            return True
+        free = np.sort(np.array(self.free))
+        slots = len(free)
+        if slots == 0:
+            return False
+        ends = arrivals + holds
+        # slots busy when lead k arrives: the desk's, plus earlier leads' still held (a hold ending on
+        # arrival frees its slot; a lead's own zero-length hold is not "earlier")
+        busy_before = slots - np.searchsorted(free, arrivals, side="right")
+        ended = np.searchsorted(np.sort(ends), arrivals, side="right") - (holds == 0)
+        busy = busy_before + np.arange(len(arrivals)) - ended
+        if busy.max() >= slots:
+            return False
+        # Each lead took the earliest free slot: the slots left are the latest of old and new end times.
+        self.free = np.sort(np.concatenate((free, ends)))[-slots:].tolist()
+        return True
+
+    def _queue(self, arrivals: np.ndarray, holds: np.ndarray) -> np.ndarray:
+        """Lead by lead: start at the earliest free slot, or go cold."""
+        free, max_wait = self.free, self.max_wait
+        start = np.full(len(arrivals), np.nan)
+        change_day = self._change_day()
+        for k, (arrival, hold) in enumerate(zip(arrivals.tolist(), holds.tolist())):
+            begin = max(arrival, free[0]) if free else math.inf
+            while begin >= change_day and change_day != math.inf:
+                # every slot is busy until capacity changes: apply the change first
+                self._apply_change()
+                change_day = self._change_day()
+                begin = max(arrival, free[0]) if free else math.inf
+            if begin - arrival > max_wait:
+                continue
+            heapq.heapreplace(free, begin + hold)
+            start[k] = begin
+        return start
+
+
+class SmbDesk:
+    """The SMB motion of one run: sign-ups month by month, the rep desk, buyers booked for referrals."""
 
     def __init__(self, env, motion, streams: dict, capacity: np.ndarray, horizon: int):
-        self.env, self.motion, self.streams, self.capacity, self.horizon = env, motion, streams, capacity, horizon
+        self.env, self.motion, self.streams, self.horizon = env, motion, streams, horizon
         self.days = int(math.ceil(horizon * DAYS_PER_MONTH))
-        self.marketing = lead_arrival_days(motion.leads, horizon, streams["arrivals"])
-        self.pool = _LeadPool(motion, streams["deals"], streams["customers"], expected=len(self.marketing))
+        self.marketing = lead_arrival_days(motion.leads, horizon, streams["arrivals"], streams["arrival_times"])
+        self.pool = _LeadPool(motion, streams["deals"])
+        self.desk = RepDesk(capacity, motion.leads.max_wait_days)
         self.bounds = np.searchsorted(month_of(self.marketing), np.arange(horizon + 1))
-        self.count = 0                           # leads so far
-        self.touched: list[int] = []             # touched leads, in queue order
-        self.touched_array = np.zeros(1024, dtype=np.int64)   # the same, as an array
-        self.service_day = np.full(1024, np.nan)  # by position in `touched`: the day a rep took it
-        self.active_delta = np.zeros(self.days + 2)   # +1 on a win day, -1 when the customer leaves
-        self.waiting = deque()     # [day, first position, end position] of daily cohorts still queueing
-        self.release = np.zeros(self.days + 2, dtype=np.int64)   # rep slots freed on each day
-        self.in_service = 0        # rep slots taken
+        self.count = 0                                 # leads so far
+        self.active_delta = np.zeros(self.days + 2)    # +1 on a win day, -1 when the customer leaves
         self.record = MotionRecord(horizon, 0)
         self.record.paid_leads = np.diff(self.bounds).astype(float)
         self.record.won_deals = self.won_deals
@@ -162,7 +227,7 @@ class SmbDesk:
         arrivals = self.marketing[self.bounds[month]:self.bounds[month + 1]]
         rate = self.motion.leads.referrals_per_customer_per_month
         if rate > 0:
-            rng = self.streams["arrivals"]
+            rng = self.streams["referrals"]
             active = self.active_delta[:int(month * DAYS_PER_MONTH) + 1].sum()
             referred = (month + rng.random(rng.poisson(rate * max(active, 0.0)))) * DAYS_PER_MONTH
             arrivals = np.sort(np.concatenate((arrivals, referred)))
@@ -170,118 +235,45 @@ class SmbDesk:
 
     def run(self):
         """SimPy process: month by month, sign-ups join, reps take touched leads, buyers are booked."""
+        t = self.pool.table
         for month in range(self.horizon):
             arrivals = self._sign_ups(month)
             first, self.count = self.count, self.count + len(arrivals)
             self.pool.ensure(self.count)
-            self.pool.table["arrival"][first:self.count] = arrivals
+            t = self.pool.table
+            t["arrival"][first:self.count] = arrivals
             self.record.leads[month] += len(arrivals)
-            is_touched = self.pool.table["touched"][first:self.count]
-            served_from = self._serve_month(month, np.flatnonzero(is_touched) + first, arrivals[is_touched])
-            index = [np.flatnonzero(~is_touched) + first]
-            start = [arrivals[~is_touched]]
-            if served_from is not None:
-                positions = np.arange(served_from, len(self.touched))
-                positions = positions[~np.isnan(self.service_day[positions])]
-                served = self.touched_array[positions]
-                index.append(served)
-                start.append(self.service_day[positions] + self.pool.table["touch_days"][served])
-            self._settle(np.concatenate(index), np.concatenate(start))
+            is_touched = t["touched"][first:self.count]
+            touched = np.flatnonzero(is_touched) + first
+            start = self.desk.serve(month, arrivals[is_touched], t["hold"][touched])
+            t["start"][touched] = start
+            served = ~np.isnan(start)
+            self_serve = np.flatnonzero(~is_touched) + first
+            self._settle(np.concatenate((self_serve, touched[served])),
+                         np.concatenate((arrivals[~is_touched], start[served] + t["hold"][touched[served]])))
             yield self.env.timeout((month + 1) * DAYS_PER_MONTH - self.env.now)
-
-    def _serve_month(self, month: int, leads: np.ndarray, arrivals: np.ndarray):
-        """Queue this month's touched leads and let reps take them; the first queue position taken, or None."""
-        pool = self.pool
-        needed = self.days + 2 + pool.max_touch
-        if len(self.release) < needed:
-            self.release = np.concatenate((self.release, np.zeros(needed - len(self.release), np.int64)))
-        first_day = int(math.ceil(month * DAYS_PER_MONTH))
-        end_day = min(int(math.ceil((month + 1) * DAYS_PER_MONTH)), self.days)
-        # day d is [d, d + 1); a lead signing up before the month's first whole day queues on it
-        lead_days = np.maximum(arrivals.astype(np.int64), first_day)
-        base = len(self.touched)
-        self.touched += leads.tolist()
-        if len(self.touched) > len(self.service_day):
-            self.service_day = np.concatenate((self.service_day, np.full(len(self.touched), np.nan)))
-            self.touched_array = np.concatenate((self.touched_array, np.zeros(len(self.touched), dtype=np.int64)))
-        self.touched_array[base:len(self.touched)] = leads
-        slots = int(self.capacity[month])
-        touch_days = pool.table["touch_days"][leads]
-        if self.fast and not self.waiting:
-            busy = self._busy_if_all_served(self.in_service, self.release, first_day, end_day, lead_days, touch_days)
-            if busy.max(initial=0) <= slots:
-                # Capacity never binds this month: FIFO serves every lead the day it arrives.
-                self.service_day[base:base + len(leads)] = lead_days
-                np.add.at(self.release, lead_days + touch_days, 1)
-                if len(busy):
-                    self.in_service = int(busy[-1])
-                return base if len(leads) else None
-        # lead_days are sorted (arrivals are): each day's touched leads are one run of them
-        starts = np.flatnonzero(np.concatenate(([len(lead_days) > 0], lead_days[1:] != lead_days[:-1])))
-        cohorts = dict(zip(lead_days[starts].tolist(),
-                           zip((starts + base).tolist(), (np.append(starts[1:], len(leads)) + base).tolist())))
-        return self._queue_days(month, first_day, end_day, cohorts, slots)
-
-    def _queue_days(self, month: int, first_day: int, end_day: int, cohorts: dict, slots: int):
-        """The rep desk day by day: cohorts join, released slots free up, the oldest leads go first or go cold."""
-        waiting, release, queue, touch = self.waiting, self.release, self.touched, self.pool.touch_days
-        max_wait = self.motion.leads.max_wait_days
-        served_from = None
-        for day in range(first_day, end_day):
-            if day in cohorts:
-                waiting.append([day, *cohorts[day]])
-            self.in_service -= release[day]
-            while waiting and waiting[0][0] < day - max_wait:
-                _, at, end = waiting.popleft()
-                self.record.cold[month] += end - at
-            free = slots - self.in_service
-            while free > 0 and waiting:
-                cohort = waiting[0]
-                at, end = cohort[1], cohort[2]
-                take = min(free, end - at)
-                for lead in queue[at:at + take]:
-                    release[day + touch[lead]] += 1
-                self.service_day[at:at + take] = day
-                if served_from is None:
-                    served_from = at
-                cohort[1] = at + take
-                self.in_service += take
-                free -= take
-                if cohort[1] == end:
-                    waiting.popleft()
-        return served_from
-
-    @staticmethod
-    def _busy_if_all_served(in_service, release, first_day, end_day, lead_days, touch_days) -> np.ndarray:
-        """Slots in use at each day's end of the month if every touched lead were served on arrival."""
-        length = end_day - first_day
-        if length <= 0:
-            return np.zeros(0)
-        starts = np.bincount(lead_days - first_day, minlength=length)[:length]
-        ends = lead_days + touch_days - first_day
-        new_releases = np.bincount(ends[ends < length], minlength=length)[:length]
-        return in_service + np.cumsum(starts - new_releases - release[first_day:end_day])
 
     def won_deals(self) -> WonDeals:
         """After the run: every lead's fate, counted by month; the won deals for the book."""
         n, horizon, record = self.count, self.horizon, self.record
         t = {k: v[:n] for k, v in self.pool.table.items()}
-        served = np.full(n, np.nan)
-        served[self.touched_array[:len(self.touched)]] = self.service_day[:len(self.touched)]
         touched = t["touched"]
-        open_day = np.where(touched, served, t["arrival"])
-        touch_end = served + t["touch_days"]
+        open_day = np.where(touched, t["start"], t["arrival"])
+        touch_end = t["start"] + t["hold"]
         decide = np.where(t["unresolved"], touch_end,
                           np.fmax(t["arrival"] + t["cycle"], np.where(touched, touch_end, -np.inf)))
         won = t["buys"]
         end = horizon * DAYS_PER_MONTH
         opened = ~np.isnan(open_day) & (open_day < end)
         closed = opened & (decide < end)
+        cold_day = np.where(touched & np.isnan(t["start"]), t["arrival"] + self.desk.max_wait, np.nan)
         record.open_day = np.where(opened, open_day, np.nan)
         record.close_day = np.where(closed, decide, np.nan)
         record.is_won = closed & won
         record.objections = np.where(touched & opened, t["objections"], 0).astype(float)
         record.arrival_day = t["arrival"]
+        served = opened & touched
+        record.slot_days = float(np.sum(np.minimum(touch_end[served], end) - open_day[served]))
 
         def monthly(days_):
             return np.bincount(month_of(days_), minlength=horizon)[:horizon].astype(float)
@@ -289,6 +281,7 @@ class SmbDesk:
         record.deals_opened = monthly(open_day[opened])
         record.won = monthly(decide[closed & won])
         record.lost = monthly(decide[closed & ~won])
+        record.cold = monthly(cold_day[cold_day < end])
         idx = np.flatnonzero(record.is_won)
         return WonDeals(win_day=decide[idx], acv=t["acv"][idx], lifetime=t["lifetime"][idx],
                         live_months=t["live_months"][idx], implementation_cost=t["implementation_cost"][idx])

@@ -1,11 +1,19 @@
-"""Random streams: one root seed, a stream for every (run, motion, purpose).
+"""Random streams: one root seed, a stream for every (run, motion, purpose), numbered blocks within them.
 
 Run ``i`` of motion ``m`` draws only from generators derived from
 ``(seed, i, m)``, so results do not depend on worker count, chunking or
 executor; strategies that run the same motion see the same draws (common
 random numbers); and adding a motion does not shift another's draws,
 because a motion is keyed by a hash of its name, not by its position.
-Nothing here touches global random state.
+
+Within a run, what a motion draws is keyed by what it is for, never by how
+much it happens to need. Monthly draws (lead counts, arrival times,
+referrals) are taken month by month in calendar order, so month k of a
+motion's own calendar draws the same whatever the horizon; per-lead
+attributes come in numbered blocks of leads (:class:`BlockStreams`), so the
+k-th lead meets the same deal whatever the horizon, the start month or the
+number of leads before the horizon ends. Nothing here touches global random
+state.
 """
 from __future__ import annotations
 
@@ -15,7 +23,10 @@ import numpy as np
 
 # Separate streams for separate uses, so that (say) hiring one more rep does
 # not shift the deal sizes every later deal draws.
-PURPOSES = ("parameters", "arrivals", "deals", "team", "customers", "accounts")
+PURPOSES = ("arrivals", "arrival_times", "referrals", "deals", "team")
+
+# Blocks of one stream start this many 64-bit draws apart: far more than any block uses.
+BLOCK_SPACING = 1 << 64
 
 
 def _key(name: str) -> int:
@@ -27,10 +38,36 @@ def run_sequence(seed: int, run: int, name: str) -> np.random.SeedSequence:
     return np.random.SeedSequence(entropy=seed, spawn_key=(run, _key(name)))
 
 
-def motion_streams(seed: int, run: int, motion: str) -> dict[str, np.random.Generator]:
-    """Generators for one run of one motion, one per purpose in :data:`PURPOSES`."""
+class BlockStreams:
+    """Generators for numbered blocks of one stream: block ``j`` begins ``j x 2**64`` draws in.
+
+    What block ``j`` draws depends on ``j`` alone, not on how many blocks
+    came before, and jumping to a block is cheap (PCG64's ``advance``). The
+    generators share one bit generator: use one block's draws before asking
+    for the next block.
+    """
+
+    def __init__(self, sequence: np.random.SeedSequence):
+        self._bits = np.random.PCG64(sequence)
+        self._origin = self._bits.state
+
+    def __call__(self, block: int) -> np.random.Generator:
+        self._bits.state = self._origin
+        self._bits.advance(block * BLOCK_SPACING)
+        return np.random.Generator(self._bits)
+
+
+def motion_streams(seed: int, run: int, motion: str) -> dict:
+    """Streams for one run of one motion, one per purpose in :data:`PURPOSES`.
+
+    ``deals`` is a :class:`BlockStreams` (per-lead attributes, block by
+    block); the others are generators drawn in calendar order.
+    """
     children = run_sequence(seed, run, motion).spawn(len(PURPOSES))
-    return {purpose: np.random.Generator(np.random.PCG64(child)) for purpose, child in zip(PURPOSES, children)}
+    streams: dict = {purpose: np.random.Generator(np.random.PCG64(child))
+                     for purpose, child in zip(PURPOSES, children) if purpose != "deals"}
+    streams["deals"] = BlockStreams(children[PURPOSES.index("deals")])
+    return streams
 
 
 def named_stream(seed: int, run: int, name: str) -> np.random.Generator:

@@ -21,6 +21,9 @@ import simpy
 
 
 
+TENURE_BLOCK = 4   # tenures drawn per seat at a time
+
+
 @dataclass
 class TeamSchedule:
     """Month by month: reps on the team, deal slots they carry, salaries paid."""
@@ -32,7 +35,14 @@ class TeamSchedule:
 
 
 def team_schedule(team, horizon: int, rng: np.random.Generator) -> TeamSchedule:
-    """Work out a resolved team's schedule over ``horizon`` months."""
+    """Work out a resolved team's schedule over ``horizon`` months.
+
+    Each seat (a rep at month 0, or one of a hire's reps) is filled by a
+    chain of reps: the first, then each replacement. The j-th rep of seat s
+    stays the tenure drawn at (s, j) of a seats x 4 matrix, more matrices
+    drawn as long chains need them, so a rep's tenure depends on the seat
+    and its place in the chain alone, never on the horizon.
+    """
     starts = [(0, True)] * int(round(team.reps))
     for hire in team.hires:
         starts += [(hire.month - 1, False)] * hire.reps
@@ -43,30 +53,24 @@ def team_schedule(team, horizon: int, rng: np.random.Generator) -> TeamSchedule:
     load = np.zeros(horizon)
     headcount = np.zeros(horizon)
     departures = 0
-    tenures = iter(())
-    if monthly_hazard > 0:
-        tenures = iter(rng.exponential(1 / monthly_hazard, 4 * len(starts) + 64).tolist())
-    queue = list(starts)
-    while queue:
-        start, ramped = queue.pop()
-        if start >= horizon:
-            continue
-        leave = horizon
-        if monthly_hazard > 0:
-            tenure = next(tenures, None)
-            if tenure is None:  # a long horizon with heavy attrition: draw more
-                tenures = iter(rng.exponential(1 / monthly_hazard, 64).tolist())
-                tenure = next(tenures)
-            leave = min(horizon, start + 1 + int(tenure))
-            if leave < horizon:
-                departures += 1
-                queue.append((leave + delay, False))
-        months = np.arange(start, leave)
-        headcount[start:leave] += 1
-        if ramped or ramp <= 0:
-            load[start:leave] += per_rep
-        else:
-            load[start:leave] += per_rep * np.minimum(1.0, (months - start + 1) / ramp)
+    tenures = np.zeros((len(starts), 0))
+    for seat, (start, ramped) in enumerate(starts):
+        link = 0
+        while start < horizon:
+            leave = horizon
+            if monthly_hazard > 0:
+                while link >= tenures.shape[1]:
+                    tenures = np.hstack((tenures, rng.exponential(1 / monthly_hazard, (len(starts), TENURE_BLOCK))))
+                leave = min(horizon, start + 1 + int(tenures[seat, link]))
+            headcount[start:leave] += 1
+            if ramped or ramp <= 0:
+                load[start:leave] += per_rep
+            else:
+                load[start:leave] += per_rep * np.minimum(1.0, (np.arange(start, leave) - start + 1) / ramp)
+            if leave >= horizon:
+                break
+            departures += 1
+            start, ramped, link = leave + delay, False, link + 1
     capacity = np.floor(load + 1e-9)
     return TeamSchedule(headcount=headcount, capacity=capacity, salaries=headcount * team.salary_per_month,
                         departures=departures)

@@ -1,5 +1,6 @@
 """Any valid scenario runs: random corners of the parameter space keep the books' identities."""
 import numpy as np
+import yaml
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -49,3 +50,24 @@ def test_random_valid_scenarios_keep_the_identities(changes, run):
             assert flows["leads"].sum() >= flows["deals_opened"].sum() + flows["cold"].sum()
             assert np.all(flows["customers"] >= 0)
         assert all(np.isfinite(v) or np.isnan(v) for v in result.metrics.values())
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(motion_type=st.sampled_from(["enterprise", "midmarket", "smb"]),
+       per_month=st.sampled_from([0, 0.05, 0.3, 1, 3]), touched=st.sampled_from([0, 0.5, 1]),
+       start_month=st.sampled_from([1, 4]), run=st.integers(0, 10_000))
+def test_sparse_funnels_of_every_type_run(motion_type, per_month, touched, start_month, run):
+    """Zero, one or a handful of leads a month (a first month with no lead included) runs and keeps the flow."""
+    motion = {"type": motion_type, "start_month": start_month,
+              "leads": {"per_month": per_month, "referrals_per_customer_per_month": 0.5 if per_month else 0}}
+    if motion_type == "smb":
+        motion["process"] = {"touched_share": touched}
+    data = {"name": "sparse", "horizon_months": 12, "motions": {"m": motion},
+            "strategies": {"only": {"motions": ["m"]}}}
+    scenario = simulator.parse_scenario(yaml.safe_dump(data))
+    result = run_strategies(scenario, run)["only"]
+    flows = result.by_motion["m"]
+    assert flows["won"].sum() + flows["lost"].sum() + flows["open_deals"][-1] == flows["deals_opened"].sum()
+    assert flows["leads"].sum() >= flows["deals_opened"].sum() + flows["cold"].sum()
+    if per_month == 0:
+        assert flows["leads"].sum() == 0 and result.metrics["revenue"] == 0

@@ -124,15 +124,15 @@ def test_committee_as_member_processes_matches_the_vectorized_committee():
 
 @pytest.mark.parametrize("overrides", [[], ["motions.smb.team.reps=1", "motions.smb.team.hires=[]",
                                              "motions.smb.team.deals_per_rep=25"]], ids=["loose", "binding"])
-def test_smb_desk_shortcut_gives_the_day_by_day_answer(overrides, monkeypatch):
-    """Months where capacity cannot bind skip the day-by-day queue; the books must not change."""
+def test_smb_desk_shortcut_gives_the_lead_by_lead_answer(overrides, monkeypatch):
+    """Months where no lead can find every slot busy skip the lead-by-lead queue; the books must not change."""
     import simulator
-    from simulator.engine.smb import SmbDesk
+    from simulator.engine.smb import RepDesk
     scenario = simulator.load_scenario(overrides=overrides)
     for run in range(3):
-        monkeypatch.setattr(SmbDesk, "fast", True)
+        monkeypatch.setattr(RepDesk, "fast", True)
         fast = run_strategy(scenario, "smb", run)
-        monkeypatch.setattr(SmbDesk, "fast", False)
+        monkeypatch.setattr(RepDesk, "fast", False)
         slow = run_strategy(scenario, "smb", run)
         for name in fast.monthly:
             assert np.array_equal(fast.monthly[name], slow.monthly[name]), name
