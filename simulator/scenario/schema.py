@@ -39,6 +39,12 @@ class Company(Section):
         0.12, "Annual discount rate for the NPV of monthly net cash flows.", unit="fraction/year", ge=0, lt=1)
     currency: str = Field("USD", description="Currency label used to format money (USD, EUR, GBP, PLN, ...).",
                           min_length=1, max_length=8)
+    minimum_cash: ParamValue = param(
+        0, "Cash buffer the company keeps: new money to raise is what keeps cash at or above this.", unit="money",
+        ge=0)
+    ltv_max_months: ParamValue = param(
+        60, "Months of a customer's life LTV counts at most (also when no customer is seen to leave).",
+        unit="months", gt=0, cap=600)
 
 
 class Hire(Section):
