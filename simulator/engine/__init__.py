@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from simulator.engine.customers import build_book
+from simulator.engine.customers import Retention, build_book
 from simulator.engine.enterprise import start_committee_motion
 from simulator.engine.ledger import COST_CATEGORIES, SERIES, Ledger
 from simulator.engine.metrics import run_metrics
@@ -48,6 +48,7 @@ class MotionRun:
     costs: dict[str, np.ndarray]
     detail: dict[str, np.ndarray]     # reps and deal slots by month
     deals: dict[str, np.ndarray]
+    retention: Retention = field(default_factory=Retention)   # twelve-month windows of live customers
 
 
 def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms: dict) -> MotionRun:
@@ -79,7 +80,7 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
         "bookings": book.bookings, "billings": book.billings, "revenue": book.revenue,
         "collections": book.collections, "churned": book.churned, "cold": record.cold,
         "deferred_revenue": book.deferred_revenue, "receivables": book.receivables, "new_mrr": book.new_mrr,
-        "expansion_mrr": book.expansion_mrr, "churned_mrr": book.churned_mrr,
+        "expansion_mrr": book.expansion_mrr, "churned_mrr": book.churned_mrr, "live_customers": book.live_customers,
     }
     costs = {
         "salaries": schedule.salaries,
@@ -93,7 +94,7 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
     deals = {"arrival_day": record.arrival_day, "open_day": record.open_day, "close_day": record.close_day,
              "won": record.is_won, "objections": record.objections}
     return MotionRun(flows=flows, costs=costs, detail={"reps": schedule.headcount, "capacity": schedule.capacity},
-                     deals=deals)
+                     deals=deals, retention=book.retention)
 
 
 def _hires_moved(team, months: int):
@@ -111,7 +112,9 @@ def _started_later(part: MotionRun, months: int) -> MotionRun:
 
     days = months * DAYS_PER_MONTH
     deals = {k: (v + days if k.endswith("_day") else v) for k, v in part.deals.items()}
-    return MotionRun(flows=pad(part.flows), costs=pad(part.costs), detail=pad(part.detail), deals=deals)
+    # Its retention windows, counted on its own calendar, are the scenario's windows shifted.
+    return MotionRun(flows=pad(part.flows), costs=pad(part.costs), detail=pad(part.detail), deals=deals,
+                     retention=part.retention)
 
 
 def run_strategies(scenario, run: int, seed: int | None = None, strategies=None) -> dict[str, RunResult]:
@@ -147,8 +150,10 @@ def _books(company, horizon: int, parts: dict[str, MotionRun]) -> RunResult:
     monthly = ledger.series()
     won_cycles = [(p.deals["close_day"] - p.deals["open_day"])[p.deals["won"]] for p in parts.values()]
     won_objections = [p.deals["objections"][p.deals["won"]] for p in parts.values()]
+    retention = sum((p.retention for p in parts.values()), Retention())
     metrics = run_metrics(monthly, ledger.costs, ledger.flows, starting_cash=ledger.starting_cash,
-                          discount_rate_annual=company.discount_rate_annual,
+                          discount_rate_annual=company.discount_rate_annual, minimum_cash=company.minimum_cash,
+                          ltv_max_months=company.ltv_max_months, retention=retention,
                           won_cycle_days=np.concatenate(won_cycles), won_objections=np.concatenate(won_objections))
     return RunResult(monthly=monthly, costs=ledger.costs, metrics=metrics,
                      by_motion={name: {**p.flows, **{f"cost_{k}": v for k, v in p.costs.items()}, **p.detail}

@@ -71,6 +71,45 @@ class Book:
     new_mrr: np.ndarray           # MRR added by new customers at go-live
     expansion_mrr: np.ndarray     # MRR added by anniversaries
     churned_mrr: np.ndarray       # MRR lost when customers leave
+    live_customers: np.ndarray    # live (past implementation) and not gone, at month end
+    retention: "Retention"
+
+
+@dataclass
+class Retention:
+    """Contract years of live customers whose renewal falls within the horizon ("renewals due").
+
+    A customer's contract year k runs from go-live + 12k months for twelve
+    months; it is due when the month after it lies within the horizon.
+    ``due`` counts the due years customers started, ``lost`` those in which
+    the customer left, and ``months_stayed`` the months stayed in them (12,
+    or fewer in the year it left). lost / due is the annual logo churn,
+    whether customers leave at renewals or month by month, and
+    months_stayed / lost the expected lifetime in months.
+    """
+
+    due: float = 0.0
+    lost: float = 0.0
+    months_stayed: float = 0.0
+
+    def __add__(self, other: "Retention") -> "Retention":
+        return Retention(self.due + other.due, self.lost + other.lost, self.months_stayed + other.months_stayed)
+
+
+def renewals_due(live: np.ndarray, ends: np.ndarray, horizon: int) -> Retention:
+    """:class:`Retention` of customers live from month ``live`` (0-based) until month ``ends`` (the first gone).
+
+    Contract year k (months live + 12k .. live + 12k + 11) is due when
+    live + 12k + 12 <= horizon - 1; the customer is in it when ends >
+    live + 12k, and leaves in it when also ends <= live + 12k + 12.
+    """
+    live, ends = live.astype(np.int64), ends.astype(np.int64)
+    last_due = np.floor_divide(horizon - 13 - live, 12)          # the last due year (negative: none)
+    leaving_year = -np.floor_divide(live - ends, 12) - 1          # ceil((ends - live) / 12) - 1
+    due = np.maximum(np.minimum(last_due, leaving_year) + 1, 0)
+    lost = leaving_year <= last_due
+    stayed = 12 * (due - lost) + np.where(lost, ends - live - 12 * leaving_year, 0)
+    return Retention(float(due.sum()), float(lost.sum()), float(stayed.sum()))
 
 
 def build_book(won: WonDeals, deal, horizon: int) -> Book:
@@ -128,6 +167,7 @@ def build_book(won: WonDeals, deal, horizon: int) -> Book:
         customization += per_month(win_month[paying] + k, won.implementation_cost[paying] / impl_months[paying])
     won_count = per_month(win_month, 1.0)
     churned = per_month(ends, 1.0)
+    live_customers = np.cumsum(per_month(live, 1.0) - churned)
     last_year = np.floor(np.maximum(ends - live - 1, 0) / 12)
     new_mrr = per_month(live, won.acv / 12)
     churned_mrr = per_month(ends, won.acv / 12 * growth ** last_year)
@@ -136,4 +176,5 @@ def build_book(won: WonDeals, deal, horizon: int) -> Book:
         bookings=per_month(win_month, won.acv), billings=billings, revenue=revenue, collections=collections,
         deferred_revenue=np.cumsum(billings - revenue), receivables=np.cumsum(billings - collections),
         customization=customization, payment_fees=collections * deal.card_fee,
-        new_mrr=new_mrr, expansion_mrr=np.diff(revenue, prepend=0.0) - new_mrr + churned_mrr, churned_mrr=churned_mrr)
+        new_mrr=new_mrr, expansion_mrr=np.diff(revenue, prepend=0.0) - new_mrr + churned_mrr, churned_mrr=churned_mrr,
+        live_customers=live_customers, retention=renewals_due(live, ends, horizon))

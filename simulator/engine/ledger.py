@@ -21,7 +21,7 @@ class Ledger:
 
     FLOWS = ("leads", "deals_opened", "won", "lost", "open_deals", "customers", "mrr", "bookings", "billings",
              "revenue", "collections", "churned", "cold", "deferred_revenue", "receivables", "new_mrr",
-             "expansion_mrr", "churned_mrr")
+             "expansion_mrr", "churned_mrr", "live_customers")
 
     def __init__(self, horizon: int, starting_cash: float):
         self.horizon = horizon

@@ -16,7 +16,7 @@ from simulator.engine.units import DAYS_PER_MONTH
 METRICS = ("revenue", "cost", "net_cash_flow", "ending_cash", "min_cash", "capital_needed", "cash_out_month",
            "breakeven_month", "ending_arr", "customers", "deals_won", "deals_lost", "win_rate",
            "cycle_days_median", "objections_per_deal", "cac", "ltv", "ltv_to_cac", "cac_payback_months", "npv",
-           "burn_multiple", "sales_velocity", "churn_rate")
+           "burn_multiple", "sales_velocity", "churn_rate", "new_money_needed")
 
 SALES_AND_MARKETING = ("salaries", "commissions", "lead_generation")
 
@@ -54,8 +54,32 @@ def npv(net_cash_flow: np.ndarray, discount_rate_annual: float) -> float:
     return float(np.sum(net_cash_flow / monthly ** np.arange(1, len(net_cash_flow) + 1)))
 
 
+def churn_and_lifetime(retention, ltv_max_months: float) -> tuple[float, float]:
+    """Monthly logo churn and the expected customer lifetime in months, from the contract years due.
+
+    Annual logo churn A is the share of contract years due (renewal within
+    the horizon) in which the customer left; the monthly churn is its
+    monthly equivalent, 1 - (1 - A)^(1/12). The expected lifetime is the
+    months stayed in those years over the years lost, E[min(T, 12)] /
+    P(T <= 12), which is exact both for yearly renewal (12 / (1 - renewal))
+    and for monthly churn c (1 / c); capped at ``ltv_max_months``, and the
+    cap when no customer left. NaN, NaN when no contract year was due.
+    """
+    if retention.due <= 0:
+        return math.nan, math.nan
+    annual = retention.lost / retention.due
+    lifetime = retention.months_stayed / retention.lost if retention.lost > 0 else math.inf
+    return 1 - (1 - annual) ** (1 / 12), min(lifetime, float(ltv_max_months))
+
+
+def new_money_needed(cash: np.ndarray, starting_cash: float, minimum_cash: float) -> float:
+    """New money on top of the starting cash that keeps the balance at or above ``minimum_cash`` every month."""
+    return float(max(0.0, minimum_cash - min(starting_cash, float(cash.min(initial=starting_cash)))))
+
+
 def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float, discount_rate_annual: float,
-                won_cycle_days: np.ndarray, won_objections: np.ndarray) -> dict[str, float]:
+                minimum_cash: float, ltv_max_months: float, retention, won_cycle_days: np.ndarray,
+                won_objections: np.ndarray) -> dict[str, float]:
     """Every metric of METRICS for one run.
 
     - revenue, cost, net_cash_flow: totals over the horizon (recognized revenue;
@@ -73,8 +97,10 @@ def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float
     - cycle_days_median: median days from a rep taking the deal to the win.
     - objections_per_deal: mean objections raised in a won deal.
     - cac: sales and marketing cost (salaries, commissions, lead generation and
-      marketing) / new customers. ltv: ARPA (monthly) x gross margin / monthly
-      churn rate. ltv_to_cac: their ratio (>= 3 is healthy).
+      marketing) / new customers. ltv: ARPA (MRR per live customer at the
+      end) x gross margin x expected lifetime in months (see
+      :func:`churn_and_lifetime`, capped at ``ltv_max_months``).
+      ltv_to_cac: their ratio (>= 3 is healthy).
     - cac_payback_months: CAC / (new MRR per new customer x gross margin).
     - npv: :func:`npv` of the monthly net cash flows at the scenario's rate.
     - burn_multiple: net burn over the horizon / net new ARR (< 1 amazing, > 3
@@ -82,8 +108,10 @@ def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float
     - sales_velocity: average open opportunities x win rate x average new
       contract value (ACV) / median cycle in months: new ACV the pipeline
       yields per month.
-    - churn_rate: customers lost over the horizon / customer-months at the
-      months' starts: the average monthly logo churn.
+    - churn_rate: monthly equivalent of the annual logo churn over
+      contract years due (:func:`churn_and_lifetime`).
+    - new_money_needed: money to raise on top of the starting cash so that
+      cash never falls below ``minimum_cash`` (:func:`new_money_needed`).
     """
     revenue = float(monthly["revenue"].sum())
     cost = float(monthly["costs"].sum())
@@ -91,16 +119,14 @@ def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float
     cash = monthly["cash"]
     won = float(monthly["won"].sum())
     lost = float(monthly["lost"].sum())
-    customers_at_start = np.concatenate(([0.0], monthly["customers"][:-1]))
-    churned = float(flows["churned"].sum())
-    churn_rate = _ratio(churned, float(customers_at_start.sum()))
+    churn_rate, lifetime = churn_and_lifetime(retention, ltv_max_months)
     sales_marketing = float(sum(costs[c].sum() for c in SALES_AND_MARKETING))
     cac = _ratio(sales_marketing, won)
     gross_margin = 1 - _ratio(float(costs["cost_of_revenue"].sum()), revenue) if revenue > 0 else math.nan
     ending_arr = float(12 * monthly["mrr"][-1])
     ending_customers = float(monthly["customers"][-1])
-    arpa = _ratio(float(monthly["mrr"][-1]), ending_customers)
-    ltv = arpa * gross_margin / churn_rate if churn_rate and churn_rate > 0 else math.nan
+    arpa = _ratio(float(monthly["mrr"][-1]), float(flows["live_customers"][-1]))
+    ltv = arpa * gross_margin * lifetime
     mean_acv = _ratio(float(monthly["bookings"].sum()), won)   # first-year value of a new contract
     new_mrr_per_customer = mean_acv / 12
     cycle_median = float(np.median(won_cycle_days)) if len(won_cycle_days) else math.nan
@@ -132,4 +158,5 @@ def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float
         "sales_velocity": (float(monthly["open_deals"].mean()) * win_rate * mean_acv
                            / (cycle_median / DAYS_PER_MONTH)) if won > 0 and cycle_median > 0 else math.nan,
         "churn_rate": churn_rate,
+        "new_money_needed": new_money_needed(cash, starting_cash, minimum_cash),
     }

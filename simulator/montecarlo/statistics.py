@@ -27,7 +27,7 @@ KEY_METRICS = ("npv", "ending_cash", "capital_needed", "revenue")
 # Metrics where less is better; for the rest, more is better.
 LOWER_IS_BETTER = frozenset({"capital_needed", "cost", "cac", "cac_payback_months", "burn_multiple",
                              "churn_rate", "cycle_days_median", "objections_per_deal", "cash_out_month",
-                             "breakeven_month", "deals_lost"})
+                             "breakeven_month", "deals_lost", "new_money_needed"})
 
 
 def t_critical(n: int) -> float:
