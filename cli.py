@@ -90,8 +90,8 @@ def _default_out(scenario) -> Path:
               help="Change a scenario key, e.g. motions.enterprise.team.reps=4 (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True),
-              help="Run batch after batch until the 95%% CI of the mean of npv, ending_cash, capital_needed and "
-                   "revenue is within this share of the mean (0.01 = 1%%).")
+              help="Run batch after batch until the 95% CI of the mean of npv, ending_cash, capital_needed and "
+                   "revenue is within this share of the mean (0.01 = 1%).")
 @click.option("--max-runs", type=click.IntRange(min=1),
               help="With --precision: stop at this many runs (default 100,000).")
 @click.option("--no-plots", is_flag=True, help="Save the results only: no charts and no report.html.")

@@ -181,3 +181,13 @@ def test_progress_is_shown_on_stderr_unless_quiet(tmp_path):
     result = CliRunner().invoke(cli.main, ["run", "--runs", "5", "--workers", "1", "--no-plots", *FAST_SET,
                                            "--out", str(tmp_path / "o")])
     assert result.exit_code == 0 and "5/5 runs (100%)" in result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["validate"], ["report"]])
+def test_help_shows_percent_signs_as_written(command):
+    """click does not %-format help text, so '%%' would show as it is."""
+    result = CliRunner().invoke(cli.main, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "%%" not in result.output
+    if command == ["run"]:
+        assert "95% CI" in result.output
