@@ -55,6 +55,7 @@ def fake_results(strategies=("enterprise", "smb", "hybrid"), runs: int = 400, se
             revenue=revenue.sum(axis=1), cost=costs.sum(axis=1), net_cash_flow=ncf.sum(axis=1),
             ending_cash=cash[:, -1], min_cash=np.minimum(cash.min(axis=1), start),
             capital_needed=np.maximum(-cumulative.min(axis=1), 0), cash_out_month=out_month,
+            new_money_needed=np.maximum(-np.minimum(cash.min(axis=1), start), 0),
             ending_arr=12 * mrr[:, -1], npv=(ncf * discount).sum(axis=1), win_rate=rng.beta(3, 12, runs),
             churn_rate=rng.beta(2, 60, runs))
         runs_out[name] = {m: np.asarray(v, dtype=np.float64) for m, v in metrics.items()}

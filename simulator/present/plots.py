@@ -258,13 +258,15 @@ def exceedance(values: np.ndarray, points: int = 2000) -> tuple[np.ndarray, np.n
 
 
 def capital_curve_figure(capital: Mapping[str, np.ndarray], *, currency: str = "USD",
-                         starting_cash: Optional[float] = None,
+                         starting_cash: Optional[float] = None, minimum_cash: float = 0.0,
                          colors: Optional[Mapping[str, str]] = None) -> Figure:
-    """P(capital needed > X) for every X, per strategy, with the amounts at 50%, 90%, 95% confidence labelled.
+    """P(total capital needed > X) for every X, per strategy, with the amounts at 50%, 90%, 95% confidence labelled.
 
-    Read it from the left: where a curve crosses 5%, X is the capital that
-    covers the need in 95% of runs. The starting cash, drawn as a vertical
-    line, crosses each curve at that strategy's chance of running out.
+    Read it from the left: where a curve crosses 5%, X is the total the
+    plan consumes in 95% of runs. The cash available (starting cash less the
+    ``minimum_cash`` buffer), drawn as a vertical line, crosses each curve
+    at that strategy's chance of falling below the buffer; the need right
+    of the line is the new money to raise.
     """
     names = list(capital)
     colors = colors or strategy_colors(names)
@@ -291,8 +293,11 @@ def capital_curve_figure(capital: Mapping[str, np.ndarray], *, currency: str = "
                             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
                                   "alpha": 0.8})
     if starting_cash is not None:
-        ax.axvline(starting_cash, color="#444444", linewidth=1, linestyle="--")
-        ax.annotate(f"starting cash {_money(starting_cash, currency)}", (starting_cash, 0.98),
+        available = starting_cash - minimum_cash
+        text = (f"starting cash {_money(starting_cash, currency)}" if not minimum_cash else
+                f"starting cash less the {_money(minimum_cash, currency)} buffer")
+        ax.axvline(available, color="#444444", linewidth=1, linestyle="--")
+        ax.annotate(f"{text}: a need beyond it is new money to raise", (available, 0.98),
                     xycoords=("data", "axes fraction"), xytext=(-4, -2), textcoords="offset points", va="top",
                     ha="right", fontsize=8, color="#444444",
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
@@ -300,14 +305,14 @@ def capital_curve_figure(capital: Mapping[str, np.ndarray], *, currency: str = "
     ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
     ax.yaxis.set_major_formatter(_percent_ticks())
     ax.xaxis.set_major_formatter(MoneyFormatter(currency))
-    ax.set_xlabel(f"Capital to raise, X ({currency})")
+    ax.set_xlabel(f"Total capital the plan consumes, X ({currency}): starting cash plus new money")
     ax.set_ylabel("Chance of needing more than X")
-    ax.set_title("How much capital to raise: the chance that the need exceeds X", loc="left", fontsize=12,
-                 fontweight="bold")
+    ax.set_title("How much capital the plan needs: the chance that the total need exceeds X", loc="left",
+                 fontsize=12, fontweight="bold")
     ax.grid(alpha=0.3)
     if names:
         fig.legend(fontsize=8.5, loc="outside lower center", ncols=1 if len(names) < 3 else 2, frameon=False,
-                   title="capital that covers the need with 50%, 90% and 95% confidence", title_fontsize=8.5)
+                   title="total capital that covers the need with 50%, 90% and 95% confidence", title_fontsize=8.5)
     return fig
 
 
@@ -424,7 +429,8 @@ def figures(results, charts: Sequence[str] = CHARTS) -> dict[str, Figure]:
         elif chart == "capital_curve":
             out[chart] = capital_curve_figure({s: results.runs[s]["capital_needed"] for s in names},
                                               currency=currency, starting_cash=float(np.median(list(start.values())))
-                                              if start else None, colors=colors)
+                                              if start else None,
+                                              minimum_cash=float(results.scenario.company.minimum_cash), colors=colors)
         elif chart == "comparison":
             pairs = list(itertools.combinations(names, 2))
             out[chart] = comparison_figure(results.runs, currency=currency, colors=colors, pairs=pairs,

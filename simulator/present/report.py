@@ -25,6 +25,7 @@ from simulator.montecarlo.statistics import LOWER_IS_BETTER, compare, pair_name
 
 # Rows of the side-by-side table, in reading order.
 TABLE_METRICS = ("revenue", "cost", "net_cash_flow", "npv", "ending_cash", "min_cash", "capital_needed",
+                 "new_money_needed",
                  "ending_arr", "customers", "deals_won", "deals_lost", "win_rate", "cycle_days_median",
                  "objections_per_deal", "cac", "ltv", "ltv_to_cac", "cac_payback_months", "burn_multiple",
                  "sales_velocity", "churn_rate", "breakeven_month")
@@ -49,9 +50,11 @@ CHART_TEXT = {
                  "cash. Dashed grey lines: the other strategies' medians."),
     "arr_fan": ("ARR, month by month", "Annual recurring revenue (12 x MRR) with the same bands: how fast the "
                 "book grows and how uncertain that is."),
-    "capital_curve": ("How much to raise", "For each amount X, the chance that the bet needs more than X. Where a "
-                      "curve crosses the 5% line, X covers the need in 95% of runs. The starting cash line "
-                      "crosses each curve at that strategy's chance of running out."),
+    "capital_curve": ("How much to raise", "For each amount X, the chance that the bet consumes more than X in all "
+                      "(starting cash plus new money). Where a curve crosses the 5% line, X covers the total need "
+                      "in 95% of runs. The dashed line is the cash the company has above its buffer: it crosses "
+                      "each curve at that strategy's chance of falling below the buffer, and the distance from "
+                      "it to a curve's 95% point is the new money to raise."),
     "comparison": ("Head to head", "Each run simulates every strategy with the same random draws (common random "
                    "numbers), so the difference run by run is a fair duel. Bars right of zero: runs the first "
                    "strategy wins."),
@@ -157,8 +160,10 @@ def answer_html(results) -> str:
     names = results.strategies
     months = results.scenario.horizon_months
     start = {s: plots.starting_cash(results.monthly[s]) for s in names}
-    raise95 = [f"<b>{format_money(stat(results, s, 'capital_needed', 'p95'), currency)}</b> for {_e(s)}"
+    need95 = [f"{format_money(stat(results, s, 'capital_needed', 'p95'), currency)} for {_e(s)}" for s in names]
+    raise95 = [f"<b>{format_money(stat(results, s, 'new_money_needed', 'p95'), currency)}</b> for {_e(s)}"
                for s in names]
+    buffer = float(results.scenario.company.minimum_cash)
     out_of_cash = [f"{format_percent(share_of_runs(results, s, 'cash_out_month'))} of {_e(s)} runs"
                    for s in names]
     starting = sorted(set(round(v) for v in start.values()))
@@ -168,9 +173,10 @@ def answer_html(results) -> str:
         f"{format_percent(results.scenario.company.discount_rate_annual)} a year): "
         + _best_sentence(results, "npv", "NPV"),
         f"<b>Revenue over {months} months</b>: " + _best_sentence(results, "revenue", "revenue"),
-        f"<b>Capital</b>: to cover the need with 95% confidence, raise {_list_and(raise95)} "
-        f"(the 95th percentile of capital needed). With {starting_text} in the bank, cash runs out in "
-        f"{_list_and(out_of_cash)}.",
+        f"<b>Capital</b>: in 95% of runs the plan consumes at most {_list_and(need95)} in all (the 95th "
+        f"percentile of capital needed). On top of the {starting_text} in the bank, the new money to raise so "
+        f"that cash stays at or above {format_money(buffer, currency)} in 95% of runs is {_list_and(raise95)}. "
+        f"Without new money, cash runs out in {_list_and(out_of_cash)}.",
     ]
     return ('<section class="answer" id="answer"><h2>The answer</h2><ul>'
             + "".join(f"<li>{item}</li>" for item in items) + "</ul></section>")

@@ -12,7 +12,8 @@ from simulator.present.formatting import format_money, format_percent
 
 # Money metrics of the side-by-side table, each shown as P5 / P50 / P95: (metric, label).
 TABLE_METRICS = (("revenue", "revenue"), ("cost", "cost"), ("net_cash_flow", "net cash flow"),
-                 ("capital_needed", "capital needed"), ("ending_arr", "ending ARR"))
+                 ("capital_needed", "capital needed"), ("new_money_needed", "new money to raise"),
+                 ("ending_arr", "ending ARR"))
 # Metrics of the P(A beats B) lines: (metric, label).
 COMPARED = (("npv", "NPV"), ("ending_cash", "ending cash"), ("capital_needed", "capital needed"),
             ("revenue", "revenue"))

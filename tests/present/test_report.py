@@ -7,7 +7,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 from plot_helpers import fake_results
@@ -68,10 +67,13 @@ def test_report_answers_first_then_shows_everything(saved, page):
     assert scenario.name in page
     assert "which brings more revenue and cash" in page  # the description
     answer = page[page.index('id="answer"'):page.index('id="results"')]
-    assert "NPV" in answer and "Revenue" in answer and "95% confidence" in answer
+    assert "NPV" in answer and "Revenue" in answer and "in 95% of runs" in answer
+    assert "consumes at most" in answer and "new money to raise" in answer
     for s in results.strategies:
         p95 = format_money(results.summary["strategies"][s]["capital_needed"]["p95"], "USD")
-        assert p95 in answer, f"capital needed at 95% confidence for {s}"
+        assert p95 in answer, f"total capital needed at 95% confidence for {s}"
+        new = format_money(results.summary["strategies"][s]["new_money_needed"]["p95"], "USD")
+        assert f"<b>{new}</b> for {s}" in answer, f"new money to raise at 95% confidence for {s}"
     for heading in ("Side by side", "Comparisons", "Key assumptions", "Convergence", "Provenance"):
         assert f">{heading}</h2>" in page
     provenance = results.summary["provenance"]
