@@ -72,9 +72,42 @@ def validate(scenarios):
     sys.exit(2 if bad else 0)
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def _default_out(scenario) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return Path("results") / f"{scenario.name}-{stamp}"
+    """results/<scenario name>-<UTC time>, with -2, -3... when a run started in the same second has it."""
+    from simulator.montecarlo.results import unused_directory
+
+    return unused_directory(Path("results") / f"{scenario.name}-{_utc_now().strftime('%Y%m%dT%H%M%SZ')}")
+
+
+def _check_out(out: Path) -> None:
+    """Fail now (exit 2), not after the simulation, when ``out`` cannot take the results."""
+    from simulator.montecarlo.results import check_output_directory
+
+    try:
+        check_output_directory(out)
+    except OSError as err:
+        raise click.BadParameter(str(err), param_hint="'--out'") from None
+
+
+def _save(results, out: Path, default_out: bool, no_plots: bool) -> Path:
+    """Save the results (and charts) into ``out``; if another run filled an explicit ``out`` while this
+    one ran, keep them in ``<out>-2`` and fail (exit 1) saying so."""
+    from simulator.present.report import write_outputs
+    from simulator.present.tables import comparison_table
+
+    # Charts and report go into the same staging directory, renamed into place only when all is written.
+    extras = None if no_plots else write_outputs
+    try:
+        return results.save(out, extras=extras, unique=default_out)
+    except FileExistsError:
+        kept = results.save(out, extras=extras, unique=True)
+        click.echo(comparison_table(results))
+        raise click.ClickException(f"--out '{out}' was filled by another run while this one was simulating; "
+                                   f"the results were saved in '{kept}' instead") from None
 
 
 @main.command()
@@ -112,9 +145,9 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
                    err=True)
         _print_problems(err)
         sys.exit(2)
-    out = Path(out) if out else _default_out(loaded)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise click.UsageError(f"--out '{out}' already exists and is not an empty directory; choose another")
+    default_out = not out
+    out = _default_out(loaded) if default_out else Path(out)
+    _check_out(out)
     bar = None if quiet else ProgressBar(sys.stderr)
     try:
         results = simulator.simulate(loaded, runs=runs, seed=seed, workers=workers,
@@ -127,10 +160,7 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
         click.echo(comparison_table(results))
         click.echo("interrupted: the table shows the runs completed so far; nothing was saved", err=True)
         sys.exit(130)
-    from simulator.present.report import write_outputs
-
-    # Charts and report go into the same staging directory, renamed into place only when all is written.
-    results.save(out, extras=None if no_plots else write_outputs)
+    out = _save(results, out, default_out, no_plots)
     click.echo(comparison_table(results))
     click.echo(f"\nresults: {out}/")
     if not no_plots:

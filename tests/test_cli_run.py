@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -73,6 +76,95 @@ def test_default_output_directory(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     made = list((tmp_path / "results").iterdir())
     assert len(made) == 1 and made[0].name.startswith("enterprise_vs_smb-") and made[0].name.endswith("Z")
+
+
+def _no_simulation(*args, **kwargs):
+    raise AssertionError("the simulation ran before --out was checked")
+
+
+def test_an_out_under_a_file_exits_2_before_running(tmp_path, monkeypatch):
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    monkeypatch.setattr(simulator, "simulate", _no_simulation)
+    result = run("--out", tmp_path / "notes.txt" / "out")
+    assert result.exit_code == 2, result.output
+    assert "notes.txt' is a file" in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/sys is a Linux file system")
+def test_an_out_that_cannot_be_written_exits_2_before_running(monkeypatch):
+    monkeypatch.setattr(simulator, "simulate", _no_simulation)
+    result = run("--out", "/sys/salesim-out/run")   # not writable, even by root
+    assert result.exit_code == 2, result.output
+    assert "cannot write in '/sys'" in result.stderr and "Traceback" not in result.output
+
+
+def test_an_out_in_a_read_only_directory_exits_2_before_running(tmp_path, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("this user may write anywhere (root)")
+        monkeypatch.setattr(simulator, "simulate", _no_simulation)
+        result = run("--out", locked / "out")
+    finally:
+        locked.chmod(0o700)
+    assert result.exit_code == 2, result.output
+    assert "cannot write in" in result.stderr and "locked" in result.stderr
+
+
+def _same_second(monkeypatch):
+    """Every run starts at the same UTC second; returns the default output directory's name."""
+    moment = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+    monkeypatch.setattr(cli, "_utc_now", lambda: moment)
+    return "enterprise_vs_smb-20240501T120000Z"
+
+
+def test_runs_started_in_the_same_second_get_their_own_default_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = _same_second(monkeypatch)
+    for _ in range(3):
+        result = run("--workers", 1, runs=3)
+        assert result.exit_code == 0, result.output
+    made = sorted(p.name for p in (tmp_path / "results").iterdir())
+    assert made == [name, f"{name}-2", f"{name}-3"]
+    assert f"results: results/{name}-3/" in result.stdout
+
+
+def _another_run_saves_into(directory: Path, monkeypatch):
+    """While this run simulates, another one saves its results into ``directory``."""
+    real = simulator.simulate
+
+    def simulate(*args, **kwargs):
+        results = real(*args, **kwargs)
+        directory.mkdir(parents=True)
+        (directory / "summary.json").write_text("{}")
+        return results
+
+    monkeypatch.setattr(simulator, "simulate", simulate)
+
+
+def test_a_default_directory_taken_while_running_moves_to_the_next_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = _same_second(monkeypatch)
+    _another_run_saves_into(tmp_path / "results" / name, monkeypatch)
+    result = run("--workers", 1, runs=3)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "results" / name / "summary.json").read_text() == "{}"
+    assert summary(tmp_path / "results" / f"{name}-2")["provenance"]["runs"] == 3
+    assert f"results: results/{name}-2/" in result.stdout
+
+
+def test_an_explicit_out_taken_while_running_exits_1_and_keeps_the_results_beside_it(tmp_path, monkeypatch):
+    _another_run_saves_into(tmp_path / "out", monkeypatch)
+    result = run("--out", tmp_path / "out", "--workers", 1, runs=3)
+    assert result.exit_code == 1, result.output
+    assert f"--out '{tmp_path / 'out'}' was filled by another run" in result.stderr
+    assert f"saved in '{tmp_path / 'out-2'}' instead" in result.stderr and "Traceback" not in result.output
+    assert (tmp_path / "out" / "summary.json").read_text() == "{}"
+    assert summary(tmp_path / "out-2")["provenance"]["runs"] == 3
+    assert "P(enterprise beats smb)" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "out-2"]
 
 
 def test_precision_and_the_stopping_rule(tmp_path):

@@ -6,15 +6,19 @@ statistics, comparisons), ``runs.csv`` (one row per strategy and run),
 ``costs.csv`` (each run's total cost by category) and ``scenario.yaml`` (the
 scenario as run: overrides applied, the seed and the number of runs used).
 A directory is written whole or not at all: files go into a hidden sibling
-first, which is renamed into place only when complete.
+first, which is renamed into place only when complete. Whether a directory
+can take results is checked before a run (:func:`check_output_directory`),
+so that a bad one costs no simulation.
 """
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import math
 import os
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -41,6 +45,43 @@ def jsonable(value):
         value = float(value)
         return value if math.isfinite(value) else None
     return value
+
+
+def check_output_directory(directory) -> Path:
+    """Raise unless results can be saved into ``directory``; return it as a Path.
+
+    It must not exist or be an empty directory, and the nearest folder that
+    exists on its way must be a directory this process can write in (tried
+    by making and removing a hidden directory there, which also catches
+    read-only file systems). FileExistsError, NotADirectoryError or
+    PermissionError name the path that is in the way.
+    """
+    target = Path(directory)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise FileExistsError(f"'{target}' already exists and is not an empty directory; "
+                              "choose another output directory")
+    # The staging directory is made beside the target, so its parent is what must be writable.
+    existing = target.absolute().parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise NotADirectoryError(f"'{target}' cannot be made: '{existing}' is a file, not a directory")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".salesim-probe-", dir=existing))
+    except OSError as err:
+        raise PermissionError(f"'{target}' cannot be made: cannot write in '{existing}' "
+                              f"({err.strerror or err})") from None
+    return target
+
+
+def unused_directory(directory) -> Path:
+    """``directory`` if nothing is there yet, else the first of ``<directory>-2``, ``-3``, ... that is free."""
+    target = Path(directory)
+    candidate, count = target, 1
+    while os.path.lexists(candidate):
+        count += 1
+        candidate = target.with_name(f"{target.name}-{count}")
+    return candidate
 
 
 def build_summary(provenance: dict, runs: dict, costs: dict) -> dict:
@@ -95,7 +136,7 @@ class Results:
 
     # -- files -----------------------------------------------------------------------------------------
 
-    def save(self, directory, extras=None) -> Path:
+    def save(self, directory, extras=None, unique: bool = False) -> Path:
         """Write the output files into ``directory`` (created; must not exist or be empty); return it.
 
         Everything goes into a temporary sibling directory that is renamed
@@ -103,11 +144,15 @@ class Results:
         leaves a half-written ``directory`` behind. ``extras(results,
         directory)``, when given, adds more files (charts, a report) to the
         temporary directory before the rename.
+
+        unique: when ``directory`` is taken, now or by another process while
+        these files are written, save into ``<directory>-2`` (``-3``, ...)
+        instead; the path returned says where. Without it, a ``directory``
+        that another process filled meanwhile raises FileExistsError and
+        nothing is saved.
         """
-        target = Path(directory)
-        if target.exists() and (not target.is_dir() or any(target.iterdir())):
-            raise FileExistsError(f"'{target}' already exists and is not an empty directory; "
-                                  "choose another output directory")
+        target = unused_directory(directory) if unique else Path(directory)
+        check_output_directory(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
         staging.mkdir()
@@ -115,7 +160,7 @@ class Results:
             self._write(staging)
             if extras is not None:
                 extras(self, staging)
-            os.rename(staging, target)
+            target = _rename_into_place(staging, target, Path(directory) if unique else None)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -173,6 +218,24 @@ class Results:
         with np.load(directory / "monthly.npz") as npz:
             monthly = {s: {series: npz[f"{s}/{series}"] for series in SERIES} for s in strategies}
         return cls(scenario, strategies, runs, monthly, summary, costs, run_ids)
+
+
+def _rename_into_place(staging: Path, target: Path, base: Path | None) -> Path:
+    """Rename the complete ``staging`` directory to ``target``; when another process took that name
+    meanwhile, to the next free name after ``base`` (see :func:`unused_directory`), or fail without one."""
+    while True:
+        try:
+            # Replaces an empty directory; fails when another process put files there meanwhile.
+            os.rename(staging, target)
+            return target
+        except OSError as err:
+            taken = isinstance(err, FileExistsError) or err.errno in (errno.ENOTEMPTY, errno.EEXIST)
+            if not taken:
+                raise
+            if base is None:
+                raise FileExistsError(f"'{target}' appeared while the results were being written (another run "
+                                      "saved there)") from None
+            target = unused_directory(base)
 
 
 def _read_table(path: Path, strategies, columns) -> tuple[np.ndarray, dict]:

@@ -115,6 +115,37 @@ def test_a_failed_save_leaves_nothing_behind(results, tmp_path, monkeypatch, err
     assert list(tmp_path.iterdir()) == []
 
 
+def test_save_checks_the_directory_before_writing(results, tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(NotADirectoryError, match="is a file"):
+        results.save(tmp_path / "file" / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def _another_run_saves_into(directory):
+    """extras that, while the files are written, let another run save into ``directory``."""
+    def extras(res, staging):
+        directory.mkdir()
+        (directory / "summary.json").write_text("{}")
+    return extras
+
+
+def test_a_directory_filled_while_saving_raises_and_leaves_it_alone(results, tmp_path):
+    with pytest.raises(FileExistsError, match="appeared while the results were being written"):
+        results.save(tmp_path / "out", extras=_another_run_saves_into(tmp_path / "out"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert (tmp_path / "out" / "summary.json").read_text() == "{}"
+
+
+def test_unique_saves_beside_a_directory_taken_before_or_while_saving(results, tmp_path):
+    first = results.save(tmp_path / "out", unique=True)
+    second = results.save(tmp_path / "out", unique=True)
+    third = results.save(tmp_path / "out", unique=True, extras=_another_run_saves_into(tmp_path / "out-3"))
+    assert (first.name, second.name, third.name) == ("out", "out-2", "out-4")
+    assert (tmp_path / "out-3" / "summary.json").read_text() == "{}"
+    assert_identical(results, simulator.Results.load(third))
+
+
 def test_load_names_what_is_missing(tmp_path):
     with pytest.raises(FileNotFoundError, match="summary.json, runs.csv, monthly.npz, scenario.yaml missing"):
         simulator.Results.load(tmp_path)
