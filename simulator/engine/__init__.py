@@ -10,7 +10,8 @@ accounts), so each runs in its own SimPy world, and
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Optional
 
 import numpy as np
 import simpy
@@ -18,7 +19,7 @@ import simpy
 from simulator.engine.customers import Retention, build_book
 from simulator.engine.enterprise import start_committee_motion
 from simulator.engine.ledger import COST_CATEGORIES, SERIES, Ledger
-from simulator.engine.metrics import run_metrics
+from simulator.engine.metrics import motion_metrics, run_metrics
 from simulator.engine.resolve import correlated_uniforms, resolve
 from simulator.engine.smb import start_smb_motion
 from simulator.engine.streams import motion_streams
@@ -48,7 +49,10 @@ class MotionRun:
     costs: dict[str, np.ndarray]
     detail: dict[str, np.ndarray]     # reps and deal slots by month
     deals: dict[str, np.ndarray]
-    retention: Retention = field(default_factory=Retention)   # twelve-month windows of live customers
+    retention: Retention = field(default_factory=Retention)   # contract years due, for churn and LTV
+    slot_days: float = 0.0           # rep-slot days held within the horizon
+    kind: str = "enterprise"         # the motion's type
+    quota_per_rep: Optional[float] = None
 
 
 def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms: dict) -> MotionRun:
@@ -92,9 +96,10 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
         "payment_fees": book.payment_fees,
     }
     deals = {"arrival_day": record.arrival_day, "open_day": record.open_day, "close_day": record.close_day,
-             "won": record.is_won, "objections": record.objections}
+             "won": record.is_won, "objections": record.objections, "acv": record.acv, **record.stages}
     return MotionRun(flows=flows, costs=costs, detail={"reps": schedule.headcount, "capacity": schedule.capacity},
-                     deals=deals, retention=book.retention)
+                     deals=deals, retention=book.retention, slot_days=record.slot_days, kind=spec.type,
+                     quota_per_rep=getattr(motion.team, "quota_per_rep", None))
 
 
 def _hires_moved(team, months: int):
@@ -113,8 +118,7 @@ def _started_later(part: MotionRun, months: int) -> MotionRun:
     days = months * DAYS_PER_MONTH
     deals = {k: (v + days if k.endswith("_day") else v) for k, v in part.deals.items()}
     # Its retention windows, counted on its own calendar, are the scenario's windows shifted.
-    return MotionRun(flows=pad(part.flows), costs=pad(part.costs), detail=pad(part.detail), deals=deals,
-                     retention=part.retention)
+    return replace(part, flows=pad(part.flows), costs=pad(part.costs), detail=pad(part.detail), deals=deals)
 
 
 def run_strategies(scenario, run: int, seed: int | None = None, strategies=None) -> dict[str, RunResult]:
@@ -155,6 +159,10 @@ def _books(company, horizon: int, parts: dict[str, MotionRun]) -> RunResult:
                           discount_rate_annual=company.discount_rate_annual, minimum_cash=company.minimum_cash,
                           ltv_max_months=company.ltv_max_months, retention=retention,
                           won_cycle_days=np.concatenate(won_cycles), won_objections=np.concatenate(won_objections))
+    for name, p in parts.items():
+        own = motion_metrics(p.kind, p.flows, p.costs, p.detail, p.deals, p.retention, p.slot_days,
+                             ltv_max_months=company.ltv_max_months, quota_per_rep=p.quota_per_rep)
+        metrics.update({f"{name}.{key}": value for key, value in own.items()})
     return RunResult(monthly=monthly, costs=ledger.costs, metrics=metrics,
                      by_motion={name: {**p.flows, **{f"cost_{k}": v for k, v in p.costs.items()}, **p.detail}
                                 for name, p in parts.items()},

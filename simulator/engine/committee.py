@@ -92,6 +92,7 @@ class CommitteeOutcomes:
     duration: np.ndarray     # (n,) days from opening to the win or the "no"
     last_stage: np.ndarray   # (n,) index of the stage in which the deal ended
     objections: np.ndarray   # (n,) objections that surfaced before the deal ended
+    stage_ends: np.ndarray   # (n, stages) days from opening to each stage's end, had the deal gone on
 
 
 def committee_outcomes(d: CommitteeDraws) -> CommitteeOutcomes:
@@ -131,7 +132,8 @@ def committee_outcomes(d: CommitteeDraws) -> CommitteeOutcomes:
     last_stage = np.where(won, N_STAGES - 1, np.maximum(last_stage, 0))
     surfaced = d.stage <= last_stage[d.deal]
     objections = np.bincount(d.deal[surfaced], minlength=n)
-    return CommitteeOutcomes(won=won, duration=duration, last_stage=last_stage, objections=objections)
+    return CommitteeOutcomes(won=won, duration=duration, last_stage=last_stage, objections=objections,
+                             stage_ends=stage_end)
 
 
 def simulate_committee(d: CommitteeDraws, i: int) -> tuple[bool, float]:

@@ -161,4 +161,6 @@ def start_committee_motion(env: simpy.Environment, motion, streams: dict, capaci
 
     record.won_deals = won_deals
     record.objections = outcomes.objections
+    record.acv = acv
+    record.stages = {"last_stage": outcomes.last_stage, "stage_ends": outcomes.stage_ends}
     return record

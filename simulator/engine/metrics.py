@@ -10,13 +10,10 @@ import math
 
 import numpy as np
 
+from simulator.engine.catalogue import METRICS, STAGES, motion_metric_names
 from simulator.engine.units import DAYS_PER_MONTH
 
-# Per-run metrics (contract: names are fixed). A month that never happens is NaN.
-METRICS = ("revenue", "cost", "net_cash_flow", "ending_cash", "min_cash", "capital_needed", "cash_out_month",
-           "breakeven_month", "ending_arr", "customers", "deals_won", "deals_lost", "win_rate",
-           "cycle_days_median", "objections_per_deal", "cac", "ltv", "ltv_to_cac", "cac_payback_months", "npv",
-           "burn_multiple", "sales_velocity", "churn_rate", "new_money_needed")
+__all__ = ["METRICS", "motion_metrics", "run_metrics"]
 
 SALES_AND_MARKETING = ("salaries", "commissions", "lead_generation")
 
@@ -160,3 +157,83 @@ def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float
         "churn_rate": churn_rate,
         "new_money_needed": new_money_needed(cash, starting_cash, minimum_cash),
     }
+
+
+def _last_months(values: np.ndarray, months: int, before: int = 0) -> float:
+    """The sum of ``months`` months ending ``before`` months before the horizon's end (NaN if they do not fit)."""
+    stop = len(values) - before
+    return float(values[stop - months:stop].sum()) if stop - months >= 0 else math.nan
+
+
+def motion_metrics(kind: str, flows: dict, costs: dict, team: dict, deals: dict, retention, slot_days: float, *,
+                   ltv_max_months: float, quota_per_rep=None) -> dict[str, float]:
+    """The metrics of one motion within a run (the names of ``motion_metric_names(kind)``).
+
+    Every figure counts the motion's own leads, deals, customers and costs
+    (salaries, commissions, lead generation, implementation, cost of revenue,
+    fees; not the company's overhead). Definitions as in :func:`run_metrics`,
+    plus the funnel and the pipeline: stage conversion = deals that passed
+    the stage within the horizon / (those + deals lost in it); stalled deals
+    are open at the end for more than twice this run's median won cycle;
+    rep utilisation = rep-slot days held / slot days available; pipeline
+    coverage = first-year value of the open deals at the end / the next
+    quarter's quota (reps at the end x ``quota_per_rep`` / 4); quota
+    attainment = bookings of the last 12 months / (``quota_per_rep`` x
+    average reps over them).
+    """
+    horizon = len(flows["revenue"])
+    end = horizon * DAYS_PER_MONTH
+    open_day, close_day, won_flag = deals["open_day"], deals["close_day"], deals["won"]
+    opened, closed = ~np.isnan(open_day), ~np.isnan(close_day)
+    still_open = opened & ~closed
+    won, lost, open_now = float(flows["won"].sum()), float(flows["lost"].sum()), float(still_open.sum())
+    cycles = (close_day - open_day)[won_flag]
+    cycle_median = float(np.median(cycles)) if len(cycles) else math.nan
+    revenue = float(flows["revenue"].sum())
+    gross_margin = 1 - _ratio(float(costs["cost_of_revenue"].sum()), revenue) if revenue > 0 else math.nan
+    cac = _ratio(float(sum(costs[c].sum() for c in SALES_AND_MARKETING)), won)
+    churn_rate, lifetime = churn_and_lifetime(retention, ltv_max_months)
+    arpa = 12 * _ratio(float(flows["mrr"][-1]), float(flows["live_customers"][-1]))
+    ltv = arpa / 12 * gross_margin * lifetime
+    win_rate = _ratio(won, won + lost)
+    mean_acv = _ratio(float(flows["bookings"].sum()), won)
+    quota = quota_per_rep if quota_per_rep else math.nan
+    reps = team["reps"]
+    out = {
+        "leads": float(flows["leads"].sum()),
+        "deals_opened": float(flows["deals_opened"].sum()),
+        "leads_lost_waiting": float(flows["cold"].sum()),
+        "deals_won": won,
+        "deals_lost": lost,
+        "open_deals": open_now,
+        "stalled_deals": float(np.sum(still_open & (end - open_day > 2 * cycle_median)))
+        if math.isfinite(cycle_median) else math.nan,
+        "win_rate": win_rate,
+        "pipeline_win_rate": _ratio(won, won + lost + open_now),
+        "cycle_days_median": cycle_median,
+        "objections_per_deal": float(np.mean(deals["objections"][won_flag])) if won else math.nan,
+        "customers": float(flows["customers"][-1]),
+        "ending_arr": float(12 * flows["mrr"][-1]),
+        "arpa": arpa,
+        "annual_expansion": _ratio(_last_months(flows["expansion_mrr"], 12), float(flows["mrr"][-13]))
+        if horizon >= 13 else math.nan,
+        "sales_growth": _ratio(_last_months(flows["revenue"], 12), _last_months(flows["revenue"], 12, 12)) - 1,
+        "sales_velocity": float(flows["open_deals"].mean()) * win_rate * mean_acv / (cycle_median / DAYS_PER_MONTH)
+        if won > 0 and cycle_median > 0 else math.nan,
+        "cac": cac,
+        "ltv": ltv,
+        "ltv_to_cac": _ratio(ltv, cac) if math.isfinite(ltv) else math.nan,
+        "churn_rate": churn_rate,
+        "net_profit": revenue - float(sum(v.sum() for v in costs.values())),
+        "rep_utilisation": _ratio(slot_days, float(team["capacity"].sum()) * DAYS_PER_MONTH),
+        "pipeline_coverage": _ratio(float(np.sum(deals["acv"][still_open])), float(reps[-1]) * quota / 4),
+        "quota_attainment": _ratio(_last_months(flows["bookings"], 12), quota * float(reps[-12:].mean()))
+        if horizon >= 12 else math.nan,
+    }
+    if kind != "smb":
+        last_stage, stage_ends = deals["last_stage"], deals["stage_ends"]
+        for k, stage in enumerate(STAGES):
+            passed = opened & (won_flag | (last_stage > k)) & (open_day + stage_ends[:, k] < end)
+            lost_here = closed & ~won_flag & (last_stage == k)
+            out[f"{stage}_conversion"] = _ratio(float(passed.sum()), float(passed.sum() + lost_here.sum()))
+    return {name: out[name] for name in motion_metric_names(kind)}

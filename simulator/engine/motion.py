@@ -45,6 +45,8 @@ class MotionRecord:
         self.is_won = np.zeros(n, dtype=bool)
         self.objections = np.zeros(n)
         self.slot_days = 0.0     # rep-slot days held within the horizon
+        self.acv = np.zeros(n)   # first-year contract value each lead would sign
+        self.stages: dict[str, np.ndarray] = {}   # committee motions: last_stage, stage_ends per lead
         self.won_deals = None   # set by the motion: a callable giving its WonDeals after the run
 
     def lead(self, i: int, month: int, day: float) -> None:

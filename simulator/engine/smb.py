@@ -272,6 +272,7 @@ class SmbDesk:
         record.is_won = closed & won
         record.objections = np.where(touched & opened, t["objections"], 0).astype(float)
         record.arrival_day = t["arrival"]
+        record.acv = t["acv"]
         served = opened & touched
         record.slot_days = float(np.sum(np.minimum(touch_end[served], end) - open_day[served]))
 

@@ -4,6 +4,7 @@ import pytest
 
 import simulator
 from simulator.engine import COST_CATEGORIES, SERIES, run_strategy
+from simulator.engine.catalogue import motion_metric_names
 from simulator.engine.metrics import METRICS
 from simulator.engine.units import DAYS_PER_MONTH
 
@@ -19,7 +20,10 @@ def result(request):
 
 def test_contract_names(result):
     assert tuple(result.monthly) == SERIES
-    assert tuple(result.metrics) == METRICS
+    assert tuple(result.metrics)[:len(METRICS)] == METRICS
+    motions = tuple(result.by_motion)
+    assert tuple(result.metrics)[len(METRICS):] == tuple(
+        f"{m}.{k}" for m in motions for k in motion_metric_names(SCENARIO.motions[m].type))
     assert tuple(result.costs) == COST_CATEGORIES
     for series in result.monthly.values():
         assert series.shape == (SCENARIO.horizon_months,)
@@ -104,3 +108,30 @@ def test_same_seed_same_books_other_seed_other_books():
         assert np.array_equal(a.monthly[name], b.monthly[name])
     assert not np.array_equal(a.monthly["cash"], c.monthly["cash"])
     assert not np.array_equal(a.monthly["cash"], d.monthly["cash"])
+
+
+def test_motion_figures_add_up_to_the_company(result):
+    """Counts, ARR and profit per motion sum to the company's; overhead is the only cost no motion carries."""
+    metrics, motions = result.metrics, list(result.by_motion)
+
+    def total(name):
+        return sum(metrics[f"{m}.{name}"] for m in motions)
+
+    for name in ("deals_won", "deals_lost", "customers"):
+        assert total(name) == metrics[name], name
+    assert total("ending_arr") == pytest.approx(metrics["ending_arr"], rel=1e-12)
+    overhead = result.costs["overhead"].sum()
+    assert total("net_profit") - overhead == pytest.approx(metrics["revenue"] - metrics["cost"], rel=1e-9, abs=1e-6)
+    for m in motions:
+        flows = result.by_motion[m]
+        assert metrics[f"{m}.leads_lost_waiting"] == flows["cold"].sum()
+        assert metrics[f"{m}.open_deals"] == flows["open_deals"][-1]
+        assert 0 <= metrics[f"{m}.rep_utilisation"] <= 1
+
+
+def test_a_motion_run_by_two_strategies_alike_has_the_same_figures():
+    """smb runs unchanged in the smb and hybrid strategies: the same draws, so the same motion figures."""
+    for run in range(3):
+        alone, hybrid = run_strategy(SCENARIO, "smb", run).metrics, run_strategy(SCENARIO, "hybrid", run).metrics
+        smb = {k: v for k, v in alone.items() if k.startswith("smb.")}
+        assert smb and all(v == hybrid[k] or (np.isnan(v) and np.isnan(hybrid[k])) for k, v in smb.items())
