@@ -47,11 +47,14 @@ COMPANY = (
     _m("revenue", "Revenue over the horizon", "revenue", "money", shown=("table", "report", "compare", "convergence")),
     _m("cost", "Cost over the horizon", "cost", "money", "lower", ("table", "report")),
     _m("net_cash_flow", "Net cash flow over the horizon", "net cash flow", "money", shown=("table", "report")),
+    _m("npv", "NPV of monthly net cash flows", "NPV", "money", shown=("report", "compare", "convergence", "duel")),
     _m("ending_cash", "Cash at the end", "ending cash", "money",
        shown=("report", "compare", "convergence", "duel")),
     _m("min_cash", "Lowest cash balance (the trough)", "lowest cash", "money", shown=("report",)),
     _m("capital_needed", "Capital needed (total the plan consumes)", "capital needed", "money", "lower",
        ("table", "report", "compare", "convergence")),
+    _m("new_money_needed", "New money to raise (beyond the starting cash)", "new money to raise", "money", "lower",
+       ("table", "report")),
     _m("cash_out_month", "Month cash runs out", "month cash runs out", "months", "lower"),
     _m("breakeven_month", "Month of cash-flow breakeven", "breakeven month", "months", "lower", ("report",)),
     _m("ending_arr", "ARR at the end", "ending ARR", "money", shown=("table", "report", "convergence")),
@@ -65,12 +68,9 @@ COMPANY = (
     _m("ltv", "LTV (customer lifetime value)", "LTV", "money", shown=("report",)),
     _m("ltv_to_cac", "LTV : CAC", "LTV:CAC", "ratio", shown=("report",)),
     _m("cac_payback_months", "CAC payback", "CAC payback", "months", "lower", ("report",)),
-    _m("npv", "NPV of monthly net cash flows", "NPV", "money", shown=("report", "compare", "convergence", "duel")),
     _m("burn_multiple", "Burn multiple", "burn multiple", "ratio", "lower", ("report",)),
     _m("sales_velocity", "Sales velocity (per month)", "sales velocity", "money", shown=("report",)),
     _m("churn_rate", "Churn rate (per month)", "churn", "percent", "lower", ("report",)),
-    _m("new_money_needed", "New money to raise (beyond the starting cash)", "new money to raise", "money", "lower",
-       ("table", "report")),
 )
 
 # Per-run metrics of one motion within a strategy, named "<motion>.<metric>". Stage conversions are for
@@ -117,7 +117,7 @@ _MOTION = {m.name: m for m in MOTION}
 COMMITTEE_ONLY = frozenset(f"{stage}_conversion" for stage in STAGES)
 
 
-def metric(name: str) -> Metric:
+def metric_entry(name: str) -> Metric:
     """The catalogue entry of a metric: a company metric, or ``<motion>.<metric>`` (labelled for the motion)."""
     if name in _COMPANY:
         return _COMPANY[name]
@@ -130,7 +130,7 @@ def metric(name: str) -> Metric:
 
 def lower_is_better(name: str) -> bool:
     """Whether less of the metric is better (capital needed, CAC, churn ...)."""
-    return metric(name).better == "lower"
+    return metric_entry(name).better == "lower"
 
 
 def shown_in(place: str, metrics: Iterable[Metric] = COMPANY) -> tuple[str, ...]:

@@ -129,7 +129,7 @@ def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float
     cycle_median = float(np.median(won_cycle_days)) if len(won_cycle_days) else math.nan
     win_rate = _ratio(won, won + lost)
     net_burn = max(0.0, -float(net.sum()))
-    return {
+    values = {
         "revenue": revenue,
         "cost": cost,
         "net_cash_flow": float(net.sum()),
@@ -157,6 +157,7 @@ def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float
         "churn_rate": churn_rate,
         "new_money_needed": new_money_needed(cash, starting_cash, minimum_cash),
     }
+    return {name: values[name] for name in METRICS}
 
 
 def _last_months(values: np.ndarray, months: int, before: int = 0) -> float:

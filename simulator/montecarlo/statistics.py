@@ -19,15 +19,12 @@ from itertools import combinations
 import numpy as np
 from scipy import stats
 
+from simulator.engine.catalogue import lower_is_better, shown_in
+
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
 
-# The metrics strategies are compared on, and the ones precision control watches.
-KEY_METRICS = ("npv", "ending_cash", "capital_needed", "revenue")
-
-# Metrics where less is better; for the rest, more is better.
-LOWER_IS_BETTER = frozenset({"capital_needed", "cost", "cac", "cac_payback_months", "burn_multiple",
-                             "churn_rate", "cycle_days_median", "objections_per_deal", "cash_out_month",
-                             "breakeven_month", "deals_lost", "new_money_needed"})
+# The metrics strategies are compared on, and the ones precision control watches (from the catalogue).
+KEY_METRICS = shown_in("compare")
 
 
 def t_critical(n: int) -> float:
@@ -71,7 +68,7 @@ def compare(a, b, metric: str) -> dict:
     """How strategy A's ``metric`` compares with B's, run by run (arrays of the same runs).
 
     ``p_better``: share of runs where A is strictly better (higher, or lower
-    for metrics in :data:`LOWER_IS_BETTER`); ``p_tie``: share where they are
+    for metrics whose catalogue entry says lower is better); ``p_tie``: share where they are
     equal; ``mean_diff`` (A - B) with its ``se`` and ``ci95``; ``p5`` ...
     ``p95``, ``min``, ``max`` of the difference A - B. Runs where either is
     NaN are left out (``n`` says how many remain).
@@ -83,7 +80,7 @@ def compare(a, b, metric: str) -> dict:
                          "comparisons pair the same runs")
     both = ~(np.isnan(a) | np.isnan(b))
     diff = a[both] - b[both]
-    lower = metric in LOWER_IS_BETTER
+    lower = lower_is_better(metric)
     n = int(diff.size)
     better = (diff < 0) if lower else (diff > 0)
     spread = _spread(diff)

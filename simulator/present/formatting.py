@@ -9,36 +9,18 @@ from __future__ import annotations
 
 import math
 
+from simulator.engine.catalogue import metric_entry
+
 SCALES = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
 
-# Per-run metrics: what each is called in a chart or a table, and how its values read.
-# Kinds: money, months, days, percent, ratio, count.
-METRIC_INFO: dict[str, tuple[str, str]] = {
-    "revenue": ("Revenue over the horizon", "money"),
-    "cost": ("Cost over the horizon", "money"),
-    "net_cash_flow": ("Net cash flow over the horizon", "money"),
-    "ending_cash": ("Cash at the end", "money"),
-    "min_cash": ("Lowest cash balance (the trough)", "money"),
-    "capital_needed": ("Capital needed (total the plan consumes)", "money"),
-    "new_money_needed": ("New money to raise (beyond the starting cash)", "money"),
-    "cash_out_month": ("Month cash runs out", "months"),
-    "breakeven_month": ("Month of cash-flow breakeven", "months"),
-    "ending_arr": ("ARR at the end", "money"),
-    "customers": ("Customers at the end", "count"),
-    "deals_won": ("Deals won", "count"),
-    "deals_lost": ("Deals lost", "count"),
-    "win_rate": ("Win rate", "percent"),
-    "cycle_days_median": ("Median sales cycle", "days"),
-    "objections_per_deal": ("Objections per won deal", "count"),
-    "cac": ("CAC (cost to acquire a customer)", "money"),
-    "ltv": ("LTV (customer lifetime value)", "money"),
-    "ltv_to_cac": ("LTV : CAC", "ratio"),
-    "cac_payback_months": ("CAC payback", "months"),
-    "npv": ("NPV of monthly net cash flows", "money"),
-    "burn_multiple": ("Burn multiple", "ratio"),
-    "sales_velocity": ("Sales velocity (per month)", "money"),
-    "churn_rate": ("Churn rate (per month)", "percent"),
-}
+
+def _info(name: str) -> tuple[str, str]:
+    """A metric's label and kind from the catalogue; a name it does not know reads as a count."""
+    try:
+        entry = metric_entry(name)
+    except KeyError:
+        return name.replace("_", " ").capitalize(), "count"
+    return entry.label, entry.kind
 
 
 def trim_zeros(text: str) -> str:
@@ -96,7 +78,7 @@ def format_number(value: float, digits: int = 3) -> str:
 
 def format_metric(name: str, value: float, currency: str = "USD") -> str:
     """A value of the per-run metric ``name`` in its own unit: money, months, days, percent..."""
-    kind = METRIC_INFO.get(name, (name, "count"))[1]
+    kind = _info(name)[1]
     if value is None or not math.isfinite(value):
         return "n/a"
     if kind == "money":
@@ -114,6 +96,6 @@ def format_metric(name: str, value: float, currency: str = "USD") -> str:
 
 def metric_label(name: str, currency: str = "USD") -> str:
     """The metric's name for an axis, with its unit: 'Revenue over the horizon (USD)'."""
-    label, kind = METRIC_INFO.get(name, (name.replace("_", " ").capitalize(), "count"))
+    label, kind = _info(name)
     unit = {"money": currency, "months": "months", "days": "days", "percent": "%"}.get(kind)
     return f"{label} ({unit})" if unit else label

@@ -26,7 +26,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, FuncFormatter
 
-from simulator.montecarlo.statistics import LOWER_IS_BETTER, compare, pair_name
+from simulator.engine.catalogue import lower_is_better, shown_in
+from simulator.montecarlo.statistics import compare, pair_name
 from simulator.present.formatting import SCALES, format_money, format_percent, metric_label, trim_zeros, with_currency
 
 # Metric distributions drawn as charts: file stem -> metric.
@@ -35,7 +36,7 @@ DISTRIBUTION_CHARTS = {"revenue": "revenue", "cost": "cost", "cash_flow": "net_c
 # Every chart :func:`write_plots` draws, in the order the report shows them.
 CHARTS = ("revenue", "cost", "cash_flow", "ending_cash", "capital_needed", "cash_fan", "arr_fan",
           "capital_curve", "comparison")
-COMPARED_METRICS = ("npv", "ending_cash")
+COMPARED_METRICS = shown_in("duel")
 CONFIDENCE_LEVELS = (0.50, 0.90, 0.95)
 
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -344,7 +345,7 @@ def comparison_figure(runs: Mapping[str, Mapping[str, np.ndarray]], *, currency:
             both = np.isfinite(va) & np.isfinite(vb)
             diff = (va - vb)[both]
             # which side of zero is whose win: A - B > 0 is A's win unless less is better
-            right, left = (b, a) if metric in LOWER_IS_BETTER else (a, b)
+            right, left = (b, a) if lower_is_better(metric) else (a, b)
             chance = (chances or {}).get((a, b, metric)) or compare(va, vb, metric)
             label = metric_label(metric, currency).split(" (")[0].split(" of ")[0]
             ties = chance.get("p_tie") or 0

@@ -19,21 +19,16 @@ from typing import Mapping, Optional
 
 
 from simulator.present import assumptions, plots
-from simulator.present.formatting import METRIC_INFO, format_metric, format_money, format_number, format_percent
+from simulator.engine.catalogue import lower_is_better, metric_entry, shown_in
+from simulator.present.formatting import format_metric, format_money, format_number, format_percent
 from simulator.scenario import scenario_yaml
-from simulator.montecarlo.statistics import LOWER_IS_BETTER, compare, pair_name
+from simulator.montecarlo.statistics import compare, pair_name
 
-# Rows of the side-by-side table, in reading order.
-TABLE_METRICS = ("revenue", "cost", "net_cash_flow", "npv", "ending_cash", "min_cash", "capital_needed",
-                 "new_money_needed",
-                 "ending_arr", "customers", "deals_won", "deals_lost", "win_rate", "cycle_days_median",
-                 "objections_per_deal", "cac", "ltv", "ltv_to_cac", "cac_payback_months", "burn_multiple",
-                 "sales_velocity", "churn_rate", "breakeven_month")
-# Metrics whose precision the convergence table shows.
-KEY_METRICS = ("revenue", "npv", "ending_cash", "capital_needed", "ending_arr")
-# The comparisons in words: metric -> how a sentence names it.
-COMPARISON_WORDS = {"npv": "NPV", "revenue": "revenue", "ending_cash": "cash at the end",
-                    "capital_needed": "capital needed (needing less)"}
+# Rows of the side-by-side table, the metrics whose precision the convergence table shows, and the metrics
+# compared in words: all from the catalogue.
+TABLE_METRICS = shown_in("report")
+KEY_METRICS = shown_in("convergence")
+COMPARED_IN_WORDS = shown_in("compare")
 
 CHART_TEXT = {
     "revenue": ("Revenue", "Revenue recognised over the whole horizon, one value per run. Bars: the share of runs "
@@ -198,7 +193,7 @@ def results_table_html(results, colors: Mapping[str, str]) -> str:
             cells.append(f'<td class="num"><span class="mid">{format_metric(metric, p50, currency)}</span>'
                          f'<span class="range">{format_metric(metric, p5, currency)} to '
                          f'{format_metric(metric, p95, currency)}</span></td>')
-        label = METRIC_INFO.get(metric, (metric,))[0].replace("the horizon", f"{months} months")
+        label = metric_entry(metric).label.replace("the horizon", f"{months} months")
         rows.append(f"<tr><th>{_e(label)}</th>{''.join(cells)}</tr>")
     for label, metric in (("Runs that break even", "breakeven_month"), ("Runs that run out of cash",
                                                                         "cash_out_month")):
@@ -219,9 +214,10 @@ def comparisons_html(results) -> str:
     items = []
     for a, b in itertools.combinations(names, 2):
         lines = []
-        for metric, words in COMPARISON_WORDS.items():
+        for metric in COMPARED_IN_WORDS:
             if metric not in results.runs[a]:
                 continue
+            words = metric_entry(metric).short + (" (needing less)" if lower_is_better(metric) else "")
             found = comparison(results, a, b, metric)
             tie = found.get("p_tie") or 0.0
             a_wins = float(found["p_better"])
@@ -230,10 +226,10 @@ def comparisons_html(results) -> str:
             diff = found.get("mean_diff")
             diff = diff if isinstance(diff, (int, float)) else math.nan
             # the winner's average margin, positive when in its favour
-            gain = (diff if winner == a else -diff) * (-1 if metric in LOWER_IS_BETTER else 1)
+            gain = (diff if winner == a else -diff) * (-1 if lower_is_better(metric) else 1)
             if not math.isfinite(gain):
                 margin = ""
-            elif metric in LOWER_IS_BETTER:
+            elif lower_is_better(metric):
                 margin = (f"; it needs {format_money(gain, currency)} less on average" if gain >= 0 else
                           f"; yet it needs {format_money(-gain, currency)} more on average")
             else:
@@ -298,7 +294,7 @@ def convergence_html(results) -> str:
             cells.append(f'<span class="mid">{format_money(mean, currency)} ± {format_money(se, currency)}</span>'
                          f'<span class="range">95% CI {format_money(low, currency)} to {format_money(high, currency)}'
                          f"{f'; SE {100 * relative:.2g}% of the mean' if math.isfinite(relative) else ''}</span>")
-        rows.append([_e(METRIC_INFO[metric][0].replace("the horizon", f"{results.scenario.horizon_months} months"))]
+        rows.append([_e(metric_entry(metric).label.replace("the horizon", f"{results.scenario.horizon_months} months"))]
                     + cells)
     worst = 0.5 / math.sqrt(runs)
     rule = (results.summary.get("provenance", {}) if results.summary else {}).get("stopping_rule")

@@ -7,31 +7,32 @@ from __future__ import annotations
 
 from itertools import combinations
 
+from simulator.engine.catalogue import MOTION, metric_entry, shown_in
 from simulator.montecarlo.statistics import pair_name
-from simulator.present.formatting import format_money, format_percent
-
-# Money metrics of the side-by-side table, each shown as P5 / P50 / P95: (metric, label).
-TABLE_METRICS = (("revenue", "revenue"), ("cost", "cost"), ("net_cash_flow", "net cash flow"),
-                 ("capital_needed", "capital needed"), ("new_money_needed", "new money to raise"),
-                 ("ending_arr", "ending ARR"))
-# Metrics of the P(A beats B) lines: (metric, label).
-COMPARED = (("npv", "NPV"), ("ending_cash", "ending cash"), ("capital_needed", "capital needed"),
-            ("revenue", "revenue"))
-
+from simulator.present.formatting import format_metric, format_money, format_percent
 
 def comparison_table(results) -> str:
-    """The strategies side by side: P5 / P50 / P95 of revenue, cost, net cash flow, capital
-    needed and ending ARR, the chance of running out of cash, and P(A beats B) for every pair."""
+    """The strategies side by side: P5 / P50 / P95 of the money metrics the catalogue shows in a
+    ``table`` (revenue, cost, net cash flow, capital needed, ending ARR, new money to raise), the
+    chance of running out of cash, each motion's key figures (medians), and P(A beats B) for every pair."""
     summary, strategies = results.summary, results.strategies
     currency = results.scenario.company.currency
     per = summary["strategies"]
     rows = []
-    for metric, label in TABLE_METRICS:
+    for metric in shown_in("table"):
         for q in ("p5", "p50", "p95"):
-            rows.append((label if q == "p5" else "", q.upper(),
+            rows.append((metric_entry(metric).short if q == "p5" else "", q.upper(),
                          [format_money(per[s][metric][q], currency) for s in strategies]))
     rows.append(("runs out of cash", "", [format_percent(per[s]["cash_out_month"]["share_defined"])
                                           for s in strategies]))
+    for motion in results.scenario.motions:
+        if not any(f"{motion}.leads" in per[s] for s in strategies):
+            continue
+        rows.append((f"{motion} (median)", "", [""] * len(strategies)))
+        for own in shown_in("motion_table", MOTION):
+            name = f"{motion}.{own}"
+            rows.append(("  " + metric_entry(name).short, "", [
+                format_metric(name, per[s][name]["p50"], currency) if name in per[s] else "-" for s in strategies]))
     label_width = max(len(r[0]) for r in rows) + 1
     widths = [max(len(s), *(len(r[2][i]) for r in rows)) + 3 for i, s in enumerate(strategies)]
     lines = [_heading(results), ""]
@@ -43,8 +44,8 @@ def comparison_table(results) -> str:
         comparisons = summary.get("comparisons", {})
         for a, b in combinations(strategies, 2):
             found = comparisons.get(pair_name(a, b), {})
-            parts = [f"{label}{' (lower)' if found[m]['better'] == 'lower' else ''} "
-                     f"{format_percent(found[m]['p_better'])}" for m, label in COMPARED if m in found]
+            parts = [f"{metric_entry(m).short}{' (lower)' if found[m]['better'] == 'lower' else ''} "
+                     f"{format_percent(found[m]['p_better'])}" for m in shown_in("compare") if m in found]
             lines.append(f"  P({a} beats {b}): " + ", ".join(parts))
     return "\n".join(lines)
 
