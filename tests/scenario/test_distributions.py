@@ -8,8 +8,6 @@ from pydantic import ValidationError
 from scipy import stats
 
 from simulator.scenario.distributions import DISTRIBUTIONS, PERCENTILE_LEVEL, PERCENTILE_PAIRS, Distribution
-from simulator.scenario.loading import correlation_matrix
-from simulator.scenario import parse_scenario
 
 N = 200_000
 LEVELS = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
@@ -200,27 +198,3 @@ def test_sampling_does_not_touch_global_random_state():
     for case in CASES:
         spec(case).sample(np.random.default_rng(1), 10)
     assert np.random.random() == before
-
-
-@pytest.mark.parametrize("rank", [-0.8, -0.3, 0.3, 0.5, 0.9])
-def test_gaussian_copula_gives_the_declared_spearman_rank_correlation(rank):
-    text = f"""
-name: copula
-motions:
-  a: {{type: smb, leads: {{per_month: {{lognormal: {{p5: 10, p95: 50}}}}}}}}
-  b: {{type: smb, deal: {{monthly_churn: {{beta: {{p5: 0.02, p95: 0.06}}}}}}}}
-strategies:
-  both: {{motions: [a, b]}}
-correlations:
-  - between: [motions.a.leads.per_month, motions.b.deal.monthly_churn]
-    rank: {rank}
-"""
-    scenario = parse_scenario(text)
-    names = ["motions.a.leads.per_month", "motions.b.deal.monthly_churn"]
-    matrix = correlation_matrix(scenario, names)
-    normals = np.random.default_rng(99).standard_normal((N, 2)) @ np.linalg.cholesky(matrix).T
-    u = stats.norm.cdf(normals)
-    x = scenario.motions["a"].leads.per_month.ppf(u[:, 0])
-    y = scenario.motions["b"].deal.monthly_churn.ppf(u[:, 1])
-    # The standard error of Spearman's rho is about (1 - rho^2) / sqrt(N).
-    assert abs(stats.spearmanr(x, y).statistic - rank) < 4 * (1 - rank ** 2 + 0.05) / math.sqrt(N)
