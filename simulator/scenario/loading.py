@@ -2,31 +2,33 @@
 
 Stages, as Ciw configures a network: read the file (safe YAML, with lines)
 -> apply ``--set`` overrides -> validate every section against the schema
-(defaults filled in) -> merge each strategy's overrides into its motions and
-validate those -> cross-field rules. Every problem is collected and raised
-at once as a :class:`ScenarioError`.
+(defaults filled in) -> the rules across keys
+(:mod:`simulator.scenario.checks`), which run on whatever parts are valid
+even when the schema failed. Every problem is collected and raised
+at once as a :class:`ScenarioError`. :meth:`Scenario.with_values` goes
+through the same stages, from the scenario's own data.
 """
 from __future__ import annotations
 
 import copy
 import difflib
-import hashlib
 import typing
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Mapping, Optional
 
-import numpy as np
 import yaml
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
+from simulator.scenario.checks import correlation_matrix as correlation_matrix   # the engine reads it from here
+from simulator.scenario.checks import cross_problems
 from simulator.scenario.distributions import DISTRIBUTIONS, Distribution
 from simulator.scenario.errors import Problem, ScenarioError
-from simulator.scenario.schema import Motion, Scenario
+from simulator.scenario.params import plain_data
+from simulator.scenario.schema import LOCATED_CHECKS, Scenario
 from simulator.scenario.yamlio import YamlProblem, parse_scalar, read_yaml
 
 DEFAULT_SCENARIO = "enterprise_vs_smb.yaml"
-_MOTION = TypeAdapter(Motion)
 _UNION_TAGS = {"number", "distribution"}
 _MOTION_TAGS = {"enterprise", "midmarket", "smb"}
 
@@ -52,6 +54,46 @@ def load_scenario(path: str | Path | None = None, overrides: Iterable[str] = ())
 
 def parse_scenario(text: str | bytes, source: str = "<text>", overrides: Iterable[str] = ()) -> Scenario:
     """Like :func:`load_scenario`, from the text of a scenario."""
+    data, lines = _read(text, source)
+    changes, problems = [], []
+    for item in overrides:
+        try:
+            changes.append((f"--set {item}", *_parse_override(item)))
+        except ValueError as err:
+            problems.append(Problem(str(err), source=f"--set {item}"))
+    return _validate(data, lines, source, changes, problems)
+
+
+def vary(scenario: Scenario, values: Mapping[str, object]) -> Scenario:
+    """:meth:`Scenario.with_values`: the scenario's data changed at dotted paths, validated like a file."""
+    changes, problems = [], []
+    for key, value in values.items():
+        label = f"with_values {key}={_flow(value)}"
+        try:
+            changes.append((label, _dotted_path(key), _plain_value(value)))
+        except ValueError as err:
+            problems.append(Problem(str(err), source=label))
+    return _validate(scenario.as_data(), {}, scenario.source, changes, problems)
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    """The scenario as run, as YAML text: its :meth:`~Section.as_data`, every key written out.
+
+    Derived from the value, so overrides, :meth:`Scenario.with_values` and
+    ``model_copy`` changes are in it; reading it back gives an equal
+    scenario (and the same :attr:`Scenario.sha256`). The file's comments
+    and anchors are not kept.
+    """
+    return yaml.safe_dump(scenario.as_data(), sort_keys=False, allow_unicode=True)
+
+
+def check_scenario(scenario: Scenario) -> list[Problem]:
+    """The problems across keys of a Scenario built in Python, each with its dotted path (no line)."""
+    return cross_problems(scenario.as_data(), _Locator("", {}, {}), scenario)
+
+
+def _read(text: str | bytes, source: str) -> tuple[dict, dict]:
+    """The file's top-level mapping and the line of each path."""
     try:
         data, lines = read_yaml(text)
     except YamlProblem as err:
@@ -62,38 +104,30 @@ def parse_scenario(text: str | bytes, source: str = "<text>", overrides: Iterabl
     if not isinstance(data, dict):
         raise ScenarioError([Problem(f"expected a mapping of keys (name, motions, strategies, ...) at the top, "
                                      f"got a {_kind(data)}", line=1, source=source)])
-    overrides = list(overrides)
+    return data, lines
+
+
+def _validate(data: dict, lines: dict, source: str, changes: list, problems: list) -> Scenario:
+    """Apply ``changes`` (label, path, value) to ``data``, validate, check across keys; raise every problem."""
     set_sources: dict[tuple, str] = {}
-    problems = []
-    for item in overrides:
+    for label, path, value in changes:
         try:
-            key_path, value = _parse_override(item)
-            set_sources[_apply_override(data, key_path, value)] = f"--set {item}"
+            set_sources[_apply_override(data, path, value)] = label
         except ValueError as err:
-            problems.append(Problem(str(err), source=f"--set {item}"))
+            problems.append(Problem(str(err), source=label))
     if problems:
         raise ScenarioError(problems)
     locate = _Locator(source, lines, set_sources)
+    scenario = None
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data, context={LOCATED_CHECKS: True})
     except ValidationError as err:
         problems = [locate.problem(e, (), data) for e in err.errors()]
-        raise ScenarioError(problems + _unknown_motions(data, locate)) from None
-    strategy_motions = _strategy_motions(scenario, data, locate, problems)
-    problems += _cross_checks(scenario, strategy_motions, locate)
+    problems += cross_problems(data, locate, scenario)
     if problems:
-        raise ScenarioError(problems)
-    text_bytes = text if isinstance(text, bytes) else text.encode()
+        raise ScenarioError(list(dict.fromkeys(problems)))   # a problem found twice is told once
     scenario._source = source
-    scenario._data = data
-    scenario._sha256 = hashlib.sha256(text_bytes + "\n".join(overrides).encode()).hexdigest()
-    scenario._strategy_motions = strategy_motions
     return scenario
-
-
-def scenario_yaml(scenario: Scenario) -> str:
-    """The scenario as run (overrides applied), as YAML text."""
-    return yaml.safe_dump(scenario._data, sort_keys=False, allow_unicode=True)
 
 
 def _kind(value) -> str:
@@ -113,14 +147,41 @@ def _parse_override(item: str) -> tuple[tuple, object]:
     if "=" not in item:
         raise ValueError("expected PATH=VALUE, such as motions.enterprise.team.reps=4")
     key, value = item.split("=", 1)
-    # Digits index a list (hires.0.month); in a mapping they are a text key again.
-    parts = tuple(int(p) if p.isascii() and p.isdigit() else p for p in key.strip().split("."))
-    if not key.strip() or any(p == "" for p in parts):
-        raise ValueError(f"'{key}' is not a dotted path such as motions.enterprise.team.reps")
+    parts = _dotted_path(key)
     try:
         return parts, parse_scalar(value)
     except YamlProblem as err:
         raise ValueError(f"cannot read the value '{value}': {err.message}") from None
+
+
+def _dotted_path(key) -> tuple:
+    """``motions.enterprise.team.hires.0.month`` as parts; digits index a list (in a mapping they are text)."""
+    if not isinstance(key, str):
+        raise ValueError(f"{key!r} is not a dotted path such as motions.enterprise.team.reps")
+    parts = tuple(int(p) if p.isascii() and p.isdigit() else p for p in key.strip().split("."))
+    if not key.strip() or any(p == "" for p in parts):
+        raise ValueError(f"'{key}' is not a dotted path such as motions.enterprise.team.reps")
+    return parts
+
+
+def _plain_value(value):
+    """A with_values value as a file would hold it: sections and distributions as their data."""
+    if isinstance(value, BaseModel):
+        return plain_data(value)
+    if isinstance(value, dict):
+        return {key: _plain_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_value(item) for item in value]
+    return copy.deepcopy(value)
+
+
+def _flow(value) -> str:
+    """A value in YAML flow style, as --set would take it."""
+    try:
+        text = yaml.safe_dump(_plain_value(value), default_flow_style=True, width=1_000_000, allow_unicode=True)
+    except yaml.YAMLError:
+        return repr(value)
+    return text.strip().removesuffix("...").strip()
 
 
 def _apply_override(data: dict, parts: tuple, value) -> tuple:
@@ -129,7 +190,7 @@ def _apply_override(data: dict, parts: tuple, value) -> tuple:
     used = []
     for i, part in enumerate(parts[:-1]):
         if isinstance(node, list):
-            _check_index(node, part, parts[:i])
+            _check_index(node, parts, i, value)
             node = node[part]
             used.append(part)
         else:
@@ -140,18 +201,22 @@ def _apply_override(data: dict, parts: tuple, value) -> tuple:
             raise ValueError(f"{where} is not a mapping, so {'.'.join(map(str, parts))} cannot be set")
     last = parts[-1]
     if isinstance(node, list):
-        _check_index(node, last, parts[:-1])
+        _check_index(node, parts, len(parts) - 1, value)
     else:
         last = str(last)
     node[last] = value
     return tuple(used) + (last,)
 
 
-def _check_index(items: list, part, where: tuple) -> None:
-    if not isinstance(part, int) or part >= len(items):
-        raise ValueError(f"no item {part} in the list at {'.'.join(map(str, where))} "
-                         f"(it has {len(items)}: 0 to {len(items) - 1})" if items else
-                         f"the list at {'.'.join(map(str, where))} is empty; set it whole, as [...]")
+def _check_index(items: list, parts: tuple, at: int, value) -> None:
+    """``parts[at]`` must index an item of ``items``, the list at ``parts[:at]``."""
+    index = parts[at]
+    if isinstance(index, int) and index < len(items):
+        return
+    if items:
+        raise ValueError(f"no item {index} in the list at {'.'.join(map(str, parts[:at]))} "
+                         f"(it has {len(items)}: 0 to {len(items) - 1})")
+    raise ValueError(f"the list at {'.'.join(map(str, parts[:at]))} is empty; set it whole, as [...]")
 
 
 class _Locator:
@@ -267,184 +332,3 @@ def _unwrap(annotation, node):
                     return inner
         return members[0] if len(members) == 1 else None
     return annotation
-
-
-def _deep_merge(base: dict, changes: dict) -> dict:
-    merged = copy.deepcopy(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict) and not _is_distribution(value):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def _is_distribution(value: dict) -> bool:
-    return any(key in DISTRIBUTIONS for key in value)
-
-
-def _has_path(tree, path: tuple) -> bool:
-    for part in path:
-        if not isinstance(tree, dict) or part not in tree:
-            return False
-        tree = tree[part]
-    return True
-
-
-def _unknown_motions(data: dict, locate: _Locator) -> list[Problem]:
-    """Strategies naming motions that do not exist, checked on the raw data (the schema failed)."""
-    motions, strategies = data.get("motions"), data.get("strategies")
-    if not isinstance(motions, dict) or not isinstance(strategies, dict):
-        return []
-    problems = []
-    for name, strategy in strategies.items():
-        listed = strategy.get("motions") if isinstance(strategy, dict) else None
-        for i, motion_name in enumerate(listed if isinstance(listed, list) else []):
-            if isinstance(motion_name, str) and motion_name not in motions:
-                problems.append(_no_such_motion(locate, ("strategies", name, "motions", i), motion_name, motions))
-    return problems
-
-
-def _no_such_motion(locate: _Locator, path: tuple, name: str, motions) -> Problem:
-    guess = difflib.get_close_matches(name, list(motions), n=1)
-    return locate.at(path, f"no motion named '{name}'" + (f"; did you mean '{guess[0]}'?" if guess else
-                                                           f"; the motions are {', '.join(motions)}"))
-
-
-def _strategy_motions(scenario: Scenario, data: dict, locate: _Locator, problems: list) -> dict:
-    """Each strategy's motions, its overrides merged and validated like the file."""
-    result = {}
-    for name, strategy in scenario.strategies.items():
-        base = ("strategies", name)
-        motions = {}
-        for i, motion_name in enumerate(strategy.motions):
-            if motion_name not in scenario.motions:
-                problems.append(_no_such_motion(locate, base + ("motions", i), motion_name, scenario.motions))
-        if len(set(strategy.motions)) != len(strategy.motions):
-            problems.append(locate.at(base + ("motions",), "a motion is listed twice"))
-        for motion_name, changes in strategy.overrides.items():
-            if motion_name not in strategy.motions:
-                where = base + ("overrides", motion_name)
-                problems.append(locate.at(where, f"'{motion_name}' is not one of this strategy's motions "
-                                                 f"({', '.join(strategy.motions)})"))
-            elif "type" in changes:
-                where = base + ("overrides", motion_name, "type")
-                problems.append(locate.at(where, "a strategy cannot change a motion's type"))
-        for motion_name in strategy.motions:
-            if motion_name not in scenario.motions:
-                continue
-            changes = strategy.overrides.get(motion_name)
-            if not changes:
-                motions[motion_name] = scenario.motions[motion_name]
-                continue
-            if "type" in changes:
-                continue   # reported above; the merged motion would only add confusing problems
-            merged = _deep_merge(data["motions"][motion_name], changes)
-            try:
-                motions[motion_name] = _MOTION.validate_python(merged)
-            except ValidationError as err:
-                override_root = base + ("overrides", motion_name)
-
-                def shown(path, override_root=override_root, changes=changes):
-                    rel = path[2:]
-                    return override_root + rel if _has_path(changes, rel[:1]) else path
-
-                for e in err.errors():
-                    problems.append(locate.problem(e, ("motions", motion_name), {"motions": {motion_name: merged}},
-                                                   shown))
-        result[name] = motions
-    return result
-
-
-def _cross_checks(scenario: Scenario, strategy_motions: dict, locate: _Locator) -> list[Problem]:
-    problems = []
-
-    def add(message, path):
-        problems.append(locate.at(path, message))
-
-    horizon = scenario.horizon_months
-
-    def check(motion, path, moved=lambda rel: False, strategy=""):
-        """Month rules of one motion; ``moved(rel)`` says a key comes from a strategy's override."""
-        def at(rel):
-            return (path[1] if moved(rel) else path[0]) + rel
-        context = f" in strategy '{strategy}'" if strategy else ""
-        if motion.start_month > horizon:
-            add(f"month {motion.start_month} is beyond the horizon ({horizon} months)", at(("start_month",)))
-        for i, hire in enumerate(motion.team.hires):
-            where = at(("team", "hires", i, "month"))
-            if hire.month > horizon:
-                add(f"month {hire.month} is beyond the horizon ({horizon} months)", where)
-            elif hire.month < motion.start_month:
-                add(f"month {hire.month} is before the motion starts{context} (start_month "
-                    f"{motion.start_month})", where)
-
-    for name, motion in scenario.motions.items():
-        check(motion, (("motions", name), ("motions", name)))
-    for s_name, motions in strategy_motions.items():
-        overrides = scenario.strategies[s_name].overrides
-        for m_name, motion in motions.items():
-            if motion is scenario.motions.get(m_name):
-                continue
-            changes = overrides.get(m_name, {})
-            check(motion, (("motions", m_name), ("strategies", s_name, "overrides", m_name)),
-                  lambda rel, changes=changes: _has_path(changes, rel[:1]), s_name)
-    problems += _check_correlations(scenario, locate)
-    return problems
-
-
-def correlated_parameter(scenario: Scenario, dotted: str):
-    """The value at a dotted path of the scenario (for correlations), or None."""
-    node = scenario
-    for part in dotted.split("."):
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, BaseModel) and part in type(node).model_fields:
-            node = getattr(node, part)
-        else:
-            return None
-    return node
-
-
-def _check_correlations(scenario: Scenario, locate: _Locator) -> list[Problem]:
-    problems = []
-    names: list[str] = []
-    pairs: dict[frozenset, int] = {}
-    for i, corr in enumerate(scenario.correlations):
-        pair = frozenset(corr.between)
-        if pair in pairs and len(pair) == 2:
-            problems.append(locate.at(("correlations", i, "between"), f"this pair is already correlated in "
-                                                                      f"correlations.{pairs[pair]}"))
-        pairs.setdefault(pair, i)
-        for j, dotted in enumerate(corr.between):
-            path = ("correlations", i, "between", j)
-            value = correlated_parameter(scenario, dotted)
-            if not isinstance(value, Distribution) or value.per != "run":
-                what = ("a per-deal distribution" if isinstance(value, Distribution) else
-                        "not a parameter" if value is None else "a fixed number")
-                problems.append(locate.at(path, f"'{dotted}' is {what}; correlations join per-run distributions"))
-            elif dotted not in names:
-                names.append(dotted)
-        if corr.between[0] == corr.between[1]:
-            path = ("correlations", i, "between")
-            problems.append(locate.at(path, "a parameter cannot be correlated with itself"))
-    if problems or not names:
-        return problems
-    matrix = correlation_matrix(scenario, names)
-    if np.linalg.eigvalsh(matrix).min() <= 1e-10:
-        problems.append(locate.at(("correlations",), "these rank correlations cannot hold together (the "
-                                  "matrix is not positive definite); weaken some of them"))
-    return problems
-
-
-def correlation_matrix(scenario: Scenario, names: list[str]) -> np.ndarray:
-    """Normal-copula correlation matrix for the named parameters.
-
-    Spearman's rank correlation r between two Gaussian-copula variables
-    needs a normal correlation of 2 sin(pi r / 6).
-    """
-    matrix = np.eye(len(names))
-    for corr in scenario.correlations:
-        a, b = (names.index(p) for p in corr.between)
-        matrix[a, b] = matrix[b, a] = 2 * np.sin(np.pi * corr.rank / 6)
-    return matrix

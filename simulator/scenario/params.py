@@ -104,6 +104,23 @@ def param(default, description: str, *, unit: str = "", per: str = "run", per_de
                  json_schema_extra={"bounds": bounds})
 
 
+def plain_data(model: BaseModel) -> dict:
+    """A section or distribution as a scenario file writes it (see :meth:`Section.as_data`)."""
+    # Unset optional keys are left out: each of them means "unset" when left out.
+    return _plain(model.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def _plain(value):
+    """Data with whole floats as ints (a float key reads ``3`` as 3.0, so the value is the same)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
 def bounds_of(field) -> Optional[Bounds]:
     """The :class:`Bounds` a field was declared with, or None for non-parameters."""
     extra = field.json_schema_extra
@@ -114,6 +131,17 @@ class Section(BaseModel):
     """Base of every scenario section: unknown keys are errors, numbers are numbers."""
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+    def as_data(self) -> dict:
+        """The section as a scenario file writes it: plain mappings, lists, numbers and text.
+
+        Every key is written, defaults included, so the data means the same
+        to a later salesim whose defaults differ. Distributions are written
+        as they were given (``{lognormal: {p5: 4, p95: 9}, per: run}``),
+        whole numbers without a decimal point (``2500000``, not
+        ``2500000.0``). Validating the data gives an equal section.
+        """
+        return plain_data(self)
 
     @field_validator("*", mode="after")
     @classmethod

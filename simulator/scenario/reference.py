@@ -533,7 +533,8 @@ Besides each key's own allowed values, `salesim validate` checks:
   and all of them together form a positive definite matrix.
 
 Every problem is reported at once, each with its file, line and dotted
-path (or the `--set` that caused it).
+path (or the `--set` that caused it); the rules across keys are checked on
+every part that is valid on its own, even when other keys are not.
 """
 
 

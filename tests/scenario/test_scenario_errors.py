@@ -201,3 +201,42 @@ def test_validate_reports_a_missing_file(tmp_path):
     result = CliRunner().invoke(cli.main, ["validate", str(tmp_path / "nowhere.yaml")])
     assert result.exit_code == 2
     assert "cannot read the file" in result.output and "Traceback" not in result.output
+
+
+def line_of(text: str, fragment: str) -> int:
+    (line,) = [i for i, row in enumerate(text.splitlines(), 1) if fragment in row]
+    return line
+
+
+def test_problems_across_keys_are_reported_with_the_schema_errors():
+    text = edit("  starting_cash: 2_500_000", "  starting_cash: -1")
+    text = text.replace("    type: smb\n", "    type: smb\n    start_month: 37\n")
+    text = text.replace("hires: [{month: 10, reps: 1}]", "hires: [{month: 40, reps: 1}]")
+    text = text.replace("    motions: [smb]\n", "    motions: [smb, smb]\n")
+    text = text.replace("    motions: [enterprise]\n", "    motions: [enterprise]\n    overrides:\n"
+                                                       "      smb: {team: {reps: 1}}\n")
+    text += "  - between: [motions.enterprise.leads.per_month, motions.enterprise.leads.per_month]\n    rank: 0.3\n"
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, source="many.yaml")
+    found = {(p.path, p.line) for p in caught.value.problems}
+    expected = {
+        ("company.starting_cash", line_of(text, "starting_cash: -1")),
+        ("motions.smb.start_month", line_of(text, "start_month: 37")),
+        ("motions.smb.team.hires.0.month", line_of(text, "{month: 40")),
+        ("strategies.smb.motions", line_of(text, "[smb, smb]")),
+        ("strategies.enterprise.overrides.smb", line_of(text, "smb: {team: {reps: 1}}")),
+        ("correlations.1.between", line_of(text, "per_month, motions.enterprise.leads.per_month]")),
+    }
+    assert found == expected, caught.value
+    messages = "\n".join(p.message for p in caught.value.problems)
+    for says in ("expected >= 0", "month 37 is beyond the horizon", "month 40 is beyond the horizon",
+                 "a motion is listed twice", "'smb' is not one of this strategy's motions",
+                 "cannot be correlated with itself"):
+        assert messages.count(says) == 1, messages
+
+
+def test_a_motion_that_fails_the_schema_is_not_reported_again_through_a_strategy():
+    text = edit("      discount: 0.10", "      discount: 2")
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, source="one.yaml")
+    assert [p.path for p in caught.value.problems] == ["motions.enterprise.deal.discount"]
