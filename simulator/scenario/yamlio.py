@@ -3,7 +3,9 @@
 Only plain data is accepted (no ``!!python/...`` tags). Besides the data we
 keep, for every dotted path, the line it was written on, so a validation
 error can point at it. Duplicate keys, non-text keys, runaway alias
-expansion and runaway nesting are errors, not surprises.
+expansion and runaway nesting are errors, not surprises; merge keys
+(``<<: *anchor``) work as YAML defines them, explicit keys overriding
+merged ones.
 """
 from __future__ import annotations
 
@@ -91,42 +93,98 @@ def read_yaml(text: str | bytes) -> tuple[object, dict[tuple, int]]:
 
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 class _Builder:
+    """Builds plain data from the composed nodes, noting each path's line.
+
+    Merge keys (``team: {<<: *team, reps: 2}``) follow YAML: the keys of the
+    merged mappings come in unless the mapping gives them itself, and of
+    several merged mappings (``<<: [*a, *b]``) the earlier wins. A key
+    written twice is an error; a merged key given again is an override.
+    A merged key's line is the line of its ``<<``, since that is where this
+    mapping takes it.
+    """
+
     def __init__(self, loader: Loader, lines: dict):
         self.loader, self.lines, self.count = loader, lines, 0
+        self.flat: dict[int, dict] = {}   # id(mapping node) -> its keys after its own merges
 
-    def build(self, node, path: tuple):
+    def build(self, node, path: tuple, at: int | None = None):
+        """The value of ``node`` at ``path``; ``at``, when given, is the line of everything in it."""
         self.count += 1
         if self.count > MAX_NODES:
             raise YamlProblem(f"the document expands to more than {MAX_NODES:,} values "
                               "(aliases nested too deep?)", node.start_mark.line + 1)
-        self.lines.setdefault(path, node.start_mark.line + 1)
+        self.lines.setdefault(path, at or node.start_mark.line + 1)
         if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
             raise YamlProblem(f"the tag {node.tag} is not allowed: a scenario holds plain data only",
                               node.start_mark.line + 1, path)
         if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)
-            result = {}
-            for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node, deep=True)
-                line = key_node.start_mark.line + 1
-                if not isinstance(key, str):
-                    raise YamlProblem(f"key {key!r} is not text (quote it: '{key}')", line, path)
-                if key in result:
-                    raise YamlProblem(f"duplicate key '{key}' (first on line {self.lines[path + (key,)]})",
-                                      line, path + (key,))
-                self.lines[path + (key,)] = line
-                result[key] = self.build(value_node, path + (key,))
-            return result
+            return self._mapping(node, path, at)
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+            return [self.build(item, path + (i,), at) for i, item in enumerate(node.value)]
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as err:
             raise YamlProblem(f"{err.problem}: a scenario holds plain data only", node.start_mark.line + 1,
                               path) from None
+
+    def _mapping(self, node, path: tuple, at: int | None) -> dict:
+        merged, explicit, merge_line = self._split(node, path, ())
+        result = {}
+        for key_node, value_node in explicit:
+            key = self._key(key_node, path)
+            line = key_node.start_mark.line + 1
+            if key in result:
+                raise YamlProblem(f"duplicate key '{key}' (first on line {self.lines[path + (key,)]})",
+                                  line, path + (key,))
+            self.lines[path + (key,)] = at or line
+            result[key] = self.build(value_node, path + (key,), at)
+        for key, value_node in merged.items():
+            if key not in result:   # a key the mapping gives itself overrides a merged one
+                self.lines[path + (key,)] = at or merge_line
+                result[key] = self.build(value_node, path + (key,), at or merge_line)
+        return result
+
+    def _split(self, node, path: tuple, active: tuple) -> tuple[dict, list, int | None]:
+        """A mapping's merged keys (key -> value node), its own pairs, and the line of its first ``<<``."""
+        explicit, sources, merge_line = [], [], None
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:value":   # a bare '=' key is text, as PyYAML reads it
+                key_node.tag = "tag:yaml.org,2002:str"
+            if key_node.tag != _MERGE:
+                explicit.append((key_node, value_node))
+                continue
+            merge_line = merge_line or key_node.start_mark.line + 1
+            items = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            if not all(isinstance(item, yaml.MappingNode) and item.tag in _PLAIN_TAGS for item in items):
+                raise YamlProblem("'<<' merges a mapping or a list of mappings, such as <<: *team",
+                                  key_node.start_mark.line + 1, path)
+            sources += items
+        merged: dict = {}
+        for source in sources:   # the earlier mapping wins
+            for key, value_node in self._flat(source, path, active).items():
+                merged.setdefault(key, value_node)
+        return merged, explicit, merge_line
+
+    def _flat(self, node, path: tuple, active: tuple) -> dict:
+        """A merged mapping's keys (key -> value node): its own, then those it merges in turn."""
+        if id(node) in self.flat:
+            return self.flat[id(node)]
+        if id(node) in active:
+            raise YamlProblem("'<<' merges a mapping into itself", node.start_mark.line + 1, path)
+        merged, explicit, _ = self._split(node, path, active + (id(node),))
+        keys = {self._key(key_node, path): value_node for key_node, value_node in explicit}
+        self.flat[id(node)] = {**{k: v for k, v in merged.items() if k not in keys}, **keys}
+        return self.flat[id(node)]
+
+    def _key(self, key_node, path: tuple) -> str:
+        key = self.loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise YamlProblem(f"key {key!r} is not text (quote it: '{key}')", key_node.start_mark.line + 1, path)
+        return key
 
 
 def parse_scalar(text: str):

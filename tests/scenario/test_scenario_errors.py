@@ -240,3 +240,71 @@ def test_a_motion_that_fails_the_schema_is_not_reported_again_through_a_strategy
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(text, source="one.yaml")
     assert [p.path for p in caught.value.problems] == ["motions.enterprise.deal.discount"]
+
+
+MERGED = """\
+name: merged
+motions:
+  smb:
+    type: smb
+    team: &team
+      reps: 2
+      salary_per_month: 9_000
+      hires: [{month: 3}]
+    deal: &deal {billing: monthly, payment_terms_days: 0}
+  mid:
+    type: midmarket
+    team:
+      <<: *team
+      reps: 3
+    deal: {<<: *deal}
+  late:
+    type: midmarket
+    team: {<<: *team, hires: [], salary_per_month: 12_000}
+strategies:
+  all: {motions: [smb, mid, late]}
+"""
+
+
+def test_a_merge_key_takes_an_anchor_s_keys_and_explicit_keys_override_them():
+    scenario = parse_scenario(MERGED)
+    mid, late = scenario.motions["mid"], scenario.motions["late"]
+    assert mid.team.reps == 3 and mid.team.salary_per_month == 9_000 and mid.team.hires[0].month == 3
+    assert mid.deal.billing == "monthly" and mid.deal.payment_terms_days == 0
+    assert late.team.reps == 2 and late.team.salary_per_month == 12_000 and late.team.hires == []
+
+
+def test_merges_follow_yaml_explicit_keys_first_then_earlier_mappings():
+    from simulator.scenario.yamlio import read_yaml
+
+    data, _ = read_yaml("a: &a {x: 1, y: 2}\nc: &c {x: 5, <<: *a}\nb: {z: 0, <<: [*c, {y: 9, w: 1}]}\n")
+    assert data["c"] == {"x": 5, "y": 2}
+    assert data["b"] == {"z": 0, "x": 5, "y": 2, "w": 1}
+
+
+def test_a_key_written_twice_beside_a_merge_is_still_an_error():
+    text = MERGED.replace("      reps: 3\n", "      reps: 3\n      reps: 4\n")
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text)
+    (problem,) = caught.value.problems
+    assert "duplicate key 'reps'" in problem.message and problem.line == line_of(text, "reps: 4")
+
+
+def test_a_merged_key_s_problem_points_at_the_merge_and_an_explicit_one_at_its_key():
+    text = MERGED.replace("  salary_per_month: 9_000", "  salary_per_month: -9_000")
+    text = text.replace("reps: 3\n", "reps: -3\n")
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text)
+    lines = {p.path: p.line for p in caught.value.problems}
+    assert lines == {"motions.smb.team.salary_per_month": line_of(text, "salary_per_month: -9_000"),
+                     "motions.mid.team.salary_per_month": line_of(text, "      <<: *team"),
+                     "motions.mid.team.reps": line_of(text, "reps: -3")}
+
+
+def test_a_merge_of_something_else_than_a_mapping_is_reported():
+    text = MERGED.replace("deal: {<<: *deal}", "deal: {<<: 3}")
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text)
+    (problem,) = caught.value.problems
+    assert "'<<' merges a mapping or a list of mappings" in problem.message
+    assert problem.line == line_of(text, "{<<: 3}")
