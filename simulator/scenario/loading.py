@@ -1,10 +1,10 @@
 """From a YAML file to a validated Scenario: read, apply overrides, validate, cross-check.
 
-Stages, as Ciw configures a network: read the file (safe YAML, with lines)
--> apply ``--set`` overrides -> validate every section against the schema
-(defaults filled in) -> the rules across keys
-(:mod:`simulator.scenario.checks`), which run on whatever parts are valid
-even when the schema failed. Every problem is collected and raised
+Stages, as Ciw configures a network: read the file (safe YAML, with lines;
+top-level ``x-`` keys set aside) -> apply ``--set`` overrides -> validate
+every section against the schema (defaults filled in) -> the rules across
+keys (:mod:`simulator.scenario.checks`), which run on whatever parts are
+valid even when the schema failed. Every problem is collected and raised
 at once as a :class:`ScenarioError`. :meth:`Scenario.with_values` goes
 through the same stages, from the scenario's own data.
 """
@@ -93,7 +93,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
 
 
 def _read(text: str | bytes, source: str) -> tuple[dict, dict]:
-    """The file's top-level mapping and the line of each path."""
+    """The file's top-level mapping, without its ``x-`` keys, and the line of each path."""
     try:
         data, lines = read_yaml(text)
     except YamlProblem as err:
@@ -104,7 +104,8 @@ def _read(text: str | bytes, source: str) -> tuple[dict, dict]:
     if not isinstance(data, dict):
         raise ScenarioError([Problem(f"expected a mapping of keys (name, motions, strategies, ...) at the top, "
                                      f"got a {_kind(data)}", line=1, source=source)])
-    return data, lines
+    # Top-level x- keys belong to the file (a place for anchors), as in docker-compose files.
+    return {key: value for key, value in data.items() if not key.startswith("x-")}, lines
 
 
 def _validate(data: dict, lines: dict, source: str, changes: list, problems: list) -> Scenario:

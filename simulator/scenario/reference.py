@@ -88,7 +88,7 @@ tour, see [scenarios.md](scenarios.md); check a file with
 
 def reference() -> str:
     """The whole reference as Markdown text."""
-    parts = [INTRO, "## Top level\n", _doc(Scenario) + "\n", _table(Scenario, [("", None)]),
+    parts = [INTRO, "## Top level\n", _doc(Scenario) + "\n", _table(Scenario, [("", None)]), TOP_LEVEL_NOTES,
              "## `company`\n", _doc(Company) + "\n", _table(Company, [("", Company())])]
     parts += _motions()
     parts += ["## `strategies.<name>`\n", _doc(Strategy) + "\n", _table(Strategy, [("", None)]), STRATEGY_NOTES]
@@ -480,6 +480,18 @@ the correlation (the path is the same); with a number, there is nothing
 left to correlate.
 
 ### The distributions
+"""
+
+TOP_LEVEL_NOTES = """\
+Top-level keys that start with `x-` are ignored, as in docker-compose files:
+they are a place for YAML anchors that sections merge in. Keys given beside
+a merge key override the merged ones (a key written twice is an error):
+
+```yaml
+x-team: &team {salary_per_month: 9_000, ramp_months: 3}
+motions:
+  smb: {type: smb, team: {<<: *team, reps: 2}}
+```
 """
 
 STRATEGY_NOTES = """\

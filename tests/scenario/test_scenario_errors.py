@@ -308,3 +308,16 @@ def test_a_merge_of_something_else_than_a_mapping_is_reported():
     (problem,) = caught.value.problems
     assert "'<<' merges a mapping or a list of mappings" in problem.message
     assert problem.line == line_of(text, "{<<: 3}")
+
+
+def test_top_level_x_keys_are_ignored_but_other_unknown_keys_are_not():
+    shared = "x-team: &shared {reps: 4, ramp_months: 5}\n"
+    text = shared + MERGED.replace("team: &team", "team: &team\n      <<: *shared")
+    scenario = parse_scenario(text + "x-notes: {anything: [goes, here]}\n")
+    assert scenario.motions["smb"].team.reps == 2 and scenario.motions["smb"].team.ramp_months == 5
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(MERGED + "notes: {anything: 1}\n")
+    assert caught.value.problems[0].path == "notes"
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(MERGED.replace("    type: smb\n", "    type: smb\n    x-note: 1\n"))
+    assert caught.value.problems[0].path == "motions.smb.x-note"   # only the top level is the file's own

@@ -138,3 +138,22 @@ strategies: {all: {motions: [e, m, s]}}
     assert midmarket.stages.demo == full_midmarket.stages.demo
     assert midmarket.objections_per_member == full_midmarket.objections_per_member
     assert smb.signals.return_visit.chance == 0.9 and smb.signals.return_visit.lift == 1.5
+
+
+def yaml_after(text: str, heading: str) -> str:
+    return text.split(heading, 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_guide_s_anchor_example_merges_and_overrides():
+    guide = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    block = yaml_after(guide, "## 9. Say it once: anchors and `x-` keys")
+    scenario = parse_scenario("name: anchors\n" + block + "strategies: {both: {motions: [smb, mid]}}\n")
+    smb, mid = scenario.motions["smb"].team, scenario.motions["mid"].team
+    assert (smb.reps, smb.salary_per_month, smb.ramp_months) == (2, 9_000, 3)
+    assert (mid.reps, mid.salary_per_month, mid.attrition_per_year) == (3, 11_000, 0.2)
+
+
+def test_the_reference_s_anchor_example_is_valid():
+    block = yaml_after(reference(), "Top-level keys that start with `x-`")
+    scenario = parse_scenario("name: anchors\n" + block + "strategies: {smb: {motions: [smb]}}\n")
+    assert scenario.motions["smb"].team.salary_per_month == 9_000
