@@ -25,7 +25,7 @@ from simulator.scenario.checks import cross_problems
 from simulator.scenario.distributions import DISTRIBUTIONS, Distribution
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.params import plain_data
-from simulator.scenario.schema import LOCATED_CHECKS, Scenario
+from simulator.scenario.schema import LOCATED_CHECKS, Motion, Scenario
 from simulator.scenario.yamlio import YamlProblem, parse_scalar, read_yaml
 
 DEFAULT_SCENARIO = "enterprise_vs_smb.yaml"
@@ -195,6 +195,8 @@ def _apply_override(data: dict, parts: tuple, value) -> tuple:
             node = node[part]
             used.append(part)
         else:
+            if str(part) not in node and isinstance(parts[i + 1], int) and _is_list(data, parts[:i + 1]):
+                raise ValueError(_no_list(parts, i + 1, value, "is not in the file, so it is empty"))
             node = node.setdefault(str(part), {})
             used.append(str(part))
         if not isinstance(node, (dict, list)):
@@ -217,7 +219,36 @@ def _check_index(items: list, parts: tuple, at: int, value) -> None:
     if items:
         raise ValueError(f"no item {index} in the list at {'.'.join(map(str, parts[:at]))} "
                          f"(it has {len(items)}: 0 to {len(items) - 1})")
-    raise ValueError(f"the list at {'.'.join(map(str, parts[:at]))} is empty; set it whole, as [...]")
+    raise ValueError(_no_list(parts, at, value, "is empty"))
+
+
+def _no_list(parts: tuple, at: int, value, state: str) -> str:
+    """Item ``parts[at]`` of an empty list: say so, and how to set the list whole."""
+    where = ".".join(map(str, parts[:at]))
+    item = value
+    for key in reversed(parts[at + 1:]):
+        if isinstance(key, int):
+            item = ...
+            break
+        item = {key: item}
+    shown = "..." if item is ... else _flow(item)
+    return f"the list {where} {state} and has no item {parts[at]}; set it whole: {where}=[{shown}]"
+
+
+def _is_list(data: dict, path: tuple) -> bool:
+    """Does the schema hold a list at this path (a strategy's override read as its motion)?"""
+    target, node = Scenario, data
+    for i, part in enumerate(path):
+        if i == 3 and path[0] == "strategies" and path[2] == "overrides":
+            motions = data.get("motions")
+            node = motions.get(part) if isinstance(motions, dict) else None
+            target = _unwrap(Motion, node)
+        else:
+            node = node.get(str(part)) if isinstance(node, dict) else None
+            target = _step(target, part, node)
+        if target is None:
+            return False
+    return typing.get_origin(target) is list
 
 
 class _Locator:

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.scenario import ScenarioError, load_scenario, scenario_yaml
+from simulator.scenario import ScenarioError, load_scenario, parse_scenario, scenario_yaml
 from simulator.scenario.distributions import Distribution
 
 DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "enterprise_vs_smb.yaml"
@@ -116,3 +116,48 @@ def test_a_set_that_breaks_a_cross_check_points_at_the_file_line_it_breaks():
     problems = problems_of("horizon_months=6")
     assert {p.path for p in problems} >= {"motions.enterprise.team.hires.0.month", "motions.smb.team.hires.0.month"}
     assert all(p.line is not None for p in problems)
+
+
+NO_HIRES = """\
+name: no_hires
+motions:
+  enterprise: {type: enterprise, team: {reps: 2}}
+  smb: {type: smb, team: {hires: []}}
+strategies:
+  both: {motions: [enterprise, smb]}
+"""
+
+
+def problem_of_text(*overrides):
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(NO_HIRES, overrides=list(overrides))
+    (problem,) = caught.value.problems
+    return problem
+
+
+def test_set_into_a_list_the_file_leaves_out_says_how_to_set_it_whole():
+    problem = problem_of_text("motions.enterprise.team.hires.0.month=3")
+    assert problem.message == ("the list motions.enterprise.team.hires is not in the file, so it is empty and has "
+                               "no item 0; set it whole: motions.enterprise.team.hires=[{month: 3}]")
+    assert problem.source == "--set motions.enterprise.team.hires.0.month=3"
+    scenario = parse_scenario(NO_HIRES, overrides=["motions.enterprise.team.hires=[{month: 3}]"])
+    assert scenario.motions["enterprise"].team.hires[0].month == 3
+
+
+def test_set_into_an_empty_list_says_how_to_set_it_whole():
+    problem = problem_of_text("motions.smb.team.hires.0={month: 3, reps: 2}")
+    assert problem.message == ("the list motions.smb.team.hires is empty and has no item 0; set it whole: "
+                               "motions.smb.team.hires=[{month: 3, reps: 2}]")
+
+
+def test_set_into_a_list_a_strategy_override_leaves_out_says_the_same():
+    problem = problem_of_text("strategies.both.overrides.enterprise.team.hires.0.month=3")
+    assert problem.message.startswith("the list strategies.both.overrides.enterprise.team.hires is not in the file")
+    assert problem.message.endswith("set it whole: strategies.both.overrides.enterprise.team.hires=[{month: 3}]")
+
+
+def test_a_digit_after_a_missing_mapping_key_is_still_a_key():
+    scenario = parse_scenario(NO_HIRES, overrides=["strategies.both.overrides.2024.team.reps=1",
+                                                    "motions.2024={type: smb}",
+                                                    "strategies.both.motions=[enterprise, smb, '2024']"])
+    assert scenario.strategy_motions("both")["2024"].team.reps == 1
