@@ -128,6 +128,11 @@ def metric_entry(name: str) -> Metric:
     raise KeyError(f"no metric named '{name}'")
 
 
+def motion_metric_entry(own: str) -> Metric:
+    """The catalogue entry of a motion metric by its own name (``win_rate``), labelled for any motion."""
+    return _MOTION[own]
+
+
 def lower_is_better(name: str) -> bool:
     """Whether less of the metric is better (capital needed, CAC, churn ...)."""
     return metric_entry(name).better == "lower"

@@ -37,7 +37,7 @@ from simulator.engine.resolve import draw, draw_int
 from simulator.engine.units import DAYS_PER_MONTH, month_of
 from simulator.scenario.schema import SIGNALS
 
-LEAD_BLOCK = 2048   # leads per block of attributes (see simulator.engine.streams.BlockStreams)
+LEAD_BLOCK = 4096   # leads per block of attributes (see simulator.engine.streams.BlockStreams)
 
 
 class _LeadPool:
@@ -49,6 +49,7 @@ class _LeadPool:
 
     def __init__(self, motion, blocks):
         self.motion, self.blocks = motion, blocks
+        self.signals = _signal_table(motion.process.signals)
         self.table: dict[str, np.ndarray] = self._draw(blocks(0))
         self.size = LEAD_BLOCK     # leads with attributes
         self.rows = LEAD_BLOCK     # rows allocated (doubling, so growing costs O(leads))
@@ -70,7 +71,7 @@ class _LeadPool:
     def _draw(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         process, deal, n = self.motion.process, self.motion.deal, LEAD_BLOCK
         # The signals each decider shows (bit k of `shown` for signal k), and their joint lift on the odds.
-        chances, lift_of = _signal_table(process.signals)
+        chances, lift_of = self.signals
         seen = rng.random((n, len(chances))) < chances[None, :]
         shown = seen @ (1 << np.arange(len(chances)))
         odds = process.buy_chance / max(1 - process.buy_chance, 1e-12) * lift_of[shown]
@@ -80,18 +81,24 @@ class _LeadPool:
         hold = objections * np.maximum(draw(process.objection_days, rng, n), 0.0)
         unresolved = touched & (rng.random(n) < 1 - (1 - process.unresolved_chance) ** objections)
         buys = (rng.random(n) < chance) & ~unresolved          # a touched no-sayer never buys
-        acv = draw(deal.contract_value, rng, n) * (1 - draw(deal.discount, rng, n))
-        live_months = np.rint(np.maximum(draw(deal.implementation_months, rng, n), 0))
-        implementation_cost = np.maximum(draw(deal.implementation_cost, rng, n), 0)
-        lifetime = draw_lifetimes(deal, rng, n)
-        return {
+        table = {
             "arrival": np.full(n, np.nan), "start": np.full(n, np.nan), "touched": touched, "buys": buys,
             "unresolved": unresolved, "cycle": np.maximum(draw(process.cycle_days, rng, n), 0.0),
             "objections": np.where(touched, objections, 0), "hold": np.where(touched, hold, 0.0),
-            "acv": acv, "lifetime": lifetime, "live_months": live_months,
-            "implementation_cost": implementation_cost,
-            "stays_days": (live_months + lifetime) * DAYS_PER_MONTH,   # win to departure
+            "acv": draw(deal.contract_value, rng, n) * (1 - draw(deal.discount, rng, n)),   # also open pipeline
         }
+        # What only a customer needs is drawn for the block's buyers (who they are depends on the block alone).
+        buyers = np.flatnonzero(buys)
+        k = len(buyers)
+        for name, values in (
+                ("live_months", lambda: np.rint(np.maximum(draw(deal.implementation_months, rng, k), 0))),
+                ("implementation_cost", lambda: np.maximum(draw(deal.implementation_cost, rng, k), 0)),
+                ("lifetime", lambda: draw_lifetimes(deal, rng, k))):
+            column = np.zeros(n)
+            column[buyers] = values()
+            table[name] = column
+        table["stays_days"] = (table["live_months"] + table["lifetime"]) * DAYS_PER_MONTH   # win to departure
+        return table
 
 
 def _signal_table(signals) -> tuple[np.ndarray, np.ndarray]:
@@ -112,8 +119,9 @@ def start_smb_motion(env: simpy.Environment, motion, streams: dict, capacity: np
 class RepDesk:
     """Rep slots with one first-come, first-served queue, lead patience, and capacity changing at month starts.
 
-    ``free`` holds, as a heap, the time each slot comes free (a slot free in
-    the past is simply free). A lead arriving at ``a`` starts at
+    ``free`` holds the time each slot comes free (a slot free in the past is
+    simply free): a sorted array after a month settled with numpy, a heap
+    (list) in the lead-by-lead queue; a sorted list is a valid heap. A lead arriving at ``a`` starts at
     ``max(a, earliest free)``; it goes cold instead when that is more than
     ``max_wait`` days after ``a``. When capacity shrinks, the slots that
     free first are the ones removed: deals held keep their slot and new
@@ -127,16 +135,21 @@ class RepDesk:
         self.capacity, self.max_wait = capacity, float(max_wait)
         self.changes = (np.flatnonzero(np.diff(capacity)) + 1).tolist()   # months where capacity changes
         self.next_change = 0
-        self.free: list[float] = [0.0] * int(capacity[0]) if len(capacity) else []
+        self.free = np.zeros(int(capacity[0]) if len(capacity) else 0)
 
     def _change_day(self) -> float:
         return self.changes[self.next_change] * DAYS_PER_MONTH if self.next_change < len(self.changes) else math.inf
+
+    def _heap(self) -> list:
+        if isinstance(self.free, np.ndarray):
+            self.free = self.free.tolist()
+        return self.free
 
     def _apply_change(self) -> None:
         month = self.changes[self.next_change]
         self.next_change += 1
         slots, day = int(self.capacity[month]), month * DAYS_PER_MONTH
-        free = self.free
+        free = self._heap()
         while len(free) > slots:
             heapq.heappop(free)
         for _ in range(slots - len(free)):
@@ -154,7 +167,7 @@ class RepDesk:
         """Whether every lead finds a free slot on arrival; if so, take the slots."""
         if not len(arrivals):
             return True
-        free = np.sort(np.array(self.free))
+        free = self.free if isinstance(self.free, np.ndarray) else np.sort(self.free)
         slots = len(free)
         if slots == 0:
             return False
@@ -167,12 +180,12 @@ class RepDesk:
         if busy.max() >= slots:
             return False
         # Each lead took the earliest free slot: the slots left are the latest of old and new end times.
-        self.free = np.sort(np.concatenate((free, ends)))[-slots:].tolist()
+        self.free = np.sort(np.concatenate((free, ends)))[-slots:]
         return True
 
     def _queue(self, arrivals: np.ndarray, holds: np.ndarray) -> np.ndarray:
         """Lead by lead: start at the earliest free slot, or go cold."""
-        free, max_wait = self.free, self.max_wait
+        free, max_wait = self._heap(), self.max_wait
         start = np.full(len(arrivals), np.nan)
         change_day = self._change_day()
         for k, (arrival, hold) in enumerate(zip(arrivals.tolist(), holds.tolist())):

@@ -19,7 +19,8 @@ from typing import Mapping, Optional
 
 
 from simulator.present import assumptions, plots
-from simulator.engine.catalogue import lower_is_better, metric_entry, shown_in
+from simulator.engine.catalogue import (lower_is_better, metric_entry, motion_metric_entry, motion_metric_names,
+                                        shown_in)
 from simulator.present.formatting import format_metric, format_money, format_number, format_percent
 from simulator.scenario import scenario_yaml
 from simulator.montecarlo.statistics import compare, pair_name
@@ -205,6 +206,34 @@ def results_table_html(results, colors: Mapping[str, str]) -> str:
             f"comes; the last rows say how many do.</p>")
 
 
+def motions_html(results, colors: Mapping[str, str]) -> str:
+    """Each motion's own figures (the KPIs it is run by), per strategy that runs it: median, P5 to P95."""
+    currency = results.scenario.company.currency
+    parts = []
+    for motion, spec in results.scenario.motions.items():
+        users = [s for s in results.strategies if f"{motion}.leads" in results.summary["strategies"].get(s, {})]
+        if not users:
+            continue
+        rows = []
+        for own in motion_metric_names(spec.type):
+            name = f"{motion}.{own}"
+            cells = []
+            for s in users:
+                p5, p50, p95 = (stat(results, s, name, k) for k in ("p5", "p50", "p95"))
+                cells.append(f'<span class="mid">{format_metric(name, p50, currency)}</span>'
+                             f'<span class="range">{format_metric(name, p5, currency)} to '
+                             f'{format_metric(name, p95, currency)}</span>')
+            if any(math.isfinite(stat(results, s, name, "p50")) for s in users):
+                rows.append([_e(motion_metric_entry(own).label)] + cells)
+        parts.append(f"<h3>Motion <code>{_e(motion)}</code> ({_e(spec.type)})</h3>"
+                     + _table(["median (P5 to P95)"] + [_swatch(s, colors) for s in users], rows)
+                     .replace("<td>", '<td class="num">'))
+    return ("".join(parts) + '<p class="note">Each motion counted on its own: its leads, deals, customers and '
+            "costs, without the company's overhead. Stage conversions count the deals that passed a stage against "
+            "those that passed it or were lost in it; stalled deals are open at the end for more than twice the "
+            "run's median won cycle. Definitions: docs/model.md.</p>")
+
+
 def comparisons_html(results) -> str:
     """Every pair of strategies on the key metrics, in words, the more frequent winner first."""
     currency = results.scenario.company.currency
@@ -356,6 +385,7 @@ def report_html(results, images: Optional[Mapping[str, bytes]] = None) -> str:
                           f"<figcaption>{_e(text)}</figcaption></figure>")
     sections = [
         ("results", "Side by side", results_table_html(results, colors)),
+        ("motions", "By motion", motions_html(results, colors)),
         ("charts", "Charts", "".join(charts)),
         ("comparisons", "Comparisons", comparisons_html(results)),
         ("assumptions", "Key assumptions", assumptions_html(scenario, colors)),
