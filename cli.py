@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 import simulator
+from simulator.montecarlo.runner import NotEnoughMemory
 from simulator.scenario import ScenarioError
 
 
@@ -153,6 +154,8 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
         results = simulator.simulate(loaded, runs=runs, seed=seed, workers=workers,
                                      executor="dask" if dask else scheduler or "auto", precision=precision,
                                      max_runs=max_runs, progress=bar)
+    except NotEnoughMemory as err:
+        raise click.UsageError(f"{err}; ask for fewer runs (--runs), or use --precision with --max-runs") from None
     finally:
         if bar is not None:
             bar.close()

@@ -167,6 +167,22 @@ def test_an_explicit_out_taken_while_running_exits_1_and_keeps_the_results_besid
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "out-2"]
 
 
+def test_runs_that_do_not_fit_in_memory_exit_2_before_running(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "available_memory", lambda: 4 * 2**30)
+    monkeypatch.setattr(runner, "run_chunk", _no_simulation)
+    result = run("--out", tmp_path / "big", runs=10_000_000)
+    assert result.exit_code == 2, result.output
+    assert "10,000,000 runs would need" in result.stderr and "4.0 GiB is available" in result.stderr
+    assert "MemoryError" not in result.output and not (tmp_path / "big").exists()
+
+
+def test_precision_up_to_ten_million_runs_reserves_nothing_for_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "available_memory", lambda: 4 * 2**30)
+    result = run("--out", tmp_path / "p", "--workers", 1, "--precision", 0.5, "--max-runs", 10_000_000, runs=10)
+    assert result.exit_code == 0, result.output
+    assert summary(tmp_path / "p")["provenance"]["stopping_rule"]["rule"] == "precision"
+
+
 def test_precision_and_the_stopping_rule(tmp_path):
     result = run("--out", tmp_path / "p", "--workers", 1, "--precision", 1e-6, "--max-runs", 30, runs=10)
     assert result.exit_code == 0, result.output

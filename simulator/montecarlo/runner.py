@@ -3,9 +3,12 @@
 Run i of every strategy is ``run_strategy(scenario, strategy, i, seed)``, a
 pure function of its arguments (computed for all strategies at once by
 ``run_strategies``), so the work splits into chunks of runs that
-any process may compute; each chunk's arrays are copied into preallocated
+any process may compute; each chunk's arrays are copied into the store's
 arrays at the chunk's own rows. Results therefore do not depend on the worker
 count, the chunk size, the executor or the order in which chunks come back.
+The store holds the runs asked for, and grows batch by batch under precision
+control; a number of runs whose results would not fit in the memory available
+is refused before the first run (:class:`NotEnoughMemory`).
 
 Chunks are sized from a measured calibration chunk to take about a second,
 never run by run (a Dask task costs ~1.7 ms, a pool task ~35 us); a small job
@@ -82,15 +85,81 @@ def chunk_size(seconds_per_run: float, remaining: int, workers: int) -> int:
     return max(1, min(ideal, max(least, balanced), remaining))
 
 
+def memory_per_run(strategies: int, months: int) -> int:
+    """Bytes that the results of one run (every strategy) take in memory while a simulation runs.
+
+    Per strategy: every monthly series, ``months`` float32 values each (4
+    bytes), and every per-run metric and cost total (float64, 8 bytes); plus
+    one byte marking the run done: about 6.8 kB for 3 strategies over 36 months.
+    """
+    per_strategy = len(SERIES) * months * 4 + (len(METRICS) + len(COST_CATEGORIES)) * 8
+    return strategies * per_strategy + 1
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available for new data now, without swapping; None where the system does not say.
+
+    Linux: ``MemAvailable`` of /proc/meminfo (free memory plus caches the
+    kernel can drop). Elsewhere: free physical pages from ``os.sysconf``.
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _gib(count: float) -> str:
+    return f"{count / 2**30:,.1f} GiB"
+
+
+class NotEnoughMemory(ValueError):
+    """The runs asked for would need more memory for their results than the machine has available."""
+
+    def __init__(self, runs: int, per_run: int, available: int):
+        self.runs, self.needed, self.available = runs, runs * per_run, available
+        super().__init__(f"{runs:,} runs would need {_gib(self.needed)} of memory for their results "
+                         f"({per_run:,} bytes a run); {_gib(available)} is available, enough for about "
+                         f"{max(0, available // per_run):,} runs")
+
+
+def _room_for(runs: int, per_run: int) -> int | None:
+    """The memory available when ``runs`` more runs would not fit in it, else None."""
+    available = available_memory()
+    return available if available is not None and runs * per_run > available else None
+
+
 class _Store:
-    """Preallocated arrays for every run, filled chunk by chunk at each chunk's rows."""
+    """Arrays holding every run asked for so far, filled chunk by chunk at each chunk's rows."""
 
     def __init__(self, strategies: int, months: int, capacity: int):
-        # np.empty leaves pages untouched until written, so unused capacity costs no resident memory.
         self.metrics = np.empty((strategies, len(METRICS), capacity), dtype=np.float64)
         self.monthly = np.empty((strategies, len(SERIES), capacity, months), dtype=np.float32)
         self.costs = np.empty((strategies, len(COST_CATEGORIES), capacity), dtype=np.float64)
         self.done = np.zeros(capacity, dtype=bool)
+
+    @property
+    def capacity(self) -> int:
+        """Runs the store has room for."""
+        return int(self.done.size)
+
+    def grow(self, capacity: int) -> None:
+        """Make room for ``capacity`` runs, keeping those stored (a precision batch asks for more)."""
+        if capacity <= self.capacity:
+            return
+        kept = self.capacity
+        for name in ("metrics", "monthly", "costs"):
+            old = getattr(self, name)
+            new = np.empty(old.shape[:2] + (capacity,) + old.shape[3:], dtype=old.dtype)
+            new[:, :, :kept] = old
+            setattr(self, name, new)
+        self.done = np.concatenate([self.done, np.zeros(capacity - kept, dtype=bool)])
 
     def put(self, chunk: dict) -> None:
         rows = slice(chunk["start"], chunk["stop"])
@@ -307,8 +376,14 @@ def simulate(scenario, runs: int | None = None, seed: int | None = None, workers
     precision: run batch after batch until the 95% CI half-width of the mean
         of every key metric (npv, ending_cash, capital_needed, revenue) of
         every strategy is within this share of |mean|, or ``max_runs``
-        (default 100,000; the first batch is never larger) is reached.
+        (default 100,000; the first batch is never larger) is reached, or
+        the next batch would not fit in the memory available.
     progress: called as ``progress(runs_done, runs_planned)`` after each chunk.
+
+    Memory grows with the runs asked for (:func:`memory_per_run` each);
+    :class:`NotEnoughMemory` is raised before the first run when ``runs``
+    (with ``precision``, the first batch) would not fit in the memory
+    available.
 
     Identical arguments give bit-identical results whatever the workers,
     chunk_runs or executor. Ctrl-C stops the workers and returns the runs
@@ -332,7 +407,11 @@ def simulate(scenario, runs: int | None = None, seed: int | None = None, workers
     else:
         max_runs = runs
     strategies = list(scenario.strategies)
-    store = _Store(len(strategies), scenario.horizon_months, max_runs)
+    per_run = memory_per_run(len(strategies), scenario.horizon_months)
+    available = _room_for(runs, per_run)
+    if available is not None:
+        raise NotEnoughMemory(runs, per_run, available)
+    store = _Store(len(strategies), scenario.horizon_months, runs)
     started, utc = time.perf_counter(), datetime.now(timezone.utc)
     state = {"done": 0, "target": runs}
 
@@ -350,16 +429,22 @@ def simulate(scenario, runs: int | None = None, seed: int | None = None, workers
                 calibration = run_chunk(scenario, begin, end, seed)
                 store.put(calibration)
                 report(end - begin)
-        per_run = calibration["seconds"] / (calibration["stop"] - calibration["start"])
+        seconds_per_run = calibration["seconds"] / (calibration["stop"] - calibration["start"])
         done = calibration["stop"]
         adapter = _executor(executor, scenario, seed, workers)
         executor_name, worker_count = adapter.name, adapter.workers
         while True:
-            _run_range(adapter, store, done, state["target"], per_run, chunk_runs, report)
+            _run_range(adapter, store, done, state["target"], seconds_per_run, chunk_runs, report)
             done = state["target"]
             rule = _stopping_rule(store, strategies, done, precision, max_runs)
+            if rule["rule"] == "continue":
+                # Growing copies the stored runs into arrays for the next batch: both must fit at once.
+                available = _room_for(rule["next_runs"], per_run)
+                if available is not None:
+                    rule = _out_of_memory_rule(rule, done, NotEnoughMemory(rule["next_runs"], per_run, available))
             if rule["rule"] != "continue":
                 break
+            store.grow(rule["next_runs"])
             state["target"] = rule["next_runs"]
     except BaseException as error:
         if adapter is not None:
@@ -401,7 +486,7 @@ def _stopping_rule(store: _Store, strategies, n: int, precision, max_runs: int) 
     (worst_s, worst_m), worst = max(widths.items(), key=lambda item: item[1])
     base = {"precision": precision, "max_runs": max_runs, "metrics": list(KEY_METRICS),
             "worst_relative_half_width": worst if math.isfinite(worst) else None,
-            "worst": f"{worst_s}.{worst_m}"}
+            "worst": f"{worst_s}.{worst_m}", "short_of": f"{worst_s} {worst_m} at {worst:.2%} of |mean|"}
     if worst <= precision:
         return {"rule": "precision", **base,
                 "description": f"precision reached after {n:,} runs: the 95% CI of the mean of "
@@ -410,11 +495,21 @@ def _stopping_rule(store: _Store, strategies, n: int, precision, max_runs: int) 
     if n >= max_runs:
         return {"rule": "max_runs", **base,
                 "description": f"stopped at max runs ({max_runs:,}) before the precision of {precision:.2%} "
-                               f"was reached: {worst_s} {worst_m} at {worst:.2%} of |mean|"}
+                               f"was reached: {base['short_of']}"}
     # The half-width shrinks like 1/sqrt(runs): aim at what the widest needs, grow by 1.25x to 4x a batch.
     needed = n * (worst / precision) ** 2 * 1.1 if math.isfinite(worst) else math.inf
     target = min(max_runs, 4 * n, max(n + max(1, n // 4), math.ceil(needed) if math.isfinite(needed) else 4 * n))
-    return {"rule": "continue", "next_runs": int(target)}
+    return {"rule": "continue", **base, "next_runs": int(target)}
+
+
+def _out_of_memory_rule(rule: dict, n: int, error: NotEnoughMemory) -> dict:
+    """The stopping rule when the next precision batch would not fit in memory: stop at ``n`` runs."""
+    base = {k: v for k, v in rule.items() if k not in ("rule", "next_runs")}
+    return {"rule": "memory", **base, "next_runs_refused": error.runs, "memory_needed": error.needed,
+            "memory_available": error.available,
+            "description": f"stopped at {n:,} runs before the precision of {rule['precision']:.2%} was reached "
+                           f"({rule['short_of']}): the next batch ({error.runs:,} runs) would need "
+                           f"{_gib(error.needed)} of memory, with {_gib(error.available)} available"}
 
 
 def _results(scenario, strategies, store: _Store, rows: np.ndarray, provenance: dict) -> Results:

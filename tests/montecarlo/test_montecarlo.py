@@ -14,6 +14,7 @@ from scipy import stats
 
 import simulator
 import simulator.engine
+from simulator.engine.ledger import SERIES
 from simulator.montecarlo import runner
 from simulator.montecarlo.statistics import KEY_METRICS, relative_half_width
 
@@ -140,6 +141,60 @@ def test_precision_control_stops_at_max_runs(scenario):
 def test_the_first_batch_is_never_larger_than_max_runs(scenario):
     results = simulator.simulate(scenario, runs=40, precision=1e-6, max_runs=12, workers=1)
     assert results.n_runs == 12
+
+
+def test_memory_per_run_is_what_the_store_takes():
+    store = runner._Store(3, 13, 100)
+    taken = store.metrics.nbytes + store.monthly.nbytes + store.costs.nbytes + store.done.nbytes
+    assert taken == 100 * runner.memory_per_run(3, 13)
+    store.grow(250)
+    assert store.capacity == 250 and store.monthly.shape == (3, len(SERIES), 250, 13)
+
+
+def test_available_memory_agrees_with_psutil():
+    psutil = pytest.importorskip("psutil")
+    available = runner.available_memory()
+    assert available == pytest.approx(psutil.virtual_memory().available, rel=0.2)
+
+
+def _machine_with(available: int, monkeypatch) -> None:
+    monkeypatch.setattr(runner, "available_memory", lambda: available)
+
+
+def test_runs_that_do_not_fit_in_memory_are_refused_before_the_first_run(scenario, monkeypatch):
+    _machine_with(2**30, monkeypatch)
+    monkeypatch.setattr(runner, "run_chunk", lambda *args: pytest.fail("a run started"))
+    per_run = runner.memory_per_run(3, 13)
+    with pytest.raises(runner.NotEnoughMemory, match=r"10,000,000 runs would need \d+\.\d GiB of memory .* "
+                                                     r"1\.0 GiB is available") as refused:
+        simulator.simulate(scenario, runs=10_000_000)
+    assert refused.value.needed == 10_000_000 * per_run and refused.value.available == 2**30
+
+
+class _RecordingStore(runner._Store):
+    """A store that remembers every size it was given."""
+    sizes: list = []
+
+    def __init__(self, strategies, months, capacity):
+        super().__init__(strategies, months, capacity)
+        self.sizes.append(capacity)
+
+    def grow(self, capacity):
+        super().grow(capacity)
+        self.sizes.append(self.capacity)
+
+
+def test_precision_grows_the_store_batch_by_batch_and_stops_when_memory_runs_short(scenario, monkeypatch):
+    monkeypatch.setattr(runner, "_Store", _RecordingStore)
+    _RecordingStore.sizes = []
+    _machine_with(100 * runner.memory_per_run(3, 13), monkeypatch)
+    results = simulator.simulate(scenario, runs=20, precision=1e-9, max_runs=10_000_000, workers=1)
+    rule = results.summary["provenance"]["stopping_rule"]
+    assert _RecordingStore.sizes[0] == 20 and _RecordingStore.sizes == sorted(_RecordingStore.sizes)
+    assert max(_RecordingStore.sizes) <= 100 and results.n_runs == _RecordingStore.sizes[-1]
+    assert rule["rule"] == "memory" and rule["next_runs_refused"] > 100
+    assert f"stopped at {results.n_runs:,} runs before the precision" in rule["description"]
+    assert "would need" in rule["description"] and "available" in rule["description"]
 
 
 def _broken_after_calibration(scenario, run, seed=None, strategies=None):
