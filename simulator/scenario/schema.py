@@ -82,6 +82,10 @@ class Team(Section):
         unit="fraction/year", ge=0, le=1)
     replacement_delay_months: ParamValue = param(
         2, "Months from a rep leaving to the replacement starting (then ramping).", unit="months", ge=0, cap=24)
+    quota_per_rep: Optional[float] = Field(
+        None, description="Yearly bookings quota of one rep (first-year contract value signed). Set, it gives "
+                          "pipeline coverage and quota attainment; unset, those read n/a.", gt=0,
+        allow_inf_nan=False, json_schema_extra={"unit": "money/year"})
 
 
 class LeadSource(Section):

@@ -1,5 +1,6 @@
 """Per-motion figures against known answers: the stage funnel, rep utilisation, stalled deals."""
 import numpy as np
+import pytest
 
 from engine_helpers import certain_enterprise, scenario_from
 from simulator.engine import run_strategy
@@ -35,3 +36,20 @@ def test_rep_utilisation_is_littles_law_over_the_slots():
     assert abs(values.mean() - expected) < 4 * se
     stalled = [run_strategy(scenario, "e", run).metrics["e.stalled_deals"] for run in range(3)]
     assert stalled == [0, 0, 0]          # every deal closes after 100 days: none open for twice that
+
+
+def test_quota_attainment_and_pipeline_coverage_count_deals_against_the_quota():
+    """Every deal is worth 12,000 a year; 10 reps with a 120,000 quota each: attainment is 12,000 x the deals won
+    in the last 12 months / 1.2M, and coverage 12,000 x the deals open at the end / a quarter's 300,000."""
+    motion = certain_enterprise()
+    motion["team"]["quota_per_rep"] = 120_000
+    scenario = scenario_from({"e": motion})
+    end = scenario.horizon_months * DAYS_PER_MONTH
+    for run in range(3):
+        result = run_strategy(scenario, "e", run)
+        deals = result.deals["e"]
+        won_last_year = np.sum(deals["won"] & (deals["close_day"] >= end - 12 * DAYS_PER_MONTH))
+        open_at_end = np.sum(~np.isnan(deals["open_day"]) & np.isnan(deals["close_day"]))
+        assert result.metrics["e.quota_attainment"] == pytest.approx(12_000 * won_last_year / 1_200_000)
+        assert result.metrics["e.pipeline_coverage"] == pytest.approx(12_000 * open_at_end / 300_000)
+    assert np.isnan(run_strategy(scenario_from({"e": certain_enterprise()}), "e", 0).metrics["e.quota_attainment"])
