@@ -20,13 +20,13 @@ from simulator.engine.customers import Retention, build_book
 from simulator.engine.enterprise import start_committee_motion
 from simulator.engine.ledger import COST_CATEGORIES, SERIES, Ledger
 from simulator.engine.metrics import motion_metrics, run_metrics
-from simulator.engine.resolve import correlated_uniforms, resolve
+from simulator.engine.resolve import correlated_uniforms, resolve, uncertain_inputs
 from simulator.engine.smb import start_smb_motion
 from simulator.engine.streams import motion_streams
 from simulator.engine.team import team_schedule
 from simulator.engine.units import DAYS_PER_MONTH
 
-__all__ = ["COST_CATEGORIES", "SERIES", "MotionRun", "RunResult", "run_strategies", "run_strategy",
+__all__ = ["COST_CATEGORIES", "SERIES", "MotionRun", "RunResult", "input_names", "run_strategies", "run_strategy",
            "simulate_motion"]
 
 
@@ -39,6 +39,7 @@ class RunResult:
     metrics: dict[str, float]               # METRICS -> value (NaN where undefined)
     by_motion: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # flows and costs per motion
     deals: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)      # per-lead records per motion
+    inputs: dict[str, float] = field(default_factory=dict)    # the run's draws of uncertain inputs, by path
 
 
 @dataclass
@@ -53,6 +54,7 @@ class MotionRun:
     slot_days: float = 0.0           # rep-slot days held within the horizon
     kind: str = "enterprise"         # the motion's type
     quota_per_rep: Optional[float] = None
+    inputs: dict[str, float] = field(default_factory=dict)   # this run's draws of uncertain inputs, by path
 
 
 def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms: dict) -> MotionRun:
@@ -69,7 +71,8 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
         later = spec.start_month - 1
         own = spec.model_copy(update={"start_month": 1, "team": _hires_moved(spec.team, later)})
         return _started_later(simulate_motion(own, name, horizon - later, seed, run, uniforms), later)
-    motion = resolve(spec, seed, run, name, f"motions.{name}", uniforms)
+    inputs: dict[str, float] = {}
+    motion = resolve(spec, seed, run, name, f"motions.{name}", uniforms, inputs)
     streams = motion_streams(seed, run, name)
     schedule = team_schedule(motion.team, horizon, streams["team"])
     start = start_smb_motion if spec.type == "smb" else start_committee_motion
@@ -99,7 +102,7 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
              "won": record.is_won, "objections": record.objections, "acv": record.acv, **record.stages}
     return MotionRun(flows=flows, costs=costs, detail={"reps": schedule.headcount, "capacity": schedule.capacity},
                      deals=deals, retention=book.retention, slot_days=record.slot_days, kind=spec.type,
-                     quota_per_rep=getattr(motion.team, "quota_per_rep", None))
+                     quota_per_rep=motion.team.quota_per_rep, inputs=inputs)
 
 
 def _hires_moved(team, months: int):
@@ -121,12 +124,23 @@ def _started_later(part: MotionRun, months: int) -> MotionRun:
     return replace(part, flows=pad(part.flows), costs=pad(part.costs), detail=pad(part.detail), deals=deals)
 
 
+def input_names(scenario) -> tuple[str, ...]:
+    """The uncertain inputs of a scenario, drawn once per run: dotted paths over the company and every
+    strategy's motions (overrides included), in file order. A run's ``RunResult.inputs`` holds its draws."""
+    names = uncertain_inputs(scenario.company, "company")
+    for strategy in scenario.strategies:
+        for name, spec in scenario.strategy_motions(strategy).items():
+            names += [p for p in uncertain_inputs(spec, f"motions.{name}") if p not in names]
+    return tuple(names)
+
+
 def run_strategies(scenario, run: int, seed: int | None = None, strategies=None) -> dict[str, RunResult]:
     """Run ``run`` of several strategies (default: all), each distinct motion simulated once."""
     seed = scenario.seed if seed is None else int(seed)
     horizon = scenario.horizon_months
     uniforms = correlated_uniforms(scenario, seed, run)
-    company = resolve(scenario.company, seed, run, "company", "company", uniforms)
+    company_inputs: dict[str, float] = {}
+    company = resolve(scenario.company, seed, run, "company", "company", uniforms, company_inputs)
     done: dict[tuple, MotionRun] = {}
     results = {}
     for strategy in (scenario.strategies if strategies is None else strategies):
@@ -137,6 +151,7 @@ def run_strategies(scenario, run: int, seed: int | None = None, strategies=None)
                 done[key] = simulate_motion(spec, name, horizon, seed, run, uniforms)
             parts[name] = done[key]
         results[strategy] = _books(company, horizon, parts)
+        results[strategy].inputs = {**company_inputs, **{k: v for p in parts.values() for k, v in p.inputs.items()}}
     return results
 
 

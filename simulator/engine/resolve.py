@@ -45,12 +45,13 @@ def correlated_uniforms(scenario, seed: int, run: int) -> dict[str, float]:
 
 
 def resolve(section: BaseModel, seed: int, run: int, owner: str, prefix: str,
-            uniforms: Optional[dict[str, float]] = None):
+            uniforms: Optional[dict[str, float]] = None, drawn: Optional[dict[str, float]] = None):
     """The section with per-run distributions drawn for this run.
 
     ``owner`` keys the streams (a motion's name, or 'company'); ``prefix`` is
     the section's dotted path in the scenario (``motions.enterprise``), which
-    is how correlations name their parameters.
+    is how correlations name their parameters. ``drawn``, when given,
+    receives every per-run draw by its dotted path.
     """
     uniforms = uniforms or {}
     values = {}
@@ -63,10 +64,24 @@ def resolve(section: BaseModel, seed: int, run: int, owner: str, prefix: str,
                 if u is None:
                     u = _uniform(seed, run, owner, path)
                 value = float(value.ppf(np.clip(u, 1e-12, 1 - 1e-12)))
+                if drawn is not None:
+                    drawn[path] = value
         elif isinstance(value, BaseModel):
-            value = resolve(value, seed, run, owner, path, uniforms)
+            value = resolve(value, seed, run, owner, path, uniforms, drawn)
         values[name] = value
     return SimpleNamespace(**values)
+
+
+def uncertain_inputs(section: BaseModel, prefix: str) -> list[str]:
+    """Dotted paths of the section's per-run distributions: the inputs :func:`resolve` draws once per run."""
+    paths = []
+    for name in type(section).model_fields:
+        value = getattr(section, name)
+        if isinstance(value, Distribution) and value.per == "run":
+            paths.append(f"{prefix}.{name}")
+        elif isinstance(value, BaseModel):
+            paths += uncertain_inputs(value, f"{prefix}.{name}")
+    return paths
 
 
 def draw(value, rng: np.random.Generator, n: int) -> np.ndarray:
