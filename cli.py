@@ -173,21 +173,26 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 def report(directory):
-    """Redraw the charts and report.html of a saved results DIRECTORY, without running anything."""
+    """Redraw the charts and report.html of a saved results DIRECTORY, without running anything.
+
+    The whole directory is checked first (exit 2, nothing redrawn, when a file is damaged, the files disagree,
+    or scenario.yaml was edited after the run); the charts replace the old ones only once all are drawn.
+    """
+    from simulator.montecarlo.results import DamagedResults
     from simulator.present.report import write_outputs
 
     try:
         results = simulator.Results.load(directory)
     except FileNotFoundError as err:  # names the files that are missing
         raise click.BadParameter(str(err), param_hint="DIRECTORY") from None
-    except (OSError, ValueError, KeyError, ScenarioError) as err:
-        if isinstance(err, KeyError):
-            reason = f"no {err} in summary.json"
-        elif type(err).__name__ == "JSONDecodeError":
-            reason = f"summary.json is not valid JSON ({err})"
-        else:
-            reason = str(err)
-        raise click.BadParameter(f"'{directory}' cannot be read as salesim results: {reason}",
+    except DamagedResults as err:
+        count = len(err.problems)
+        click.echo(f"{directory}: damaged, nothing redrawn ({count} problem{'s' if count != 1 else ''})", err=True)
+        for problem in err.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(2)
+    except OSError as err:  # the directory itself cannot be listed or opened
+        raise click.BadParameter(f"'{directory}' cannot be read as salesim results: {err}",
                                  param_hint="DIRECTORY") from None
     files = write_outputs(results, directory)
     click.echo(f"{len(files) - 1} chart files and {Path(directory) / 'report.html'}")

@@ -8,18 +8,23 @@ scenario as run: overrides applied, the seed and the number of runs used).
 A directory is written whole or not at all: files go into a hidden sibling
 first, which is renamed into place only when complete. Whether a directory
 can take results is checked before a run (:func:`check_output_directory`),
-so that a bad one costs no simulation.
+so that a bad one costs no simulation. The provenance records the SHA-256 of
+scenario.yaml as written, so that reading the directory back can tell when
+the file was edited after the run; reading checks every file and that they
+agree (:class:`DamagedResults` lists what does not).
 """
 from __future__ import annotations
 
 import csv
 import errno
+import hashlib
 import json
 import math
 import os
 import shutil
 import tempfile
 import uuid
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +33,19 @@ import yaml
 from simulator.engine.ledger import COST_CATEGORIES, SERIES
 from simulator.engine.metrics import METRICS
 from simulator.montecarlo.statistics import summarize
-from simulator.scenario import Scenario, parse_scenario, scenario_yaml
+from simulator.scenario import Scenario, ScenarioError, parse_scenario, scenario_yaml
 
 FILES = ("summary.json", "runs.csv", "monthly.npz", "costs.csv", "scenario.yaml")
+# Problems of one file listed before the rest of it is left out (a truncated file has one, a wrong one many).
+PROBLEMS_PER_FILE = 5
+
+
+class DamagedResults(ValueError):
+    """A results directory whose files cannot be read, or disagree; ``problems`` lists each thing wrong."""
+
+    def __init__(self, directory, problems: list[str]):
+        self.directory, self.problems = Path(directory), list(problems)
+        super().__init__(f"'{directory}' is damaged: " + "; ".join(self.problems))
 
 
 def jsonable(value):
@@ -167,6 +182,9 @@ class Results:
         return target
 
     def _write(self, directory: Path) -> None:
+        scenario_bytes = self._scenario_yaml_bytes()
+        # The hash of the exact bytes written: `salesim report` refuses a scenario.yaml edited since.
+        self.provenance["scenario_yaml_sha256"] = hashlib.sha256(scenario_bytes).hexdigest()
         with open(directory / "summary.json", "w", encoding="utf-8") as f:
             json.dump(self.summary, f, indent=2, allow_nan=False)
             f.write("\n")
@@ -174,14 +192,17 @@ class Results:
         self._write_table(directory / "costs.csv", self.costs, COST_CATEGORIES)
         arrays = {f"{s}/{series}": self.monthly[s][series] for s in self.strategies for series in SERIES}
         np.savez(directory / "monthly.npz", **arrays)
+        (directory / "scenario.yaml").write_bytes(scenario_bytes)
+
+    def _scenario_yaml_bytes(self) -> bytes:
+        """scenario.yaml as saved: the scenario as run, with the seed and (when complete) the runs used."""
         data = yaml.safe_load(scenario_yaml(self.scenario))
         data["seed"] = int(self.provenance.get("seed", self.scenario.seed))
         if self.n_runs and not self.partial:
             data["runs"] = self.n_runs
-        with open(directory / "scenario.yaml", "w", encoding="utf-8") as f:
-            f.write(f"# as run by salesim {self.provenance.get('salesim_version', '')}: overrides applied, "
-                    "with the seed and runs used\n")
-            yaml.safe_dump(data, f, sort_keys=False, allow_unicode=True)
+        text = (f"# as run by salesim {self.provenance.get('salesim_version', '')}: overrides applied, "
+                "with the seed and runs used\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        return text.encode("utf-8")
 
     def _write_table(self, path: Path, values: dict, columns) -> None:
         """One row per strategy and run; floats exactly (shortest repr); NaN as an empty cell."""
@@ -200,24 +221,187 @@ class Results:
 
     @classmethod
     def load(cls, directory) -> "Results":
-        """Read an output directory written by :meth:`save`."""
+        """Read an output directory written by :meth:`save`, checking all of it before using any.
+
+        Raises FileNotFoundError when a file is missing, and
+        :class:`DamagedResults`, listing every problem, when a file cannot be
+        read, the files disagree (strategies; runs per strategy in runs.csv,
+        in the provenance and in every monthly.npz array; months), or
+        scenario.yaml was edited after the run (its SHA-256 is not the
+        provenance's ``scenario_yaml_sha256``; directories saved before that
+        key existed are not checked for it).
+        """
         directory = Path(directory)
         missing = [name for name in ("summary.json", "runs.csv", "monthly.npz", "scenario.yaml")
                    if not (directory / name).is_file()]
         if missing:
             raise FileNotFoundError(f"'{directory}' is not a salesim output directory: "
                                     f"{', '.join(missing)} missing")
-        with open(directory / "summary.json", encoding="utf-8") as f:
-            summary = json.load(f)
-        scenario = parse_scenario((directory / "scenario.yaml").read_bytes(), source=str(directory / "scenario.yaml"))
-        strategies = list(summary["strategies"])
-        run_ids, runs = _read_table(directory / "runs.csv", strategies, METRICS)
-        costs = {}
-        if (directory / "costs.csv").is_file():
-            costs = _read_table(directory / "costs.csv", strategies, COST_CATEGORIES)[1]
-        with np.load(directory / "monthly.npz") as npz:
-            monthly = {s: {series: npz[f"{s}/{series}"] for series in SERIES} for s in strategies}
+        problems: list[str] = []
+        summary = _read_summary(directory / "summary.json", problems)
+        provenance = summary.get("provenance", {}) if summary else {}
+        scenario = _read_scenario(directory / "scenario.yaml", provenance, problems)
+        strategies = list(summary["strategies"]) if summary else []
+        if scenario is not None and strategies and set(strategies) != set(scenario.strategies):
+            problems.append(f"summary.json has strategies {', '.join(strategies)}; scenario.yaml has "
+                            f"{', '.join(scenario.strategies)}")
+        if not strategies:
+            raise DamagedResults(directory, problems)
+        recorded = provenance.get("runs")
+        run_ids, runs = _read_table(directory / "runs.csv", strategies, METRICS, recorded, problems)
+        # Every other file must hold the runs of the provenance (of runs.csv, for directories without it).
+        n = recorded if isinstance(recorded, int) else len(run_ids)
+        costs: dict = {}
+        if (directory / "costs.csv").is_file():   # optional: results without costs leave it without rows
+            costs = _read_table(directory / "costs.csv", strategies, COST_CATEGORIES, None, problems)[1]
+            if costs and len(costs[strategies[0]][COST_CATEGORIES[0]]) != n:
+                problems.append(f"costs.csv: {len(costs[strategies[0]][COST_CATEGORIES[0]]):,} runs of each "
+                                f"strategy, but {n:,} in runs.csv")
+        months = provenance.get("horizon_months", scenario.horizon_months if scenario else None)
+        monthly = _read_monthly(directory / "monthly.npz", strategies, (n, months), problems)
+        if problems:
+            raise DamagedResults(directory, problems)
         return cls(scenario, strategies, runs, monthly, summary, costs, run_ids)
+
+
+def _read_summary(path: Path, problems: list) -> dict | None:
+    """summary.json, or None (with the problem noted) when it is unreadable or lacks what a report needs."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            summary = json.load(f)
+    except (OSError, UnicodeDecodeError, ValueError) as err:   # json.JSONDecodeError is a ValueError
+        problems.append(f"summary.json cannot be read: {err}")
+        return None
+    lacking = [key for key in ("provenance", "strategies") if not isinstance(summary, dict)
+               or not isinstance(summary.get(key), dict) or not summary[key]]
+    if lacking:
+        problems.append(f"summary.json has no {' and no '.join(lacking)}")
+        return None
+    return summary
+
+
+def _read_scenario(path: Path, provenance: dict, problems: list) -> Scenario | None:
+    """scenario.yaml, or None (with the problem noted) when unreadable, invalid or edited since the run."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        problems.append(f"scenario.yaml cannot be read: {err}")
+        return None
+    recorded = provenance.get("scenario_yaml_sha256")
+    if recorded is not None and hashlib.sha256(raw).hexdigest() != recorded:
+        problems.append("scenario.yaml was changed after the run (its SHA-256 is not the one in summary.json's "
+                        "provenance.scenario_yaml_sha256), so it no longer says what was simulated: put back "
+                        "the file as saved, or run the changed scenario")
+        return None
+    try:
+        return parse_scenario(raw, source=str(path))
+    except ScenarioError as err:
+        shown = "; ".join(str(p) for p in err.problems[:PROBLEMS_PER_FILE])
+        problems.append(f"scenario.yaml is not a valid scenario: {shown}")
+        return None
+
+
+def _read_table(path: Path, strategies, columns, runs_expected, problems: list) -> tuple[np.ndarray, dict]:
+    """runs.csv or costs.csv back into run ids and strategy -> column -> float64 array.
+
+    Problems noted: unexpected columns, a row with the wrong number of cells
+    or no line break at the end (a truncated file), a strategy or number that
+    is not one, and strategies
+    with other runs than the first or (an int) ``runs_expected``. With
+    ``runs_expected`` None, a file of no rows is read as no values: ``{}``.
+    """
+    name = path.name
+    rows: dict = {s: [] for s in strategies}
+    ids: dict = {s: [] for s in strategies}
+    found: list[str] = []
+    expected = ["strategy", "run", *columns]
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header != expected:
+                problems.append(f"{name}: unexpected columns {(header or [])[:5]}...; expected {expected[:5]}...")
+                return np.zeros(0, dtype=np.int64), {}
+            for line, row in enumerate(reader, start=2):
+                problem = _row_problem(row, rows, len(expected))
+                if problem is None:
+                    try:
+                        values = [float(v) if v else math.nan for v in row[2:]]
+                        ids[row[0]].append(int(row[1]))
+                        rows[row[0]].append(values)
+                        continue
+                    except ValueError as err:
+                        problem = f"not a number ({err})"
+                found.append(f"{name} line {line}: {problem}")
+                if len(found) >= PROBLEMS_PER_FILE:
+                    found.append(f"{name}: more problems not listed")
+                    break
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        found.append(f"{name} cannot be read: {err}")
+    if not found and not _ends_with_a_line_break(path):
+        found.append(f"{name}: the last line has no line break (a truncated file?)")
+    problems.extend(found)
+    if found or (runs_expected is None and not any(ids.values())):
+        return np.zeros(0, dtype=np.int64), {}
+    first = strategies[0]
+    if any(ids[s] != ids[first] for s in strategies):
+        counts = ", ".join(f"{len(ids[s]):,} of {s}" for s in strategies)
+        problems.append(f"{name}: {counts} runs; every strategy must have the same runs")
+    if isinstance(runs_expected, int) and len(ids[first]) != runs_expected:
+        problems.append(f"{name}: {len(ids[first]):,} runs of each strategy, but {runs_expected:,} in the "
+                        "provenance of summary.json")
+    table = {s: np.asarray(rows[s], dtype=np.float64).reshape(-1, len(columns)) for s in strategies}
+    return (np.asarray(ids[first], dtype=np.int64),
+            {s: {c: np.ascontiguousarray(table[s][:, j]) for j, c in enumerate(columns)} for s in strategies})
+
+
+def _ends_with_a_line_break(path: Path) -> bool:
+    """Whether the file's last byte ends a line, as every file written here does (a cut number still reads)."""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell() == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) == b"\n"
+
+
+def _row_problem(row: list, rows: dict, cells: int) -> str | None:
+    """What is wrong with a row of ``cells`` cells whose strategy must be one of ``rows``, or None."""
+    if len(row) != cells:
+        return f"{len(row)} cells, {cells} expected (a truncated file?)"
+    if row[0] not in rows:
+        return f"unknown strategy '{row[0]}'"
+    return None
+
+
+def _read_monthly(path: Path, strategies, shape: tuple, problems: list) -> dict:
+    """monthly.npz back into strategy -> series -> array, each checked to be ``shape`` (runs, months)."""
+    monthly: dict = {s: {} for s in strategies}
+    found: list[str] = []
+    if not zipfile.is_zipfile(path):   # np.load would take it for a pickle
+        problems.append("monthly.npz cannot be read: not an .npz (zip) archive, truncated or overwritten")
+        return monthly
+    try:
+        with np.load(path) as npz:
+            names = set(npz.files)
+            missing = [f"{s}/{k}" for s in strategies for k in SERIES if f"{s}/{k}" not in names]
+            if missing:
+                shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+                found.append(f"monthly.npz lacks {shown}")
+            for s in strategies:
+                for k in SERIES:
+                    if f"{s}/{k}" not in names or len(found) >= PROBLEMS_PER_FILE:
+                        continue
+                    array = npz[f"{s}/{k}"]
+                    rows, months = shape
+                    if array.ndim != 2 or array.shape[0] != rows or (months is not None and array.shape[1] != months):
+                        found.append(f"monthly.npz: {s}/{k} is {' x '.join(map(str, array.shape))}; "
+                                     f"expected {rows:,} runs x {months} months")
+                    monthly[s][k] = array
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        found.append(f"monthly.npz cannot be read: {err}")
+    problems.extend(found)
+    return monthly
 
 
 def _rename_into_place(staging: Path, target: Path, base: Path | None) -> Path:
@@ -236,24 +420,3 @@ def _rename_into_place(staging: Path, target: Path, base: Path | None) -> Path:
                 raise FileExistsError(f"'{target}' appeared while the results were being written (another run "
                                       "saved there)") from None
             target = unused_directory(base)
-
-
-def _read_table(path: Path, strategies, columns) -> tuple[np.ndarray, dict]:
-    """runs.csv or costs.csv back into run ids and strategy -> column -> float64 array."""
-    rows: dict = {s: [] for s in strategies}
-    ids: dict = {s: [] for s in strategies}
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        expected = ["strategy", "run", *columns]
-        if header != expected:
-            raise ValueError(f"{path}: unexpected columns {header[:5]}...; expected {expected[:5]}...")
-        for line, row in enumerate(reader, start=2):
-            if row[0] not in rows:
-                raise ValueError(f"{path}:{line}: unknown strategy '{row[0]}'")
-            ids[row[0]].append(int(row[1]))
-            rows[row[0]].append([float(v) if v else math.nan for v in row[2:]])
-    first = strategies[0]
-    table = {s: np.asarray(rows[s], dtype=np.float64).reshape(-1, len(columns)) for s in strategies}
-    return (np.asarray(ids[first], dtype=np.int64),
-            {s: {c: np.ascontiguousarray(table[s][:, j]) for j, c in enumerate(columns)} for s in strategies})

@@ -416,8 +416,24 @@ def write_report(results, directory, images: Optional[Mapping[str, bytes]] = Non
 
 
 def write_outputs(results, directory) -> list[Path]:
-    """Draw every chart (PNG and SVG) and write the report into a results directory; returns the files."""
+    """Draw every chart (PNG and SVG) and write the report into a results directory; returns the files.
+
+    All of them are drawn into a hidden directory inside ``directory`` first
+    and moved into place only once every one is written, so a failure or an
+    interruption leaves the charts and report that were there untouched.
+    """
+    import os
+    import shutil
+    import tempfile
+
     directory = Path(directory)
-    images = plots.write_plots(results, directory)
-    report = write_report(results, directory, images)
-    return sorted(directory / f"{name}.{fmt}" for name in images for fmt in ("png", "svg")) + [report]
+    staging = Path(tempfile.mkdtemp(prefix=".charts-", suffix=".partial", dir=directory))
+    try:
+        images = plots.write_plots(results, staging)
+        write_report(results, staging, images)
+        for drawn in sorted(staging.iterdir()):
+            os.replace(drawn, directory / drawn.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    files = sorted(directory / f"{name}.{fmt}" for name in images for fmt in ("png", "svg"))
+    return files + [directory / "report.html"]

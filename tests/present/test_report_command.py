@@ -1,0 +1,174 @@
+"""`salesim report DIR` on damaged directories: every file checked first, exit 2 saying what is wrong, and
+charts replaced only once all are drawn."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from plot_helpers import fake_results
+
+import simulator
+from cli import main
+from simulator.engine.ledger import SERIES
+from simulator.montecarlo.results import DamagedResults
+from simulator.present import plots, report
+
+OLD_CHART = b"the chart drawn before"
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """Synthetic results of 40 runs, saved, with a chart and a report standing in for the drawn ones."""
+    directory = fake_results(runs=40).save(tmp_path_factory.mktemp("saved") / "run")
+    (directory / "revenue.png").write_bytes(OLD_CHART)
+    (directory / "report.html").write_text("the report drawn before")
+    return directory
+
+
+@pytest.fixture
+def copy(saved, tmp_path):
+    return shutil.copytree(saved, tmp_path / "copy")
+
+
+def _no_drawing(monkeypatch):
+    monkeypatch.setattr(report, "write_outputs", lambda *args: pytest.fail("charts drawn from a damaged directory"))
+
+
+def _report_refuses(directory, monkeypatch, *expected: str) -> str:
+    """`salesim report` exits 2 naming each expected problem, and leaves the old charts as they were."""
+    _no_drawing(monkeypatch)
+    result = CliRunner().invoke(main, ["report", str(directory)])
+    assert result.exit_code == 2, result.output
+    assert "damaged, nothing redrawn" in result.stderr and "Traceback" not in result.output
+    for text in expected:
+        assert text in result.stderr, result.stderr
+    assert (directory / "revenue.png").read_bytes() == OLD_CHART
+    assert (directory / "report.html").read_text() == "the report drawn before"
+    return result.stderr
+
+
+def _rewrite_npz(path, change):
+    with np.load(path) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    change(arrays)
+    np.savez(path, **arrays)
+
+
+def test_a_truncated_runs_csv_is_refused(copy, monkeypatch):
+    text = (copy / "runs.csv").read_text()
+    (copy / "runs.csv").write_text(text[:len(text) * 2 // 3])   # cut in the middle of a line
+    _report_refuses(copy, monkeypatch, "runs.csv line", "a truncated file?")
+
+
+def test_a_runs_csv_cut_at_a_line_end_is_refused(copy, monkeypatch):
+    lines = (copy / "runs.csv").read_text().splitlines(keepends=True)
+    (copy / "runs.csv").write_text("".join(lines[:-5]))
+    _report_refuses(copy, monkeypatch, "runs.csv: 40 of enterprise, 40 of smb, 35 of hybrid runs; every strategy "
+                                       "must have the same runs")
+
+
+def test_a_broken_monthly_npz_is_refused(copy, monkeypatch):
+    data = (copy / "monthly.npz").read_bytes()
+    (copy / "monthly.npz").write_bytes(data[:len(data) // 2])
+    _report_refuses(copy, monkeypatch, "monthly.npz cannot be read")
+
+
+def test_missing_series_are_named(copy, monkeypatch):
+    _rewrite_npz(copy / "monthly.npz", lambda arrays: [arrays.pop(f"smb/{k}") for k in ("cash", "mrr")])
+    _report_refuses(copy, monkeypatch, "monthly.npz lacks", "smb/mrr", "smb/cash")
+
+
+def test_monthly_arrays_with_other_runs_are_refused(copy, monkeypatch):
+    def fewer_runs(arrays):
+        arrays["hybrid/cash"] = arrays["hybrid/cash"][:30]
+
+    _rewrite_npz(copy / "monthly.npz", fewer_runs)
+    _report_refuses(copy, monkeypatch, "hybrid/cash is 30 x 36; expected 40 runs x 36 months")
+
+
+def test_runs_that_disagree_with_the_provenance_are_refused(copy, monkeypatch):
+    summary = json.loads((copy / "summary.json").read_text())
+    summary["provenance"]["runs"] = 50
+    (copy / "summary.json").write_text(json.dumps(summary))
+    _report_refuses(copy, monkeypatch, "runs.csv: 40 runs of each strategy, but 50 in the provenance",
+                    "expected 50 runs x 36 months")
+
+
+def test_every_problem_is_listed_at_once(copy, monkeypatch):
+    text = (copy / "runs.csv").read_text()
+    (copy / "runs.csv").write_text(text[:text.index("\n", 5000) - 10])
+    (copy / "monthly.npz").write_bytes(b"not a zip file")
+    stderr = _report_refuses(copy, monkeypatch, "runs.csv: the last line has no line break",
+                             "monthly.npz cannot be read: not an .npz")
+    assert "2 problems" in stderr
+
+
+def test_an_edited_scenario_yaml_is_refused(copy, monkeypatch):
+    path = copy / "scenario.yaml"
+    path.write_text(path.read_text().replace("horizon_months: 36", "horizon_months: 24"))
+    _report_refuses(copy, monkeypatch, "scenario.yaml was changed after the run")
+
+
+def test_even_a_comment_added_to_scenario_yaml_is_a_change(copy, monkeypatch):
+    path = copy / "scenario.yaml"
+    path.write_text(path.read_text() + "# reps doubled next quarter\n")
+    _report_refuses(copy, monkeypatch, "scenario.yaml was changed after the run")
+
+
+def test_save_records_the_sha256_of_scenario_yaml_as_written(saved):
+    import hashlib
+
+    recorded = json.loads((saved / "summary.json").read_text())["provenance"]["scenario_yaml_sha256"]
+    assert recorded == hashlib.sha256((saved / "scenario.yaml").read_bytes()).hexdigest()
+
+
+def test_a_directory_saved_before_the_hash_was_recorded_loads_unchecked(copy):
+    summary = json.loads((copy / "summary.json").read_text())
+    del summary["provenance"]["scenario_yaml_sha256"]
+    (copy / "summary.json").write_text(json.dumps(summary))
+    path = copy / "scenario.yaml"
+    path.write_text(path.read_text() + "# a note added later\n")
+    loaded = simulator.Results.load(copy)
+    assert loaded.n_runs == 40 and set(loaded.monthly["smb"]) == set(SERIES)
+
+
+def test_load_raises_damaged_results_listing_the_problems(copy):
+    (copy / "summary.json").write_text('{"provenance": {}}')
+    with pytest.raises(DamagedResults) as damaged:
+        simulator.Results.load(copy)
+    assert damaged.value.problems == ["summary.json has no provenance and no strategies"]
+
+
+def test_a_failure_while_drawing_leaves_the_old_charts_and_no_new_ones(copy, monkeypatch):
+    def half_drawn(results, directory, formats=("png", "svg")):
+        (directory / "revenue.png").write_bytes(b"new")
+        (directory / "cost.png").write_bytes(b"new")
+        raise RuntimeError("the font cache is locked")
+
+    monkeypatch.setattr(plots, "write_plots", half_drawn)
+    before = sorted(p.name for p in copy.iterdir())
+    result = CliRunner().invoke(main, ["report", str(copy)])
+    assert result.exit_code == 1 and "the font cache is locked" in result.stderr
+    assert sorted(p.name for p in copy.iterdir()) == before, "a chart or a staging directory was left behind"
+    assert (copy / "revenue.png").read_bytes() == OLD_CHART
+
+
+def test_charts_move_into_place_only_once_all_are_drawn(copy, monkeypatch):
+    seen = []
+
+    def drawn(results, directory, formats=("png", "svg")):
+        for name in plots.CHARTS:
+            (directory / f"{name}.png").write_bytes(b"new " + name.encode())
+        seen.append((copy / "revenue.png").read_bytes())
+        return {name: b"png" for name in plots.CHARTS}
+
+    monkeypatch.setattr(plots, "write_plots", drawn)
+    monkeypatch.setattr(report, "report_html", lambda results, images: "<html>new</html>")
+    result = CliRunner().invoke(main, ["report", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert seen == [OLD_CHART]          # while drawing, the directory still held the old chart
+    assert (copy / "revenue.png").read_bytes() == b"new revenue" and "new" in (copy / "report.html").read_text()
+    assert not [p for p in copy.iterdir() if p.name.startswith(".")]
