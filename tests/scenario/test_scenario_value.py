@@ -217,3 +217,32 @@ def test_the_memo_of_merged_motions_goes_with_its_scenario(base):
     assert key in schema._MERGES and id(base) != key
     del scenario
     assert key not in schema._MERGES
+
+
+def test_every_optional_key_means_unset_when_left_out():
+    """as_data leaves out keys holding None; that is only right if None is every such key's default."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from simulator.scenario.schema import EnterpriseMotion, MidmarketMotion, SmbMotion
+
+    seen, wrong = set(), []
+
+    def walk(cls):
+        if cls in seen:
+            return
+        seen.add(cls)
+        for name, field in cls.model_fields.items():
+            if type(None) in typing.get_args(field.annotation) and field.default is not None:
+                wrong.append(f"{cls.__name__}.{name}")
+            stack = [field.annotation]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, type) and issubclass(item, BaseModel):
+                    walk(item)
+                stack += typing.get_args(item)
+
+    for cls in (Scenario, EnterpriseMotion, MidmarketMotion, SmbMotion):
+        walk(cls)
+    assert len(seen) > 40 and wrong == []
