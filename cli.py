@@ -111,6 +111,39 @@ def _save(results, out: Path, default_out: bool, no_plots: bool) -> Path:
                                    f"the results were saved in '{kept}' instead") from None
 
 
+def _parse_precision(ctx, param, texts):
+    """--precision values as simulate's precision: None, a number or 'N%' (the key metrics), or a mapping
+    from metric to an amount (float) or 'N%'; checked here, so that a typo fails before any run."""
+    from simulator.montecarlo.precision import targets
+    from simulator.montecarlo.statistics import KEY_METRICS
+
+    bare, named = [], {}
+    for text in texts:
+        metric, _, target = text.rpartition("=")
+        target = target.strip()
+        if not target.endswith("%"):
+            try:
+                target = float(target)
+            except ValueError:
+                raise click.BadParameter(f"'{text}': {target!r} is not a number or a percentage such as 1%") from None
+        if metric:
+            named[metric.strip()] = target
+        else:
+            bare.append(target)
+    if len(bare) > 1:
+        raise click.BadParameter(f"{len(bare)} targets for the key metrics ({', '.join(map(str, bare))}): give one")
+    if named and bare:   # in a mapping a number is an amount: the bare share becomes 'N%'
+        share = bare[0] if isinstance(bare[0], str) else f"{bare[0] * 100:.15g}%"
+        precision = {**{m: share for m in KEY_METRICS}, **named}
+    else:
+        precision = named or (bare[0] if bare else None)
+    try:
+        targets(precision)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+    return precision
+
+
 @main.command()
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 @click.option("--runs", type=click.IntRange(min=1), help="Runs of each strategy (default: the scenario's runs).")
@@ -123,9 +156,11 @@ def _save(results, out: Path, default_out: bool, no_plots: bool) -> Path:
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Change a scenario key, e.g. motions.enterprise.team.reps=4 (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--precision", type=click.FloatRange(min=0, min_open=True),
-              help="Run batch after batch until the 95% CI of the mean of npv, ending_cash, capital_needed and "
-                   "revenue is within this share of the mean (0.01 = 1%).")
+@click.option("--precision", multiple=True, metavar="[METRIC=]TARGET", callback=_parse_precision,
+              help="Run batch after batch until the 95% CI of the mean is this tight for every strategy. "
+                   "0.01 or 1%: within 1% of |mean| for revenue, npv, ending_cash and capital_needed. "
+                   "npv=50000: within ±50,000 in the metric's unit; npv=1%: within 1% of its |mean|. "
+                   "Repeatable; metrics named watch only those (a bare TARGET adds the four above).")
 @click.option("--max-runs", type=click.IntRange(min=1),
               help="With --precision: stop at this many runs (default 100,000).")
 @click.option("--no-plots", is_flag=True, help="Save the results only: no charts and no report.html.")
@@ -136,7 +171,7 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
 
     if dask and scheduler:
         raise click.UsageError("--dask starts a local cluster and --scheduler uses an existing one: give one")
-    if max_runs is not None and precision is None:
+    if max_runs is not None and not precision:
         raise click.UsageError(f"--max-runs {max_runs} applies only with --precision")
     try:
         loaded = simulator.load_scenario(scenario, overrides)

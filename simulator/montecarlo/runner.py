@@ -37,7 +37,7 @@ import simulator
 from simulator.engine.ledger import COST_CATEGORIES, SERIES
 from simulator.engine.metrics import METRICS
 from simulator.montecarlo.results import Results, build_summary
-from simulator.montecarlo.statistics import KEY_METRICS, relative_half_width
+from simulator.montecarlo import precision as precision_control
 
 TARGET_CHUNK_SECONDS = 1.0
 MIN_CHUNK_SECONDS = 0.1
@@ -362,7 +362,7 @@ def _run_range(adapter, store: _Store, start: int, stop: int, per_run: float, ch
 
 
 def simulate(scenario, runs: int | None = None, seed: int | None = None, workers: int | None = None,
-             chunk_runs: int | None = None, executor="auto", precision: float | None = None,
+             chunk_runs: int | None = None, executor="auto", precision=None,
              max_runs: int | None = None, progress=None) -> Results:
     """Run every strategy of ``scenario`` ``runs`` times and return the :class:`Results`.
 
@@ -374,10 +374,14 @@ def simulate(scenario, runs: int | None = None, seed: int | None = None, workers
         'in-process', 'process', 'dask' (a LocalCluster), a scheduler address
         ('tcp://host:8786') or a ``distributed.Client``.
     precision: run batch after batch until the 95% CI half-width of the mean
-        of every key metric (npv, ending_cash, capital_needed, revenue) of
-        every strategy is within this share of |mean|, or ``max_runs``
-        (default 100,000; the first batch is never larger) is reached, or
-        the next batch would not fit in the memory available.
+        of each watched metric is within its target for every strategy, or
+        ``max_runs`` (default 100,000; the first batch is never larger) is
+        reached, or the next batch would not fit in the memory available.
+        A number (0.01) or "1%": within that share of |mean| for the key
+        metrics (revenue, npv, ending_cash, capital_needed). A mapping
+        watches only the metrics it names, each with an amount in the
+        metric's unit ({"npv": 50_000}) or a share of its |mean|
+        ({"npv": "1%"}); see :mod:`simulator.montecarlo.precision`.
     progress: called as ``progress(runs_done, runs_planned)`` after each chunk.
 
     Memory grows with the runs asked for (:func:`memory_per_run` each);
@@ -395,11 +399,10 @@ def simulate(scenario, runs: int | None = None, seed: int | None = None, workers
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
     if runs < 1 or workers < 1 or (chunk_runs is not None and chunk_runs < 1):
         raise ValueError(f"runs (={runs}), workers (={workers}) and chunk_runs (={chunk_runs}) must be >= 1")
-    if precision is not None and not precision > 0:
-        raise ValueError(f"precision (={precision}) must be > 0, such as 0.01 for 1% of the mean")
-    if max_runs is not None and precision is None:
+    wanted = precision_control.targets(precision)
+    if max_runs is not None and not wanted:
         raise ValueError(f"max_runs (={max_runs}) needs a precision to stop at")
-    if precision:
+    if wanted:
         max_runs = DEFAULT_MAX_RUNS if max_runs is None else int(max_runs)
         if max_runs < 1:
             raise ValueError(f"max_runs (={max_runs}) must be >= 1")
@@ -436,7 +439,7 @@ def simulate(scenario, runs: int | None = None, seed: int | None = None, workers
         while True:
             _run_range(adapter, store, done, state["target"], seconds_per_run, chunk_runs, report)
             done = state["target"]
-            rule = _stopping_rule(store, strategies, done, precision, max_runs)
+            rule = _stopping_rule(store, scenario, done, wanted, max_runs)
             if rule["rule"] == "continue":
                 # Growing copies the stored runs into arrays for the next batch: both must fit at once.
                 available = _room_for(rule["next_runs"], per_run)
@@ -477,29 +480,12 @@ def _executor_name(kind, workers) -> str:
     return "dask client"
 
 
-def _stopping_rule(store: _Store, strategies, n: int, precision, max_runs: int) -> dict:
-    """Whether to stop after ``n`` runs, and why; with precision control, how many runs to aim for next."""
-    if precision is None:
+def _stopping_rule(store: _Store, scenario, n: int, wanted, max_runs: int) -> dict:
+    """Whether to stop after ``n`` runs, and why; with precision targets, how many runs to aim for next."""
+    if not wanted:
         return {"rule": "runs", "description": f"the {n:,} runs asked for"}
-    widths = {(s, m): relative_half_width(store.metric(i, m, n)) for i, s in enumerate(strategies)
-              for m in KEY_METRICS}
-    (worst_s, worst_m), worst = max(widths.items(), key=lambda item: item[1])
-    base = {"precision": precision, "max_runs": max_runs, "metrics": list(KEY_METRICS),
-            "worst_relative_half_width": worst if math.isfinite(worst) else None,
-            "worst": f"{worst_s}.{worst_m}", "short_of": f"{worst_s} {worst_m} at {worst:.2%} of |mean|"}
-    if worst <= precision:
-        return {"rule": "precision", **base,
-                "description": f"precision reached after {n:,} runs: the 95% CI of the mean of "
-                               f"{', '.join(KEY_METRICS)} is within {precision:.2%} of |mean| for every "
-                               f"strategy (widest: {worst_s} {worst_m}, {worst:.2%})"}
-    if n >= max_runs:
-        return {"rule": "max_runs", **base,
-                "description": f"stopped at max runs ({max_runs:,}) before the precision of {precision:.2%} "
-                               f"was reached: {base['short_of']}"}
-    # The half-width shrinks like 1/sqrt(runs): aim at what the widest needs, grow by 1.25x to 4x a batch.
-    needed = n * (worst / precision) ** 2 * 1.1 if math.isfinite(worst) else math.inf
-    target = min(max_runs, 4 * n, max(n + max(1, n // 4), math.ceil(needed) if math.isfinite(needed) else 4 * n))
-    return {"rule": "continue", **base, "next_runs": int(target)}
+    return precision_control.stopping_rule(lambda s, metric: store.metric(s, metric, n), list(scenario.strategies),
+                                           n, wanted, max_runs, scenario.company.currency)
 
 
 def _out_of_memory_rule(rule: dict, n: int, error: NotEnoughMemory) -> dict:
@@ -507,8 +493,8 @@ def _out_of_memory_rule(rule: dict, n: int, error: NotEnoughMemory) -> dict:
     base = {k: v for k, v in rule.items() if k not in ("rule", "next_runs")}
     return {"rule": "memory", **base, "next_runs_refused": error.runs, "memory_needed": error.needed,
             "memory_available": error.available,
-            "description": f"stopped at {n:,} runs before the precision of {rule['precision']:.2%} was reached "
-                           f"({rule['short_of']}): the next batch ({error.runs:,} runs) would need "
+            "description": f"stopped at {n:,} runs before the precision was reached ({rule['short_of']}): "
+                           f"the next batch ({error.runs:,} runs) would need "
                            f"{_gib(error.needed)} of memory, with {_gib(error.available)} available"}
 
 
