@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 import simulator
+from simulator.montecarlo.interrupts import interruptible, sigint_handled
 from simulator.montecarlo.runner import NotEnoughMemory
 from simulator.scenario import ScenarioError
 
@@ -185,21 +186,31 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
     out = _default_out(loaded) if default_out else Path(out)
     _check_out(out)
     bar = None if quiet else ProgressBar(sys.stderr)
-    try:
-        results = simulator.simulate(loaded, runs=runs, seed=seed, workers=workers,
-                                     executor="dask" if dask else scheduler or "auto", precision=precision,
-                                     max_runs=max_runs, progress=bar)
-    except NotEnoughMemory as err:
-        raise click.UsageError(f"{err}; ask for fewer runs (--runs), or use --precision with --max-runs") from None
-    finally:
-        if bar is not None:
-            bar.close()
-    if results.partial:
+    # Once a run has finished, Ctrl-C ends in the table of the finished runs and exit 130, however many
+    # times it comes: simulate counts a further SIGINT rather than raise it, and so does this until printed.
+    with sigint_handled() as sigint:
+        try:
+            results = simulator.simulate(loaded, runs=runs, seed=seed, workers=workers,
+                                         executor="dask" if dask else scheduler or "auto", precision=precision,
+                                         max_runs=max_runs, progress=bar)
+        except NotEnoughMemory as err:
+            raise click.UsageError(f"{err}; ask for fewer runs (--runs), or use --precision with --max-runs") \
+                from None
+        finally:
+            if bar is not None:
+                bar.close()
+        if results.partial:
+            click.echo(comparison_table(results))
+            click.echo("interrupted: the table shows the runs completed so far; nothing was saved", err=True)
+            sys.exit(130)
+        try:
+            with interruptible(sigint):
+                out = _save(results, out, default_out, no_plots)
+        except KeyboardInterrupt:
+            click.echo(comparison_table(results))
+            click.echo("interrupted while saving: the table shows every run; nothing was saved", err=True)
+            sys.exit(130)
         click.echo(comparison_table(results))
-        click.echo("interrupted: the table shows the runs completed so far; nothing was saved", err=True)
-        sys.exit(130)
-    out = _save(results, out, default_out, no_plots)
-    click.echo(comparison_table(results))
     click.echo(f"\nresults: {out}/")
     if not no_plots:
         click.echo(f"report:  {out / 'report.html'}")

@@ -18,12 +18,9 @@ memory.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import os
-import signal
-import threading
 import time
 import uuid
 from collections import deque
@@ -36,8 +33,9 @@ import numpy as np
 import simulator
 from simulator.engine.ledger import COST_CATEGORIES, SERIES
 from simulator.engine.metrics import METRICS
-from simulator.montecarlo.results import Results, build_summary
 from simulator.montecarlo import precision as precision_control
+from simulator.montecarlo.interrupts import ignore_sigint, interruptible, sigint_handled, sigint_ignored
+from simulator.montecarlo.results import Results, build_summary
 
 TARGET_CHUNK_SECONDS = 1.0
 MIN_CHUNK_SECONDS = 0.1
@@ -172,25 +170,6 @@ class _Store:
         return self.metrics[s, METRICS.index(name), :n]
 
 
-def _ignore_sigint() -> None:
-    # Ctrl-C reaches every process of the terminal's group; the parent alone decides what to stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@contextlib.contextmanager
-def _sigint_ignored():
-    """Ignore Ctrl-C while starting worker processes: they inherit the ignoring and leave Ctrl-C
-    to this process, which stops them (Python keeps an ignored SIGINT ignored when it starts)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def local_cluster(workers: int):
     """A Dask LocalCluster of ``workers`` single-threaded worker processes, tuned for chunks of runs.
 
@@ -203,7 +182,7 @@ def local_cluster(workers: int):
 
     quick = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
              "distributed.worker.profile.enabled": False}
-    with _sigint_ignored(), dask.config.set(quick):
+    with sigint_ignored(), dask.config.set(quick):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                             silence_logs=logging.ERROR)
 
@@ -241,7 +220,7 @@ class _Pool(_InProcess):
     def __init__(self, scenario, seed, workers: int):
         super().__init__(scenario, seed)
         self.workers = workers
-        self.pool = ProcessPoolExecutor(workers, initializer=_ignore_sigint)
+        self.pool = ProcessPoolExecutor(workers, initializer=ignore_sigint)
 
     def submit(self, start: int, stop: int) -> Future:
         try:
@@ -249,7 +228,7 @@ class _Pool(_InProcess):
         except BrokenProcessPool:
             # A worker died (killed, out of memory): start a fresh pool; lost chunks come back here.
             self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = ProcessPoolExecutor(self.workers, initializer=_ignore_sigint)
+            self.pool = ProcessPoolExecutor(self.workers, initializer=ignore_sigint)
             return self.pool.submit(run_chunk, self.scenario, start, stop, self.seed)
 
     def wait(self, pending):
@@ -260,11 +239,18 @@ class _Pool(_InProcess):
             future.cancel()
 
     def close(self, cancel: bool = False) -> None:
-        if cancel:
-            # The standard library has no public way to stop running tasks before 3.14.
-            for process in list(getattr(self.pool, "_processes", {}).values()):
-                process.terminate()
-        self.pool.shutdown(wait=True, cancel_futures=cancel)
+        if not cancel:
+            self.pool.shutdown(wait=True)
+            return
+        # The standard library has no public way to stop running tasks before 3.14.
+        processes = list(getattr(self.pool, "_processes", {}).values())
+        for process in processes:
+            process.terminate()
+        # Not waiting for the pool's manager thread, which can block for good on a result that a terminated
+        # worker was half-way through sending: the workers themselves are what must end.
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=10)
 
 
 class _Dask(_InProcess):
@@ -392,8 +378,58 @@ def simulate(scenario, runs: int | None = None, seed: int | None = None, workers
     Identical arguments give bit-identical results whatever the workers,
     chunk_runs or executor. Ctrl-C stops the workers and returns the runs
     completed so far, marked partial (``results.partial``); with none
-    completed, KeyboardInterrupt propagates.
+    completed, KeyboardInterrupt propagates. In the main thread, a further
+    SIGINT while the workers stop and the runs are gathered is ignored
+    (see :mod:`simulator.montecarlo.interrupts`).
     """
+    runs, seed, workers, wanted, max_runs = _arguments(scenario, runs, seed, workers, chunk_runs, precision,
+                                                       max_runs)
+    strategies = list(scenario.strategies)
+    per_run = memory_per_run(len(strategies), scenario.horizon_months)
+    available = _room_for(runs, per_run)
+    if available is not None:
+        raise NotEnoughMemory(runs, per_run, available)
+    store = _Store(len(strategies), scenario.horizon_months, runs)
+    counter = _Counter(runs, progress)
+    started, utc = time.perf_counter(), datetime.now(timezone.utc)
+    adapter, interrupted, rule = None, False, None
+    executor_name, worker_count = _executor_name(executor, workers), workers
+    # Outside `interruptible`, SIGINT is only counted: stopping the workers and gathering the finished runs
+    # must not be cut short by a second one (`timeout -s INT` sends two).
+    with sigint_handled() as sigint:
+        try:
+            with interruptible(sigint):
+                seconds_per_run = _calibrate(scenario, seed, store, counter)
+                adapter = _executor(executor, scenario, seed, workers)
+                executor_name, worker_count = adapter.name, adapter.workers
+                rule = _run_batches(adapter, store, scenario, counter, seconds_per_run, chunk_runs, wanted,
+                                    max_runs, per_run)
+            adapter.close()
+            adapter = None
+        except BaseException as error:
+            if adapter is not None:
+                adapter.close(cancel=True)
+            if not isinstance(error, KeyboardInterrupt) or not store.done.any():
+                raise
+            interrupted = True
+        if sigint is not None and sigint.received:   # during the last close: the runs are done, but stop here
+            interrupted = True
+        completed = np.flatnonzero(store.done) if interrupted else np.arange(counter.planned)
+        if interrupted:
+            rule = {"rule": "interrupted", "description": f"interrupted (Ctrl-C) after {completed.size:,} of "
+                                                          f"{counter.planned:,} runs"}
+        provenance = {
+            "salesim_version": simulator.__version__, "scenario": scenario.name,
+            "scenario_sha256": scenario.sha256, "seed": seed, "runs": int(completed.size),
+            "horizon_months": scenario.horizon_months, "wall_seconds": round(time.perf_counter() - started, 3),
+            "utc_time": utc.strftime("%Y-%m-%dT%H:%M:%SZ"), "executor": executor_name, "workers": worker_count,
+            "stopping_rule": rule, "partial": interrupted}
+        return _results(scenario, strategies, store, completed, provenance)
+
+
+def _arguments(scenario, runs, seed, workers, chunk_runs, precision, max_runs) -> tuple:
+    """simulate's arguments checked, defaults filled: runs (the first batch), seed, workers, the precision
+    targets and the most runs allowed."""
     runs = scenario.runs if runs is None else int(runs)
     seed = scenario.seed if seed is None else int(seed)
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
@@ -402,73 +438,53 @@ def simulate(scenario, runs: int | None = None, seed: int | None = None, workers
     wanted = precision_control.targets(precision)
     if max_runs is not None and not wanted:
         raise ValueError(f"max_runs (={max_runs}) needs a precision to stop at")
-    if wanted:
-        max_runs = DEFAULT_MAX_RUNS if max_runs is None else int(max_runs)
-        if max_runs < 1:
-            raise ValueError(f"max_runs (={max_runs}) must be >= 1")
-        runs = min(runs, max_runs)
-    else:
-        max_runs = runs
-    strategies = list(scenario.strategies)
-    per_run = memory_per_run(len(strategies), scenario.horizon_months)
-    available = _room_for(runs, per_run)
-    if available is not None:
-        raise NotEnoughMemory(runs, per_run, available)
-    store = _Store(len(strategies), scenario.horizon_months, runs)
-    started, utc = time.perf_counter(), datetime.now(timezone.utc)
-    state = {"done": 0, "target": runs}
+    if not wanted:
+        return runs, seed, workers, wanted, runs
+    max_runs = DEFAULT_MAX_RUNS if max_runs is None else int(max_runs)
+    if max_runs < 1:
+        raise ValueError(f"max_runs (={max_runs}) must be >= 1")
+    return min(runs, max_runs), seed, workers, wanted, max_runs
 
-    def report(count: int) -> None:
-        state["done"] += count
-        if progress is not None:
-            progress(state["done"], state["target"])
 
-    adapter, interrupted, rule = None, False, None
-    executor_name, worker_count = _executor_name(executor, workers), workers
-    try:
-        # Calibration: the first runs here, timed after a warm-up run; they are kept like any other.
-        for begin, end in ((0, 1), (1, min(runs, 3))):
-            if begin < end:
-                calibration = run_chunk(scenario, begin, end, seed)
-                store.put(calibration)
-                report(end - begin)
-        seconds_per_run = calibration["seconds"] / (calibration["stop"] - calibration["start"])
-        done = calibration["stop"]
-        adapter = _executor(executor, scenario, seed, workers)
-        executor_name, worker_count = adapter.name, adapter.workers
-        while True:
-            _run_range(adapter, store, done, state["target"], seconds_per_run, chunk_runs, report)
-            done = state["target"]
-            rule = _stopping_rule(store, scenario, done, wanted, max_runs)
-            if rule["rule"] == "continue":
-                # Growing copies the stored runs into arrays for the next batch: both must fit at once.
-                available = _room_for(rule["next_runs"], per_run)
-                if available is not None:
-                    rule = _out_of_memory_rule(rule, done, NotEnoughMemory(rule["next_runs"], per_run, available))
-            if rule["rule"] != "continue":
-                break
-            store.grow(rule["next_runs"])
-            state["target"] = rule["next_runs"]
-    except BaseException as error:
-        if adapter is not None:
-            adapter.close(cancel=True)
-            adapter = None
-        if not isinstance(error, KeyboardInterrupt) or not store.done.any():
-            raise
-        interrupted = True
-    finally:
-        if adapter is not None:
-            adapter.close()
-    completed = np.flatnonzero(store.done) if interrupted else np.arange(state["target"])
-    if interrupted:
-        rule = {"rule": "interrupted", "description": f"interrupted (Ctrl-C) after {completed.size:,} of "
-                                                      f"{state['target']:,} runs"}
-    provenance = {
-        "salesim_version": simulator.__version__, "scenario": scenario.name, "scenario_sha256": scenario.sha256,
-        "seed": seed, "runs": int(completed.size), "horizon_months": scenario.horizon_months,
-        "wall_seconds": round(time.perf_counter() - started, 3), "utc_time": utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "executor": executor_name, "workers": worker_count, "stopping_rule": rule, "partial": interrupted}
-    return _results(scenario, strategies, store, completed, provenance)
+class _Counter:
+    """Runs done and planned, told to ``progress(done, planned)`` after each chunk."""
+
+    def __init__(self, planned: int, progress=None):
+        self.done, self.planned, self.progress = 0, planned, progress
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        if self.progress is not None:
+            self.progress(self.done, self.planned)
+
+
+def _calibrate(scenario, seed: int, store: _Store, counter: _Counter) -> float:
+    """Run the first runs here, timed after a warm-up run, and keep them like any other; seconds per run."""
+    for begin, end in ((0, 1), (1, min(counter.planned, 3))):
+        if begin < end:
+            calibration = run_chunk(scenario, begin, end, seed)
+            store.put(calibration)
+            counter(end - begin)
+    return calibration["seconds"] / (calibration["stop"] - calibration["start"])
+
+
+def _run_batches(adapter, store: _Store, scenario, counter: _Counter, seconds_per_run: float, chunk_runs, wanted,
+                 max_runs: int, per_run: int) -> dict:
+    """Run batch after batch (one without precision targets) until the stopping rule says stop; return it."""
+    done = min(counter.planned, 3)   # the calibration's
+    while True:
+        _run_range(adapter, store, done, counter.planned, seconds_per_run, chunk_runs, counter)
+        done = counter.planned
+        rule = _stopping_rule(store, scenario, done, wanted, max_runs)
+        if rule["rule"] == "continue":
+            # Growing copies the stored runs into arrays for the next batch: both must fit at once.
+            available = _room_for(rule["next_runs"], per_run)
+            if available is not None:
+                rule = _out_of_memory_rule(rule, done, NotEnoughMemory(rule["next_runs"], per_run, available))
+        if rule["rule"] != "continue":
+            return rule
+        store.grow(rule["next_runs"])
+        counter.planned = rule["next_runs"]
 
 
 def _executor_name(kind, workers) -> str:
