@@ -211,6 +211,9 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
             click.echo("interrupted while saving: the table shows every run; nothing was saved", err=True)
             sys.exit(130)
         click.echo(comparison_table(results))
+        rule = results.provenance.get("stopping_rule") or {}
+        if rule.get("rule") == "memory":   # the table's heading tells only of the precision and max-runs stops
+            click.echo(f"\n{rule['description']}")
     click.echo(f"\nresults: {out}/")
     if not no_plots:
         click.echo(f"report:  {out / 'report.html'}")

@@ -183,6 +183,14 @@ def test_precision_up_to_ten_million_runs_reserves_nothing_for_them(tmp_path, mo
     assert summary(tmp_path / "p")["provenance"]["stopping_rule"]["rule"] == "precision"
 
 
+def test_precision_stopped_by_memory_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "available_memory", lambda: 60 * runner.memory_per_run(3, 13))
+    result = run("--out", tmp_path / "m", "--workers", 1, "--precision", 1e-9, "--max-runs", 10_000_000, runs=20)
+    assert result.exit_code == 0, result.output
+    assert "before the precision was reached" in result.stdout and "of memory, with" in result.stdout
+    assert summary(tmp_path / "m")["provenance"]["stopping_rule"]["rule"] == "memory"
+
+
 def test_precision_and_the_stopping_rule(tmp_path):
     result = run("--out", tmp_path / "p", "--workers", 1, "--precision", 1e-6, "--max-runs", 30, runs=10)
     assert result.exit_code == 0, result.output
