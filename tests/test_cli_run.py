@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from montecarlo_helpers import FAST
+from montecarlo_helpers import FAST, fast_scenario
 
 import cli
 import simulator.engine
@@ -184,7 +184,7 @@ def test_precision_up_to_ten_million_runs_reserves_nothing_for_them(tmp_path, mo
 
 
 def test_precision_stopped_by_memory_says_so(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "available_memory", lambda: 60 * runner.memory_per_run(3, 13))
+    monkeypatch.setattr(runner, "available_memory", lambda: 60 * runner.memory_per_run(fast_scenario()))
     result = run("--out", tmp_path / "m", "--workers", 1, "--precision", 1e-9, "--max-runs", 10_000_000, runs=20)
     assert result.exit_code == 0, result.output
     assert "before the precision was reached" in result.stdout and "of memory, with" in result.stdout

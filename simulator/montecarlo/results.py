@@ -1,10 +1,13 @@
 """Results of a Monte Carlo run: per-run metrics, monthly trajectories, the summary, and their files.
 
 An output directory holds ``summary.json`` (provenance, per-strategy
-statistics, comparisons), ``runs.csv`` (one row per strategy and run),
-``monthly.npz`` (``<strategy>/<series>`` arrays of runs x months, float32),
-``costs.csv`` (each run's total cost by category) and ``scenario.yaml`` (the
-scenario as run: overrides applied, the seed and the number of runs used).
+statistics, comparisons), ``runs.csv`` (one row per strategy and run: the
+company's metrics, then each motion's as ``<motion>.<metric>``, empty for a
+motion the strategy does not run), ``inputs.csv`` (one row per strategy and
+run: its draw of every uncertain input, by dotted path), ``monthly.npz``
+(``<strategy>/<series>`` arrays of runs x months, float32), ``costs.csv``
+(each run's total cost by category) and ``scenario.yaml`` (the scenario as
+run: overrides applied, the seed and the number of runs used).
 A directory is written whole or not at all: files go into a hidden sibling
 first, which is renamed into place only when complete. Whether a directory
 can take results is checked before a run (:func:`check_output_directory`),
@@ -30,12 +33,13 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from simulator.engine import input_names
+from simulator.engine.catalogue import run_metric_names
 from simulator.engine.ledger import COST_CATEGORIES, SERIES
-from simulator.engine.metrics import METRICS
 from simulator.montecarlo.statistics import summarize
 from simulator.scenario import Scenario, ScenarioError, parse_scenario, scenario_yaml
 
-FILES = ("summary.json", "runs.csv", "monthly.npz", "costs.csv", "scenario.yaml")
+FILES = ("summary.json", "runs.csv", "inputs.csv", "monthly.npz", "costs.csv", "scenario.yaml")
 # Problems of one file listed before the rest of it is left out (a truncated file has one, a wrong one many).
 PROBLEMS_PER_FILE = 5
 
@@ -114,18 +118,22 @@ class Results:
     ``runs[strategy][metric]``: float64 array (n,) of per-run values;
     ``monthly[strategy][series]``: float32 array (n, months);
     ``costs[strategy][category]``: float64 array (n,), each run's total cost
-    in that category over the horizon; ``run_ids``: the run number of each
-    row (0..n-1, except in partial results); ``summary``: exactly the
-    summary.json content.
+    in that category over the horizon; ``inputs[strategy][path]``: float64
+    array (n,), each run's draw of an uncertain input (a ``per: run``
+    distribution) of the strategy; ``run_ids``: the run number of each row
+    (0..n-1, except in partial results); ``summary``: exactly the
+    summary.json content. ``runs[strategy]`` holds the company's metrics and
+    those of the motions the strategy runs (``enterprise.win_rate``).
     """
 
     def __init__(self, scenario: Scenario, strategies, runs: dict, monthly: dict, summary: dict,
-                 costs: dict | None = None, run_ids=None):
+                 costs: dict | None = None, run_ids=None, inputs: dict | None = None):
         self.scenario = scenario
         self.strategies = list(strategies)
         self.runs = runs
         self.monthly = monthly
         self.costs = costs if costs is not None else {}
+        self.inputs = inputs if inputs is not None else {}
         self.summary = summary
         n = len(next(iter(runs[self.strategies[0]].values()))) if self.strategies else 0
         self.run_ids = np.arange(n) if run_ids is None else np.asarray(run_ids, dtype=np.int64)
@@ -188,7 +196,8 @@ class Results:
         with open(directory / "summary.json", "w", encoding="utf-8") as f:
             json.dump(self.summary, f, indent=2, allow_nan=False)
             f.write("\n")
-        self._write_table(directory / "runs.csv", self.runs, METRICS)
+        self._write_table(directory / "runs.csv", self.runs, run_metric_names(self.scenario))
+        self._write_table(directory / "inputs.csv", self.inputs, input_names(self.scenario))
         self._write_table(directory / "costs.csv", self.costs, COST_CATEGORIES)
         arrays = {f"{s}/{series}": self.monthly[s][series] for s in self.strategies for series in SERIES}
         np.savez(directory / "monthly.npz", **arrays)
@@ -205,7 +214,8 @@ class Results:
         return text.encode("utf-8")
 
     def _write_table(self, path: Path, values: dict, columns) -> None:
-        """One row per strategy and run; floats exactly (shortest repr); NaN as an empty cell."""
+        """One row per strategy and run; floats exactly (shortest repr); NaN, or a column the strategy does
+        not have, as an empty cell."""
         with open(path, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow(["strategy", "run", *columns])
@@ -213,9 +223,11 @@ class Results:
             for s in self.strategies:
                 if s not in values:
                     continue
+                none = np.full(len(ids), np.nan)
                 for first in range(0, len(ids), 10_000):   # in blocks: 100,000 rows of Python floats are big
                     block = slice(first, first + 10_000)
-                    table = np.column_stack([values[s][c][block] for c in columns]).tolist()
+                    cells = [values[s].get(c, none)[block] for c in columns]
+                    table = np.column_stack(cells).tolist() if cells else [[]] * len(ids[block])
                     for run, row in zip(ids[block], table):
                         writer.writerow([s, run, *("" if v != v else repr(v) for v in row)])
 
@@ -248,7 +260,15 @@ class Results:
         if not strategies:
             raise DamagedResults(directory, problems)
         recorded = provenance.get("runs")
-        run_ids, runs = _read_table(directory / "runs.csv", strategies, METRICS, recorded, problems)
+        if scenario is None:
+            raise DamagedResults(directory, problems)
+        run_ids, runs = _read_table(directory / "runs.csv", strategies, run_metric_names(scenario), recorded,
+                                    problems)
+        runs = {s: _own_columns(scenario, s, columns) for s, columns in runs.items()}
+        inputs: dict = {}
+        if (directory / "inputs.csv").is_file():   # optional: results saved before inputs were recorded
+            inputs = _read_table(directory / "inputs.csv", strategies, input_names(scenario), None, problems)[1]
+            inputs = {s: {k: v for k, v in columns.items() if not np.isnan(v).all()} for s, columns in inputs.items()}
         # Every other file must hold the runs of the provenance (of runs.csv, for directories without it).
         n = recorded if isinstance(recorded, int) else len(run_ids)
         costs: dict = {}
@@ -261,7 +281,13 @@ class Results:
         monthly = _read_monthly(directory / "monthly.npz", strategies, (n, months), problems)
         if problems:
             raise DamagedResults(directory, problems)
-        return cls(scenario, strategies, runs, monthly, summary, costs, run_ids)
+        return cls(scenario, strategies, runs, monthly, summary, costs, run_ids, inputs)
+
+
+def _own_columns(scenario: Scenario, strategy: str, columns: dict) -> dict:
+    """A strategy's metrics: the company's, and those of the motions it runs (runs.csv has every motion's)."""
+    own = scenario.strategies[strategy].motions
+    return {name: values for name, values in columns.items() if "." not in name or name.split(".")[0] in own}
 
 
 def _read_summary(path: Path, problems: list) -> dict | None:

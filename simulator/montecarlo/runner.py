@@ -32,7 +32,8 @@ import numpy as np
 
 import simulator
 from simulator.engine.ledger import COST_CATEGORIES, SERIES
-from simulator.engine.metrics import METRICS
+from simulator.engine import input_names
+from simulator.engine.catalogue import run_metric_names
 from simulator.montecarlo import precision as precision_control
 from simulator.montecarlo.interrupts import ignore_sigint, interruptible, sigint_handled, sigint_ignored
 from simulator.montecarlo.results import Results, build_summary
@@ -46,10 +47,14 @@ LOST_CHUNK_ATTEMPTS = 3   # a chunk whose worker died is run again, this many ti
 def run_chunk(scenario, start: int, stop: int, seed: int) -> dict:
     """Runs ``start`` .. ``stop - 1`` of every strategy: the one function every executor calls.
 
-    Returns ``metrics`` float64 (strategies, metrics, runs), ``monthly``
-    float32 (strategies, series, runs, months), ``costs`` float64
-    (strategies, cost categories, runs: totals over the horizon), and the
-    ``start``, ``stop`` and ``seconds`` it took.
+    Returns ``metrics`` float64 (strategies, metrics, runs: the company's
+    metrics and every motion's, NaN for a motion the strategy does not run,
+    as :func:`run_metric_names` lists them), ``inputs`` float64
+    (strategies, uncertain inputs, runs: :func:`input_names`, NaN where the
+    strategy has no such input), ``monthly`` float32 (strategies, series,
+    runs, months), ``costs`` float64 (strategies, cost categories, runs:
+    totals over the horizon), and the ``start``, ``stop`` and ``seconds`` it
+    took.
     """
     # The engine loads only where runs happen. run_strategies simulates a motion that several strategies
     # share once per run: the same books as run_strategy for each, in less time.
@@ -58,18 +63,22 @@ def run_chunk(scenario, start: int, stop: int, seed: int) -> dict:
     began = time.perf_counter()
     strategies = list(scenario.strategies)
     n, months = stop - start, scenario.horizon_months
-    metrics = np.empty((len(strategies), len(METRICS), n), dtype=np.float64)
+    names, inputs_drawn = run_metric_names(scenario), input_names(scenario)
+    metrics = np.empty((len(strategies), len(names), n), dtype=np.float64)
+    inputs = np.empty((len(strategies), len(inputs_drawn), n), dtype=np.float64)
     monthly = np.empty((len(strategies), len(SERIES), n, months), dtype=np.float32)
     costs = np.empty((len(strategies), len(COST_CATEGORIES), n), dtype=np.float64)
+    nan = math.nan
     for j, run in enumerate(range(start, stop)):
         books = run_strategies(scenario, run, seed)
         for s, strategy in enumerate(strategies):
             result = books[strategy]
-            metrics[s, :, j] = [result.metrics[m] for m in METRICS]
+            metrics[s, :, j] = [result.metrics.get(m, nan) for m in names]
+            inputs[s, :, j] = [result.inputs.get(p, nan) for p in inputs_drawn]
             for k, series in enumerate(SERIES):
                 monthly[s, k, j] = result.monthly[series]
             costs[s, :, j] = [float(np.sum(result.costs[c])) for c in COST_CATEGORIES]
-    return {"start": start, "stop": stop, "metrics": metrics, "monthly": monthly, "costs": costs,
+    return {"start": start, "stop": stop, "metrics": metrics, "inputs": inputs, "monthly": monthly, "costs": costs,
             "seconds": time.perf_counter() - began}
 
 
@@ -83,15 +92,18 @@ def chunk_size(seconds_per_run: float, remaining: int, workers: int) -> int:
     return max(1, min(ideal, max(least, balanced), remaining))
 
 
-def memory_per_run(strategies: int, months: int) -> int:
+def memory_per_run(scenario) -> int:
     """Bytes that the results of one run (every strategy) take in memory while a simulation runs.
 
     Per strategy: every monthly series, ``months`` float32 values each (4
-    bytes), and every per-run metric and cost total (float64, 8 bytes); plus
-    one byte marking the run done: about 6.8 kB for 3 strategies over 36 months.
+    bytes), and every per-run metric (the company's and each motion's),
+    uncertain input and cost total (float64, 8 bytes); plus one byte marking
+    the run done: about 8.1 kB for the default scenario's 3 strategies over
+    36 months.
     """
-    per_strategy = len(SERIES) * months * 4 + (len(METRICS) + len(COST_CATEGORIES)) * 8
-    return strategies * per_strategy + 1
+    per_strategy = (len(SERIES) * scenario.horizon_months * 4
+                    + (len(run_metric_names(scenario)) + len(input_names(scenario)) + len(COST_CATEGORIES)) * 8)
+    return len(scenario.strategies) * per_strategy + 1
 
 
 def available_memory() -> int | None:
@@ -136,8 +148,11 @@ def _room_for(runs: int, per_run: int) -> int | None:
 class _Store:
     """Arrays holding every run asked for so far, filled chunk by chunk at each chunk's rows."""
 
-    def __init__(self, strategies: int, months: int, capacity: int):
-        self.metrics = np.empty((strategies, len(METRICS), capacity), dtype=np.float64)
+    def __init__(self, scenario, capacity: int):
+        strategies, months = len(scenario.strategies), scenario.horizon_months
+        self.names, self.input_names = run_metric_names(scenario), input_names(scenario)
+        self.metrics = np.empty((strategies, len(self.names), capacity), dtype=np.float64)
+        self.inputs = np.empty((strategies, len(self.input_names), capacity), dtype=np.float64)
         self.monthly = np.empty((strategies, len(SERIES), capacity, months), dtype=np.float32)
         self.costs = np.empty((strategies, len(COST_CATEGORIES), capacity), dtype=np.float64)
         self.done = np.zeros(capacity, dtype=bool)
@@ -152,7 +167,7 @@ class _Store:
         if capacity <= self.capacity:
             return
         kept = self.capacity
-        for name in ("metrics", "monthly", "costs"):
+        for name in ("metrics", "inputs", "monthly", "costs"):
             old = getattr(self, name)
             new = np.empty(old.shape[:2] + (capacity,) + old.shape[3:], dtype=old.dtype)
             new[:, :, :kept] = old
@@ -162,12 +177,13 @@ class _Store:
     def put(self, chunk: dict) -> None:
         rows = slice(chunk["start"], chunk["stop"])
         self.metrics[:, :, rows] = chunk["metrics"]
+        self.inputs[:, :, rows] = chunk["inputs"]
         self.monthly[:, :, rows] = chunk["monthly"]
         self.costs[:, :, rows] = chunk["costs"]
         self.done[rows] = True
 
     def metric(self, s: int, name: str, n: int) -> np.ndarray:
-        return self.metrics[s, METRICS.index(name), :n]
+        return self.metrics[s, self.names.index(name), :n]
 
 
 def local_cluster(workers: int):
@@ -385,11 +401,11 @@ def simulate(scenario, runs: int | None = None, seed: int | None = None, workers
     runs, seed, workers, wanted, max_runs = _arguments(scenario, runs, seed, workers, chunk_runs, precision,
                                                        max_runs)
     strategies = list(scenario.strategies)
-    per_run = memory_per_run(len(strategies), scenario.horizon_months)
+    per_run = memory_per_run(scenario)
     available = _room_for(runs, per_run)
     if available is not None:
         raise NotEnoughMemory(runs, per_run, available)
-    store = _Store(len(strategies), scenario.horizon_months, runs)
+    store = _Store(scenario, runs)
     counter = _Counter(runs, progress)
     started, utc = time.perf_counter(), datetime.now(timezone.utc)
     adapter, interrupted, rule = None, False, None
@@ -519,9 +535,13 @@ def _results(scenario, strategies, store: _Store, rows: np.ndarray, provenance: 
     n = rows.size
     prefix = n == 0 or (rows[0] == 0 and rows[-1] == n - 1)
     pick = slice(0, n) if prefix else rows
-    runs = {s: {m: store.metrics[i, j, pick] for j, m in enumerate(METRICS)} for i, s in enumerate(strategies)}
+    own = {s: set(scenario.strategies[s].motions) for s in strategies}
+    runs = {s: {m: store.metrics[i, j, pick] for j, m in enumerate(store.names)
+                if "." not in m or m.split(".")[0] in own[s]} for i, s in enumerate(strategies)}
+    inputs = {s: {p: store.inputs[i, j, pick] for j, p in enumerate(store.input_names)
+                  if not np.isnan(store.inputs[i, j, pick]).all()} for i, s in enumerate(strategies)}
     monthly = {s: {k: store.monthly[i, j, pick] for j, k in enumerate(SERIES)} for i, s in enumerate(strategies)}
     costs = {s: {c: store.costs[i, j, pick] for j, c in enumerate(COST_CATEGORIES)}
              for i, s in enumerate(strategies)}
     summary = build_summary(provenance, runs, costs)
-    return Results(scenario, strategies, runs, monthly, summary, costs, rows)
+    return Results(scenario, strategies, runs, monthly, summary, costs, rows, inputs)

@@ -143,10 +143,11 @@ def test_the_first_batch_is_never_larger_than_max_runs(scenario):
     assert results.n_runs == 12
 
 
-def test_memory_per_run_is_what_the_store_takes():
-    store = runner._Store(3, 13, 100)
-    taken = store.metrics.nbytes + store.monthly.nbytes + store.costs.nbytes + store.done.nbytes
-    assert taken == 100 * runner.memory_per_run(3, 13)
+def test_memory_per_run_is_what_the_store_takes(scenario):
+    store = runner._Store(scenario, 100)
+    taken = (store.metrics.nbytes + store.inputs.nbytes + store.monthly.nbytes + store.costs.nbytes
+             + store.done.nbytes)
+    assert taken == 100 * runner.memory_per_run(scenario)
     store.grow(250)
     assert store.capacity == 250 and store.monthly.shape == (3, len(SERIES), 250, 13)
 
@@ -164,7 +165,7 @@ def _machine_with(available: int, monkeypatch) -> None:
 def test_runs_that_do_not_fit_in_memory_are_refused_before_the_first_run(scenario, monkeypatch):
     _machine_with(2**30, monkeypatch)
     monkeypatch.setattr(runner, "run_chunk", lambda *args: pytest.fail("a run started"))
-    per_run = runner.memory_per_run(3, 13)
+    per_run = runner.memory_per_run(scenario)
     with pytest.raises(runner.NotEnoughMemory, match=r"10,000,000 runs would need \d+\.\d GiB of memory .* "
                                                      r"1\.0 GiB is available") as refused:
         simulator.simulate(scenario, runs=10_000_000)
@@ -175,8 +176,8 @@ class _RecordingStore(runner._Store):
     """A store that remembers every size it was given."""
     sizes: list = []
 
-    def __init__(self, strategies, months, capacity):
-        super().__init__(strategies, months, capacity)
+    def __init__(self, scenario, capacity):
+        super().__init__(scenario, capacity)
         self.sizes.append(capacity)
 
     def grow(self, capacity):
@@ -187,7 +188,7 @@ class _RecordingStore(runner._Store):
 def test_precision_grows_the_store_batch_by_batch_and_stops_when_memory_runs_short(scenario, monkeypatch):
     monkeypatch.setattr(runner, "_Store", _RecordingStore)
     _RecordingStore.sizes = []
-    _machine_with(100 * runner.memory_per_run(3, 13), monkeypatch)
+    _machine_with(100 * runner.memory_per_run(scenario), monkeypatch)
     results = simulator.simulate(scenario, runs=20, precision=1e-9, max_runs=10_000_000, workers=1)
     rule = results.summary["provenance"]["stopping_rule"]
     assert _RecordingStore.sizes[0] == 20 and _RecordingStore.sizes == sorted(_RecordingStore.sizes)

@@ -12,7 +12,7 @@ from montecarlo_helpers import assert_identical, fast_scenario
 import simulator
 import simulator.montecarlo.results as results_module
 from simulator.engine.ledger import COST_CATEGORIES, SERIES
-from simulator.engine.metrics import METRICS
+from simulator.engine.catalogue import run_metric_names
 from simulator.montecarlo.statistics import KEY_METRICS, PERCENTILES
 
 STAT_KEYS = {"mean", "std", "se", "ci95", *(f"p{q}" for q in PERCENTILES), "min", "max", "n", "nan_runs",
@@ -45,7 +45,7 @@ def test_summary_json_is_strict_json_equal_to_the_summary(results, saved):
     assert provenance["salesim_version"] == simulator.__version__ and provenance["seed"] == 99
     assert provenance["scenario_sha256"] == results.scenario.sha256 and provenance["runs"] == 24
     for s in results.strategies:
-        assert set(loaded["strategies"][s]) == set(METRICS)
+        assert set(loaded["strategies"][s]) == set(results.runs[s])
         assert all(set(stat) == STAT_KEYS for stat in loaded["strategies"][s].values())
     assert set(loaded["comparisons"]["enterprise vs smb"]) == set(KEY_METRICS)
     assert set(loaded["costs"]["smb"]) == set(COST_CATEGORIES)
@@ -54,10 +54,11 @@ def test_summary_json_is_strict_json_equal_to_the_summary(results, saved):
 def test_runs_csv_has_a_row_per_strategy_and_run(results, saved):
     with open(saved / "runs.csv", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["strategy", "run", *METRICS]
+    columns = run_metric_names(results.scenario)
+    assert rows[0] == ["strategy", "run", *columns]
     assert len(rows) == 1 + 24 * len(results.strategies)
     assert [r[:2] for r in rows[1:3]] == [["enterprise", "0"], ["enterprise", "1"]]
-    npv = [float(r[2 + METRICS.index("npv")]) for r in rows[1:25]]
+    npv = [float(r[2 + columns.index("npv")]) for r in rows[1:25]]
     assert npv == results.runs["enterprise"]["npv"].tolist()     # exact: shortest repr round-trips
 
 

@@ -101,7 +101,7 @@ def test_every_problem_is_listed_at_once(copy, monkeypatch):
     text = (copy / "runs.csv").read_text()
     (copy / "runs.csv").write_text(text[:text.index("\n", 5000) - 10])
     (copy / "monthly.npz").write_bytes(b"not a zip file")
-    stderr = _report_refuses(copy, monkeypatch, "runs.csv: the last line has no line break",
+    stderr = _report_refuses(copy, monkeypatch, "runs.csv", "(a truncated file?)",
                              "monthly.npz cannot be read: not an .npz")
     assert "2 problems" in stderr
 
