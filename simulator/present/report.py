@@ -180,7 +180,6 @@ def answer_html(results) -> str:
 
 def results_table_html(results, colors: Mapping[str, str]) -> str:
     """Side by side: per metric and strategy, the median with the P5 to P95 range under it."""
-    currency = results.scenario.company.currency
     months = results.scenario.horizon_months
     names = results.strategies
     head = "".join(f"<th>{_swatch(s, colors)}</th>" for s in names)
@@ -188,12 +187,7 @@ def results_table_html(results, colors: Mapping[str, str]) -> str:
     for metric in TABLE_METRICS:
         if not any(metric in results.runs[s] for s in names):
             continue
-        cells = []
-        for s in names:
-            p5, p50, p95 = (stat(results, s, metric, k) for k in ("p5", "p50", "p95"))
-            cells.append(f'<td class="num"><span class="mid">{format_metric(metric, p50, currency)}</span>'
-                         f'<span class="range">{format_metric(metric, p5, currency)} to '
-                         f'{format_metric(metric, p95, currency)}</span></td>')
+        cells = [f'<td class="num">{_median_and_range(results, s, metric)}</td>' for s in names]
         label = metric_entry(metric).label.replace("the horizon", f"{months} months")
         rows.append(f"<tr><th>{_e(label)}</th>{''.join(cells)}</tr>")
     for label, metric in (("Runs that break even", "breakeven_month"), ("Runs that run out of cash",
@@ -206,9 +200,15 @@ def results_table_html(results, colors: Mapping[str, str]) -> str:
             f"comes; the last rows say how many do.</p>")
 
 
+def _median_and_range(results, strategy: str, metric: str) -> str:
+    """A table cell's content: the median in bold, the P5 to P95 range under it, in the metric's unit."""
+    currency = results.scenario.company.currency
+    p5, p50, p95 = (format_metric(metric, stat(results, strategy, metric, k), currency) for k in ("p5", "p50", "p95"))
+    return f'<span class="mid">{p50}</span><span class="range">{p5} to {p95}</span>'
+
+
 def motions_html(results, colors: Mapping[str, str]) -> str:
     """Each motion's own figures (the KPIs it is run by), per strategy that runs it: median, P5 to P95."""
-    currency = results.scenario.company.currency
     parts = []
     for motion, spec in results.scenario.motions.items():
         users = [s for s in results.strategies if f"{motion}.leads" in results.summary["strategies"].get(s, {})]
@@ -217,12 +217,7 @@ def motions_html(results, colors: Mapping[str, str]) -> str:
         rows = []
         for own in motion_metric_names(spec.type):
             name = f"{motion}.{own}"
-            cells = []
-            for s in users:
-                p5, p50, p95 = (stat(results, s, name, k) for k in ("p5", "p50", "p95"))
-                cells.append(f'<span class="mid">{format_metric(name, p50, currency)}</span>'
-                             f'<span class="range">{format_metric(name, p5, currency)} to '
-                             f'{format_metric(name, p95, currency)}</span>')
+            cells = [_median_and_range(results, s, name) for s in users]
             if any(math.isfinite(stat(results, s, name, "p50")) for s in users):
                 rows.append([_e(motion_metric_entry(own).label)] + cells)
         parts.append(f"<h3>Motion <code>{_e(motion)}</code> ({_e(spec.type)})</h3>"

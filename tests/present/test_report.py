@@ -166,6 +166,11 @@ def test_run_draws_the_report_unless_no_plots(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "full" / "report.html").is_file()
     assert all((tmp_path / "full" / f"{chart}.png").is_file() for chart in plots.CHARTS)
+    page = (tmp_path / "full" / "report.html").read_text(encoding="utf-8")
+    by_motion = page[page.index('id="motions"'):page.index('id="charts"')]
+    for motion in ("enterprise", "smb"):
+        assert f"Motion <code>{motion}</code>" in by_motion
+    assert "Passed the demo stage" in by_motion and "Rep utilisation" in by_motion
 
 
 @pytest.mark.slow
