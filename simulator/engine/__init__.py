@@ -55,6 +55,7 @@ class MotionRun:
     kind: str = "enterprise"         # the motion's type
     quota_per_rep: Optional[float] = None
     inputs: dict[str, float] = field(default_factory=dict)   # this run's draws of uncertain inputs, by path
+    metrics: dict[str, float] = field(default_factory=dict)  # the motion's own figures (motion_metrics)
 
 
 def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms: dict) -> MotionRun:
@@ -148,7 +149,11 @@ def run_strategies(scenario, run: int, seed: int | None = None, strategies=None)
         for name, spec in scenario.strategy_motions(strategy).items():
             key = (name, id(spec))
             if key not in done:
-                done[key] = simulate_motion(spec, name, horizon, seed, run, uniforms)
+                part = simulate_motion(spec, name, horizon, seed, run, uniforms)
+                part.metrics = motion_metrics(part.kind, part.flows, part.costs, part.detail, part.deals,
+                                              part.retention, part.slot_days, ltv_max_months=company.ltv_max_months,
+                                              quota_per_rep=part.quota_per_rep)
+                done[key] = part
             parts[name] = done[key]
         results[strategy] = _books(company, horizon, parts)
         results[strategy].inputs = {**company_inputs, **{k: v for p in parts.values() for k, v in p.inputs.items()}}
@@ -175,9 +180,7 @@ def _books(company, horizon: int, parts: dict[str, MotionRun]) -> RunResult:
                           ltv_max_months=company.ltv_max_months, retention=retention,
                           won_cycle_days=np.concatenate(won_cycles), won_objections=np.concatenate(won_objections))
     for name, p in parts.items():
-        own = motion_metrics(p.kind, p.flows, p.costs, p.detail, p.deals, p.retention, p.slot_days,
-                             ltv_max_months=company.ltv_max_months, quota_per_rep=p.quota_per_rep)
-        metrics.update({f"{name}.{key}": value for key, value in own.items()})
+        metrics.update({f"{name}.{key}": value for key, value in p.metrics.items()})
     return RunResult(monthly=monthly, costs=ledger.costs, metrics=metrics,
                      by_motion={name: {**p.flows, **{f"cost_{k}": v for k, v in p.costs.items()}, **p.detail}
                                 for name, p in parts.items()},
