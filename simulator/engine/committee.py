@@ -71,10 +71,14 @@ def draw_committees(process, n: int, rng: np.random.Generator) -> CommitteeDraws
                           blockers_to_lose=int(round(process.blockers_to_lose)))
 
 
-def join_committees(blocks: list[CommitteeDraws]) -> CommitteeDraws:
-    """Blocks of committees as one block, their deals numbered on (the first block's first)."""
+def join_committees(blocks: list[CommitteeDraws], n: int) -> CommitteeDraws:
+    """The first ``n`` deals of blocks of committees as one block, numbered on (the first block's first).
+
+    A deal's outcome depends on its own draws alone, so the deals beyond
+    ``n`` are left out before anything is evaluated.
+    """
     offsets = np.cumsum([0] + [len(b.members) for b in blocks])
-    return CommitteeDraws(
+    d = CommitteeDraws(
         members=np.concatenate([b.members for b in blocks]),
         base_days=np.concatenate([b.base_days for b in blocks]),
         stage_loss=np.concatenate([b.stage_loss for b in blocks]),
@@ -82,6 +86,10 @@ def join_committees(blocks: list[CommitteeDraws]) -> CommitteeDraws:
         member=np.concatenate([b.member for b in blocks]), stage=np.concatenate([b.stage for b in blocks]),
         days=np.concatenate([b.days for b in blocks]), unresolved=np.concatenate([b.unresolved for b in blocks]),
         blockers_to_lose=blocks[0].blockers_to_lose)
+    rows = d.deal < n
+    return CommitteeDraws(members=d.members[:n], base_days=d.base_days[:n], stage_loss=d.stage_loss[:n],
+                          deal=d.deal[rows], member=d.member[rows], stage=d.stage[rows], days=d.days[rows],
+                          unresolved=d.unresolved[rows], blockers_to_lose=d.blockers_to_lose)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from simulator.engine.resolve import draw
 from simulator.engine.team import RepPool, apply_schedule
 
 
-DEAL_BLOCK = 128   # leads per block of deal draws (see simulator.engine.streams.BlockStreams)
+FIRST_DEAL_BLOCK = 128   # leads in the first block of deal draws; each next block doubles (see draw_deals)
 
 
 @dataclass
@@ -42,14 +42,18 @@ class Deals:
 
 
 def draw_deals(motion, blocks, n: int) -> Deals:
-    """The first ``n`` leads' committees and deal terms, drawn in blocks of :data:`DEAL_BLOCK` leads.
+    """The first ``n`` leads' committees and deal terms, drawn in blocks of growing size.
 
-    Lead k's draws come from block k // DEAL_BLOCK alone, so it meets the
-    same committee and deal whatever the horizon or the leads before it.
+    Block j holds the next FIRST_DEAL_BLOCK x 2^j leads (128, 256, 512, ...)
+    and draws from stream block j alone, so lead k meets the same committee
+    and deal whatever the horizon or the leads before it; a run with few
+    leads draws few spare deals, and one with many needs few blocks.
     """
-    deal, size = motion.deal, DEAL_BLOCK
+    deal = motion.deal
     committees, terms = [], []
-    for block in range(-(-n // size)):
+    drawn, block = 0, 0
+    while drawn < n:
+        size = FIRST_DEAL_BLOCK << block
         rng = blocks(block)
         committees.append(draw_committees(motion.process, size, rng))
         acv = draw(deal.contract_value, rng, size) * (1 - draw(deal.discount, rng, size))
@@ -58,13 +62,13 @@ def draw_deals(motion, blocks, n: int) -> Deals:
         lifetime = draw_lifetimes(deal, rng, size)
         account = rng.integers(0, motion.leads.target_accounts or 1, size)
         terms.append((acv, lifetime, live_months, implementation_cost, account))
+        drawn, block = drawn + size, block + 1
     if not committees:
         committees.append(draw_committees(motion.process, 0, blocks(0)))
         terms.append(tuple(np.zeros(0) for _ in range(5)))
-    outcomes = committee_outcomes(join_committees(committees))
-    first = CommitteeOutcomes(**{k: v[:n] for k, v in vars(outcomes).items()})
+    outcomes = committee_outcomes(join_committees(committees, n))
     columns = [np.concatenate(column)[:n] for column in zip(*terms)]
-    return Deals(first, *columns)
+    return Deals(outcomes, *columns)
 
 
 def start_committee_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
