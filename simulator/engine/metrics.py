@@ -74,6 +74,29 @@ def new_money_needed(cash: np.ndarray, starting_cash: float, minimum_cash: float
     return float(max(0.0, minimum_cash - min(starting_cash, float(cash.min(initial=starting_cash)))))
 
 
+def _unit_economics(series: dict, costs: dict, live_customers: float, cycle_median: float, retention,
+                    ltv_max_months: float) -> dict[str, float]:
+    """The figures a company and a motion define alike, from monthly ``series`` (revenue, mrr, bookings,
+    won, lost, open_deals) and ``costs`` by category: win rate, CAC, gross margin, ARPA (monthly), LTV,
+    LTV:CAC, churn, mean first-year contract value and sales velocity."""
+    revenue = float(series["revenue"].sum())
+    won, lost = float(series["won"].sum()), float(series["lost"].sum())
+    churn_rate, lifetime = churn_and_lifetime(retention, ltv_max_months)
+    cac = _ratio(float(sum(costs[c].sum() for c in SALES_AND_MARKETING)), won)
+    gross_margin = 1 - _ratio(float(costs["cost_of_revenue"].sum()), revenue) if revenue > 0 else math.nan
+    arpa = _ratio(float(series["mrr"][-1]), live_customers)
+    ltv = arpa * gross_margin * lifetime
+    win_rate = _ratio(won, won + lost)
+    mean_acv = _ratio(float(series["bookings"].sum()), won)   # first-year value of a new contract
+    return {
+        "win_rate": win_rate, "cac": cac, "gross_margin": gross_margin, "arpa": arpa, "ltv": ltv,
+        "ltv_to_cac": _ratio(ltv, cac) if math.isfinite(ltv) else math.nan, "churn_rate": churn_rate,
+        "mean_acv": mean_acv,
+        "sales_velocity": float(series["open_deals"].mean()) * win_rate * mean_acv / (cycle_median / DAYS_PER_MONTH)
+        if won > 0 and cycle_median > 0 else math.nan,
+    }
+
+
 def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float, discount_rate_annual: float,
                 minimum_cash: float, ltv_max_months: float, retention, won_cycle_days: np.ndarray,
                 won_objections: np.ndarray) -> dict[str, float]:
@@ -116,18 +139,11 @@ def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float
     cash = monthly["cash"]
     won = float(monthly["won"].sum())
     lost = float(monthly["lost"].sum())
-    churn_rate, lifetime = churn_and_lifetime(retention, ltv_max_months)
-    sales_marketing = float(sum(costs[c].sum() for c in SALES_AND_MARKETING))
-    cac = _ratio(sales_marketing, won)
-    gross_margin = 1 - _ratio(float(costs["cost_of_revenue"].sum()), revenue) if revenue > 0 else math.nan
     ending_arr = float(12 * monthly["mrr"][-1])
-    ending_customers = float(monthly["customers"][-1])
-    arpa = _ratio(float(monthly["mrr"][-1]), float(flows["live_customers"][-1]))
-    ltv = arpa * gross_margin * lifetime
-    mean_acv = _ratio(float(monthly["bookings"].sum()), won)   # first-year value of a new contract
-    new_mrr_per_customer = mean_acv / 12
     cycle_median = float(np.median(won_cycle_days)) if len(won_cycle_days) else math.nan
-    win_rate = _ratio(won, won + lost)
+    unit = _unit_economics(monthly, costs, float(flows["live_customers"][-1]), cycle_median, retention,
+                           ltv_max_months)
+    new_mrr_per_customer, gross_margin = unit["mean_acv"] / 12, unit["gross_margin"]
     net_burn = max(0.0, -float(net.sum()))
     values = {
         "revenue": revenue,
@@ -139,22 +155,21 @@ def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float
         "cash_out_month": first_month(cash < 0),
         "breakeven_month": breakeven_month(net),
         "ending_arr": ending_arr,
-        "customers": ending_customers,
+        "customers": float(monthly["customers"][-1]),
         "deals_won": won,
         "deals_lost": lost,
-        "win_rate": win_rate,
+        "win_rate": unit["win_rate"],
         "cycle_days_median": cycle_median,
         "objections_per_deal": float(np.mean(won_objections)) if len(won_objections) else math.nan,
-        "cac": cac,
-        "ltv": ltv,
-        "ltv_to_cac": _ratio(ltv, cac) if math.isfinite(ltv) else math.nan,
-        "cac_payback_months": _ratio(cac, new_mrr_per_customer * gross_margin)
+        "cac": unit["cac"],
+        "ltv": unit["ltv"],
+        "ltv_to_cac": unit["ltv_to_cac"],
+        "cac_payback_months": _ratio(unit["cac"], new_mrr_per_customer * gross_margin)
         if math.isfinite(new_mrr_per_customer) and math.isfinite(gross_margin) else math.nan,
         "npv": npv(net, discount_rate_annual),
         "burn_multiple": (_ratio(net_burn, ending_arr) if net_burn > 0 else 0.0),
-        "sales_velocity": (float(monthly["open_deals"].mean()) * win_rate * mean_acv
-                           / (cycle_median / DAYS_PER_MONTH)) if won > 0 and cycle_median > 0 else math.nan,
-        "churn_rate": churn_rate,
+        "sales_velocity": unit["sales_velocity"],
+        "churn_rate": unit["churn_rate"],
         "new_money_needed": new_money_needed(cash, starting_cash, minimum_cash),
     }
     return {name: values[name] for name in METRICS}
@@ -191,13 +206,8 @@ def motion_metrics(kind: str, flows: dict, costs: dict, team: dict, deals: dict,
     cycles = (close_day - open_day)[won_flag]
     cycle_median = float(np.median(cycles)) if len(cycles) else math.nan
     revenue = float(flows["revenue"].sum())
-    gross_margin = 1 - _ratio(float(costs["cost_of_revenue"].sum()), revenue) if revenue > 0 else math.nan
-    cac = _ratio(float(sum(costs[c].sum() for c in SALES_AND_MARKETING)), won)
-    churn_rate, lifetime = churn_and_lifetime(retention, ltv_max_months)
-    arpa = 12 * _ratio(float(flows["mrr"][-1]), float(flows["live_customers"][-1]))
-    ltv = arpa / 12 * gross_margin * lifetime
-    win_rate = _ratio(won, won + lost)
-    mean_acv = _ratio(float(flows["bookings"].sum()), won)
+    unit = _unit_economics(flows, costs, float(flows["live_customers"][-1]), cycle_median, retention,
+                           ltv_max_months)
     quota = quota_per_rep if quota_per_rep else math.nan
     reps = team["reps"]
     out = {
@@ -209,22 +219,21 @@ def motion_metrics(kind: str, flows: dict, costs: dict, team: dict, deals: dict,
         "open_deals": open_now,
         "stalled_deals": float(np.sum(still_open & (end - open_day > 2 * cycle_median)))
         if math.isfinite(cycle_median) else math.nan,
-        "win_rate": win_rate,
+        "win_rate": unit["win_rate"],
         "pipeline_win_rate": _ratio(won, won + lost + open_now),
         "cycle_days_median": cycle_median,
         "objections_per_deal": float(np.mean(deals["objections"][won_flag])) if won else math.nan,
         "customers": float(flows["customers"][-1]),
         "ending_arr": float(12 * flows["mrr"][-1]),
-        "arpa": arpa,
+        "arpa": 12 * unit["arpa"],
         "annual_expansion": _ratio(_last_months(flows["expansion_mrr"], 12), float(flows["mrr"][-13]))
         if horizon >= 13 else math.nan,
         "sales_growth": _ratio(_last_months(flows["revenue"], 12), _last_months(flows["revenue"], 12, 12)) - 1,
-        "sales_velocity": float(flows["open_deals"].mean()) * win_rate * mean_acv / (cycle_median / DAYS_PER_MONTH)
-        if won > 0 and cycle_median > 0 else math.nan,
-        "cac": cac,
-        "ltv": ltv,
-        "ltv_to_cac": _ratio(ltv, cac) if math.isfinite(ltv) else math.nan,
-        "churn_rate": churn_rate,
+        "sales_velocity": unit["sales_velocity"],
+        "cac": unit["cac"],
+        "ltv": unit["ltv"],
+        "ltv_to_cac": unit["ltv_to_cac"],
+        "churn_rate": unit["churn_rate"],
         "net_profit": revenue - float(sum(v.sum() for v in costs.values())),
         "rep_utilisation": _ratio(slot_days, float(team["capacity"].sum()) * DAYS_PER_MONTH),
         "pipeline_coverage": _ratio(float(np.sum(deals["acv"][still_open])), float(reps[-1]) * quota / 4),

@@ -248,7 +248,6 @@ class SmbDesk:
 
     def run(self):
         """SimPy process: month by month, sign-ups join, reps take touched leads, buyers are booked."""
-        t = self.pool.table
         for month in range(self.horizon):
             arrivals = self._sign_ups(month)
             first, self.count = self.count, self.count + len(arrivals)
