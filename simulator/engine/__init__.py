@@ -58,7 +58,8 @@ class MotionRun:
     metrics: dict[str, float] = field(default_factory=dict)  # the motion's own figures (motion_metrics)
 
 
-def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms: dict) -> MotionRun:
+def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms: dict,
+                    shared: list | None = None) -> MotionRun:
     """Run ``run`` of one motion in its own SimPy world, then its customer book.
 
     A motion that starts later is simulated from its own start, over the
@@ -67,18 +68,23 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
     Motions share nothing but the run's per-run draws (correlations), so a
     motion's part of a strategy's run depends only on its spec and its
     streams; strategies running the same motion share the result.
+    ``shared`` (a list kept for one run index and motion name) lets
+    strategies whose versions of the motion differ only in the team share
+    its leads and deal draws.
     """
     if spec.start_month > 1:
         later = spec.start_month - 1
         own = spec.model_copy(update={"start_month": 1, "team": _hires_moved(spec.team, later)})
-        return _started_later(simulate_motion(own, name, horizon - later, seed, run, uniforms), later)
+        return _started_later(simulate_motion(own, name, horizon - later, seed, run, uniforms, shared), later)
     inputs: dict[str, float] = {}
     motion = resolve(spec, seed, run, name, f"motions.{name}", uniforms, inputs)
     streams = motion_streams(seed, run, name)
     schedule = team_schedule(motion.team, horizon, streams["team"])
-    start = start_smb_motion if spec.type == "smb" else start_committee_motion
     env = simpy.Environment()
-    record = start(env, motion, streams, schedule.capacity, horizon)
+    if spec.type == "smb":
+        record = start_smb_motion(env, motion, streams, schedule.capacity, horizon)
+    else:
+        record = start_committee_motion(env, motion, streams, schedule.capacity, horizon, shared)
     env.run(until=horizon * DAYS_PER_MONTH)
     book = build_book(record.won_deals(), motion.deal, horizon)
     leads = motion.leads
@@ -143,13 +149,14 @@ def run_strategies(scenario, run: int, seed: int | None = None, strategies=None)
     company_inputs: dict[str, float] = {}
     company = resolve(scenario.company, seed, run, "company", "company", uniforms, company_inputs)
     done: dict[tuple, MotionRun] = {}
+    shared: dict[str, list] = {}
     results = {}
     for strategy in (scenario.strategies if strategies is None else strategies):
         parts = {}
         for name, spec in scenario.strategy_motions(strategy).items():
             key = (name, id(spec))
             if key not in done:
-                part = simulate_motion(spec, name, horizon, seed, run, uniforms)
+                part = simulate_motion(spec, name, horizon, seed, run, uniforms, shared.setdefault(name, []))
                 part.metrics = motion_metrics(part.kind, part.flows, part.costs, part.detail, part.deals,
                                               part.retention, part.slot_days, ltv_max_months=company.ltv_max_months,
                                               quota_per_rep=part.quota_per_rep)

@@ -4,15 +4,24 @@ Leads arrive as a Poisson process (the run's true lead rate, growing month
 by month, plus outsourced leads). With a finite list of target accounts
 each lead is a random account of the list, and it is a lead only if that
 account is free: not in the pipeline, not a customer, not cooling off after
-a "no". A lead needs a rep slot (the team's :class:`RepPool`); one that
+a "no". A lead needs a rep slot (the team's :class:`RepDesk`); one that
 waits longer than ``max_wait_days`` goes cold. A rep works the deal until
 the committee decides (see :mod:`simulator.engine.committee`), then the slot
 frees up.
+
+How long a committee takes is drawn before the run and does not depend on
+when a rep takes the deal, and the queue is first come, first served, so a
+lead's whole path is settled the moment it arrives: when a rep takes it (or
+that it goes cold), when its deal closes, and so when its account is free
+again. A SimPy process keeps the month's clock and walks the month's leads
+in order of arrival; a lead that has to wait for a rep waits on a SimPy
+event that fires when the rep takes it. Leads that find their account
+taken, and deals a rep takes on arrival, need no event of their own. The
+tests hold this to a literal model with one SimPy event per lead and a
+``simpy.Resource`` for the slots, draw for draw.
 """
 from __future__ import annotations
 
-import math
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,9 +30,9 @@ import simpy
 from simulator.engine.committee import CommitteeOutcomes, committee_outcomes, draw_committees, join_committees
 from simulator.engine.customers import WonDeals, draw_lifetimes
 from simulator.engine.motion import MotionRecord, lead_arrival_days
-from simulator.engine.units import DAYS_PER_MONTH
 from simulator.engine.resolve import draw
-from simulator.engine.team import RepPool, apply_schedule
+from simulator.engine.team import RepDesk
+from simulator.engine.units import DAYS_PER_MONTH, month_of
 
 
 FIRST_DEAL_BLOCK = 128   # leads in the first block of deal draws; each next block doubles (see draw_deals)
@@ -71,100 +80,116 @@ def draw_deals(motion, blocks, n: int) -> Deals:
     return Deals(outcomes, *columns)
 
 
+def leads_and_deals(motion, streams: dict, horizon: int, shared: list | None = None) -> tuple[np.ndarray, Deals]:
+    """The run's lead arrival days and the deals they would meet.
+
+    Both depend on the motion's leads, process and deal terms and its
+    streams, not on its team: strategies running the same motion with
+    different teams (a hybrid's smaller enterprise team) share them through
+    ``shared``, a list kept for one run index of one motion.
+    """
+    key = (horizon, motion.leads, motion.process, motion.deal)
+    for known, value in shared or ():
+        if known == key:
+            return value
+    arrivals = lead_arrival_days(motion.leads, horizon, streams["arrivals"], streams["arrival_times"])
+    value = arrivals, draw_deals(motion, streams["deals"], len(arrivals))
+    if shared is not None:
+        shared.append((key, value))
+    return value
+
+
 def start_committee_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
-                           horizon: int) -> MotionRecord:
-    """Set up a committee motion's processes in ``env``; its record fills in as the run goes."""
-    leads = motion.leads
-    arrivals = lead_arrival_days(leads, horizon, streams["arrivals"], streams["arrival_times"])
-    n = len(arrivals)
-    deals = draw_deals(motion, streams["deals"], n)
+                           horizon: int, shared: list | None = None) -> MotionRecord:
+    """Set up a committee motion's process in ``env``; its record is complete once the run ends."""
+    arrivals, deals = leads_and_deals(motion, streams, horizon, shared)
+    record = MotionRecord(horizon, len(arrivals))
+    env.process(_pipeline(env, motion.leads, RepDesk(capacity, motion.leads.max_wait_days), arrivals, deals,
+                          record))
     outcomes = deals.outcomes
-    acv, lifetime, live_months, impl_cost = deals.acv, deals.lifetime, deals.live_months, deals.implementation_cost
-    record = MotionRecord(horizon, n)
-    pool = RepPool(env, int(capacity[0]))
-    env.process(apply_schedule(env, pool, capacity, DAYS_PER_MONTH))
-
-    accounts = leads.target_accounts
-    free_from = [0.0] * (accounts or 0)
-    picks = deals.account.tolist() if accounts else [None] * n
-    cooling_days = leads.cooling_off_months * DAYS_PER_MONTH
-    max_wait = leads.max_wait_days
-    duration = outcomes.duration.tolist()
-    won_flags = outcomes.won.tolist()
-    lifetimes = lifetime.tolist()
-    live = live_months.tolist()
-
-    def work(i, account, request):
-        """A rep has taken lead ``i``: the deal runs until the committee decides, then frees the slot."""
-        record.opened(i, int(env.now // DAYS_PER_MONTH), env.now)
-        env.timeout(duration[i]).callbacks.append(lambda _: close(i, account, request))
-
-    def close(i, account, request):
-        pool.release(request)
-        record.closed(i, int(env.now // DAYS_PER_MONTH), env.now, won_flags[i])
-        if account is not None:
-            if won_flags[i]:
-                months_as_customer = live[i] + lifetimes[i]
-                free_from[account] = (env.now + months_as_customer * DAYS_PER_MONTH + cooling_days
-                                      if math.isfinite(months_as_customer) else math.inf)
-            else:
-                free_from[account] = env.now + cooling_days
-
-    # Leads waiting for a rep, in order of arrival (so also of going cold). One process watches
-    # the oldest and lets it go cold when its wait runs out; a lead a rep takes first is skipped.
-    waiting: deque = deque()
-    watcher = {"idle": None}
-
-    def watch():
-        while True:
-            while waiting and waiting[0][3].triggered:
-                waiting.popleft()
-            if not waiting:
-                watcher["idle"] = env.event()
-                yield watcher["idle"]
-                continue
-            expiry, i, account, request = waiting[0]
-            if expiry > env.now:
-                yield env.timeout(expiry - env.now)
-                continue
-            waiting.popleft()
-            request.cancel()
-            record.gone_cold(i, int(env.now // DAYS_PER_MONTH))
-            if account is not None:
-                free_from[account] = env.now
-
-    def arrive():
-        for i, day in enumerate(arrivals.tolist()):
-            yield env.timeout(day - env.now)
-            account = picks[i]
-            if account is not None:
-                if free_from[account] > env.now:
-                    continue
-                free_from[account] = math.inf
-            record.lead(i, int(day // DAYS_PER_MONTH), day)
-            request = pool.request()
-            if request.triggered:
-                work(i, account, request)
-                continue
-            request.callbacks.append(lambda granted, i=i, account=account: work(i, account, granted))
-            waiting.append((day + max_wait, i, account, request))
-            if watcher["idle"] is not None:
-                watcher["idle"].succeed()
-                watcher["idle"] = None
-
-    env.process(watch())
-    env.process(arrive())
-
-    def won_deals() -> WonDeals:
-        opened = ~np.isnan(record.open_day)
-        held_until = np.where(np.isnan(record.close_day), horizon * DAYS_PER_MONTH, record.close_day)
-        record.slot_days = float(np.sum((held_until - record.open_day)[opened]))
-        idx = record.won_index()
-        return WonDeals(win_day=record.close_day[idx], acv=acv[idx], lifetime=lifetime[idx],
-                        live_months=live_months[idx], implementation_cost=impl_cost[idx])
-
-    record.won_deals = won_deals
+    record.won_deals = lambda: _settle(record, arrivals, deals, motion.leads.max_wait_days)
     record.objections = outcomes.objections
-    record.acv = acv
+    record.acv = deals.acv
     record.stages = {"last_stage": outcomes.last_stage, "stage_ends": outcomes.stage_ends}
     return record
+
+
+def _pipeline(env: simpy.Environment, leads, desk: RepDesk, arrivals: np.ndarray, deals: Deals,
+              record: MotionRecord):
+    """SimPy process: month by month, the month's leads in order of arrival find their account and a rep.
+
+    A lead whose account is in the pipeline, a customer or cooling off is
+    no lead. Otherwise its account is taken until the lead goes cold, or
+    until its deal closes and then cools off (a "no") or its customer leaves
+    and then cools off (a win; never, for a customer who stays). Setting
+    that day on arrival is exact: no later lead can find the account free
+    before it.
+    """
+    accounts = leads.target_accounts
+    free_from = [0.0] * (accounts or 0)
+    picks = deals.account.tolist()
+    cooling = leads.cooling_off_months * DAYS_PER_MONTH
+    max_wait = leads.max_wait_days
+    duration = deals.outcomes.duration.tolist()
+    won = deals.outcomes.won.tolist()
+    stays = ((deals.live_months + deals.lifetime) * DAYS_PER_MONTH + cooling).tolist()   # close to free again
+    is_lead, open_day = record.is_lead, record.open_day
+    arrival_days = arrivals.tolist()
+    take = desk.take
+
+    def taken(i, begin):
+        return lambda _: open_day.__setitem__(i, begin)
+
+    month_ends = np.searchsorted(arrivals, (np.arange(record.horizon) + 1) * DAYS_PER_MONTH).tolist()
+    first = 0
+    for month, last in enumerate(month_ends):
+        for i in range(first, last):
+            arrival = arrival_days[i]
+            if accounts:
+                account = picks[i]
+                if free_from[account] > arrival:
+                    continue
+            is_lead[i] = True
+            begin = take(arrival, duration[i])
+            if begin != begin:    # NaN: cold
+                free = arrival + max_wait
+            else:
+                if begin > arrival:
+                    env.timeout(begin - env.now).callbacks.append(taken(i, begin))
+                else:
+                    open_day[i] = begin
+                free = begin + duration[i] + (stays[i] if won[i] else cooling)
+            if accounts:
+                free_from[account] = free
+        first = last
+        yield env.timeout((month + 1) * DAYS_PER_MONTH - env.now)
+
+
+def _settle(record: MotionRecord, arrivals: np.ndarray, deals: Deals, max_wait: float) -> WonDeals:
+    """After the run: each lead's path within the horizon, counted by month; the won deals for the book."""
+    horizon = record.horizon
+    end = horizon * DAYS_PER_MONTH
+    lead = record.is_lead
+    opened = ~np.isnan(record.open_day)
+    close = record.open_day + deals.outcomes.duration
+    closed = opened & (close < end)
+    won = deals.outcomes.won
+    cold_day = np.where(lead & ~opened, arrivals + max_wait, np.inf)
+
+    def monthly(days):
+        return np.bincount(month_of(days), minlength=horizon)[:horizon].astype(float)
+
+    record.arrival_day = np.where(lead, arrivals, np.nan)
+    record.close_day = np.where(closed, close, np.nan)
+    record.is_won = closed & won
+    record.leads = monthly(arrivals[lead])
+    record.paid_leads = record.leads
+    record.deals_opened = monthly(record.open_day[opened])
+    record.won = monthly(close[closed & won])
+    record.lost = monthly(close[closed & ~won])
+    record.cold = monthly(cold_day[cold_day < end])
+    held_until = np.where(closed, close, end)
+    record.slot_days = float(np.sum((held_until - record.open_day)[opened]))
+    idx = np.flatnonzero(record.is_won)
+    return WonDeals(win_day=close[idx], acv=deals.acv[idx], lifetime=deals.lifetime[idx],
+                    live_months=deals.live_months[idx], implementation_cost=deals.implementation_cost[idx])

@@ -25,7 +25,6 @@ the month's clock, which referrals need.
 """
 from __future__ import annotations
 
-import heapq
 import math
 
 import numpy as np
@@ -34,6 +33,7 @@ import simpy
 from simulator.engine.customers import WonDeals, draw_lifetimes
 from simulator.engine.motion import MotionRecord, lead_arrival_days
 from simulator.engine.resolve import draw, draw_int
+from simulator.engine.team import RepDesk
 from simulator.engine.units import DAYS_PER_MONTH, month_of
 from simulator.scenario.schema import SIGNALS
 
@@ -114,92 +114,6 @@ def start_smb_motion(env: simpy.Environment, motion, streams: dict, capacity: np
                      horizon: int) -> MotionRecord:
     """Set up an SMB motion's process in ``env``; its record is complete once the run ends."""
     return SmbDesk(env, motion, streams, capacity, horizon).record
-
-
-class RepDesk:
-    """Rep slots with one first-come, first-served queue, lead patience, and capacity changing at month starts.
-
-    ``free`` holds the time each slot comes free (a slot free in the past is
-    simply free): a sorted array after a month settled with numpy, a heap
-    (list) in the lead-by-lead queue; a sorted list is a valid heap. A lead arriving at ``a`` starts at
-    ``max(a, earliest free)``; it goes cold instead when that is more than
-    ``max_wait`` days after ``a``. When capacity shrinks, the slots that
-    free first are the ones removed: deals held keep their slot and new
-    leads wait until enough end. The desk never looks back, so deciding a
-    lead's fate on arrival is exact.
-    """
-
-    fast = True   # settle months where no lead can wait with numpy (the same answer; a test compares)
-
-    def __init__(self, capacity: np.ndarray, max_wait: float):
-        self.capacity, self.max_wait = capacity, float(max_wait)
-        self.changes = (np.flatnonzero(np.diff(capacity)) + 1).tolist()   # months where capacity changes
-        self.next_change = 0
-        self.free = np.zeros(int(capacity[0]) if len(capacity) else 0)
-
-    def _change_day(self) -> float:
-        return self.changes[self.next_change] * DAYS_PER_MONTH if self.next_change < len(self.changes) else math.inf
-
-    def _heap(self) -> list:
-        if isinstance(self.free, np.ndarray):
-            self.free = self.free.tolist()
-        return self.free
-
-    def _apply_change(self) -> None:
-        month = self.changes[self.next_change]
-        self.next_change += 1
-        slots, day = int(self.capacity[month]), month * DAYS_PER_MONTH
-        free = self._heap()
-        while len(free) > slots:
-            heapq.heappop(free)
-        for _ in range(slots - len(free)):
-            heapq.heappush(free, day)
-
-    def serve(self, month: int, arrivals: np.ndarray, holds: np.ndarray) -> np.ndarray:
-        """Queue month ``month``'s touched leads (arrival days, sorted; slot hold in days): start days, NaN if cold."""
-        while self.next_change < len(self.changes) and self.changes[self.next_change] <= month:
-            self._apply_change()
-        if self.fast and self._served_on_arrival(arrivals, holds):
-            return arrivals.copy()
-        return self._queue(arrivals, holds)
-
-    def _served_on_arrival(self, arrivals: np.ndarray, holds: np.ndarray) -> bool:
-        """Whether every lead finds a free slot on arrival; if so, take the slots."""
-        if not len(arrivals):
-            return True
-        free = self.free if isinstance(self.free, np.ndarray) else np.sort(self.free)
-        slots = len(free)
-        if slots == 0:
-            return False
-        ends = arrivals + holds
-        # slots busy when lead k arrives: the desk's, plus earlier leads' still held (a hold ending on
-        # arrival frees its slot; a lead's own zero-length hold is not "earlier")
-        busy_before = slots - np.searchsorted(free, arrivals, side="right")
-        ended = np.searchsorted(np.sort(ends), arrivals, side="right") - (holds == 0)
-        busy = busy_before + np.arange(len(arrivals)) - ended
-        if busy.max() >= slots:
-            return False
-        # Each lead took the earliest free slot: the slots left are the latest of old and new end times.
-        self.free = np.sort(np.concatenate((free, ends)))[-slots:]
-        return True
-
-    def _queue(self, arrivals: np.ndarray, holds: np.ndarray) -> np.ndarray:
-        """Lead by lead: start at the earliest free slot, or go cold."""
-        free, max_wait = self._heap(), self.max_wait
-        start = np.full(len(arrivals), np.nan)
-        change_day = self._change_day()
-        for k, (arrival, hold) in enumerate(zip(arrivals.tolist(), holds.tolist())):
-            begin = max(arrival, free[0]) if free else math.inf
-            while begin >= change_day and change_day != math.inf:
-                # every slot is busy until capacity changes: apply the change first
-                self._apply_change()
-                change_day = self._change_day()
-                begin = max(arrival, free[0]) if free else math.inf
-            if begin - arrival > max_wait:
-                continue
-            heapq.heapreplace(free, begin + hold)
-            start[k] = begin
-        return start
 
 
 class SmbDesk:

@@ -9,17 +9,17 @@ for every month a rep is on the team.
 
 The schedule depends on nothing but the team's own draws, so it is worked
 out before the run; the run applies it month by month to a
-:class:`RepPool`, the SimPy resource deals compete for.
+:class:`RepDesk`, the slots leads queue for.
 """
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 
 import numpy as np
-import simpy
 
-
+from simulator.engine.units import DAYS_PER_MONTH
 
 TENURE_BLOCK = 4   # tenures drawn per seat at a time
 
@@ -76,26 +76,106 @@ def team_schedule(team, horizon: int, rng: np.random.Generator) -> TeamSchedule:
                         departures=departures)
 
 
-class RepPool(simpy.Resource):
-    """Deal slots of a team: a SimPy resource whose capacity follows hiring, ramp and attrition.
+class RepDesk:
+    """Rep slots with one first-come, first-served queue, lead patience, and capacity changing at month starts.
 
-    When capacity shrinks, deals already held keep their slot; new requests
-    wait until enough deals close. When it grows, waiting requests go in.
+    ``free`` holds the time each slot comes free (a slot free in the past is
+    simply free): a sorted array after a month settled with numpy, a heap
+    (list) in the lead-by-lead queue; a sorted list is a valid heap. A lead arriving at ``a`` starts at
+    ``max(a, earliest free)``; it goes cold instead when that is more than
+    ``max_wait`` days after ``a``. When capacity shrinks, the slots that
+    free first are the ones removed: deals held keep their slot and new
+    leads wait until enough end. When it grows, the deals still held on
+    removed slots take the new slots first, so a slot is free only when
+    fewer deals are held than there are slots (``held_over`` keeps them).
+    The desk never looks back, so deciding a lead's fate on arrival is exact.
     """
 
-    def __init__(self, env: simpy.Environment, capacity: int):
-        super().__init__(env, capacity=max(int(capacity), 1))
-        self._capacity = int(capacity)
+    fast = True   # settle months where no lead can wait with numpy (the same answer; a test compares)
 
-    def set_capacity(self, capacity: int) -> None:
-        grew = capacity > self._capacity
-        self._capacity = int(capacity)
-        if grew:
-            self._trigger_put(None)
+    def __init__(self, capacity: np.ndarray, max_wait: float):
+        self.capacity, self.max_wait = capacity, float(max_wait)
+        self.changes = (np.flatnonzero(np.diff(capacity)) + 1).tolist()   # months where capacity changes
+        self.next_change = 0
+        self.free = np.zeros(int(capacity[0]) if len(capacity) else 0)
+        self.held_over: list = []   # end days of deals still held on slots removed when capacity shrank
 
+    def _change_day(self) -> float:
+        return self.changes[self.next_change] * DAYS_PER_MONTH if self.next_change < len(self.changes) else math.inf
 
-def apply_schedule(env: simpy.Environment, pool: RepPool, capacity: np.ndarray, days_per_month: float):
-    """SimPy process: set the pool's capacity at the start of every month in which it changes."""
-    for month in (np.flatnonzero(np.diff(capacity)) + 1).tolist():
-        yield env.timeout(month * days_per_month - env.now)
-        pool.set_capacity(int(capacity[month]))
+    def _heap(self) -> list:
+        if isinstance(self.free, np.ndarray):
+            self.free = self.free.tolist()
+        return self.free
+
+    def _apply_change(self) -> None:
+        month = self.changes[self.next_change]
+        self.next_change += 1
+        slots, day = int(self.capacity[month]), month * DAYS_PER_MONTH
+        free = self._heap()
+        while len(free) > slots:
+            ended = heapq.heappop(free)
+            if ended > day:
+                self.held_over.append(ended)
+        grow = slots - len(free)
+        if grow > 0 and self.held_over:
+            # deals still held on slots removed earlier count against the new slots first
+            self.held_over = sorted(t for t in self.held_over if t > day)
+            keep = max(len(self.held_over) - grow, 0)
+            for ended in self.held_over[keep:]:
+                heapq.heappush(free, ended)
+            del self.held_over[keep:]
+        for _ in range(slots - len(free)):
+            heapq.heappush(free, day)
+
+    def serve(self, month: int, arrivals: np.ndarray, holds: np.ndarray) -> np.ndarray:
+        """Queue month ``month``'s touched leads (arrival days, sorted; slot hold in days): start days, NaN if cold."""
+        while self.next_change < len(self.changes) and self.changes[self.next_change] <= month:
+            self._apply_change()
+        if self.fast and self._served_on_arrival(arrivals, holds):
+            return arrivals.copy()
+        return self._queue(arrivals, holds)
+
+    def _served_on_arrival(self, arrivals: np.ndarray, holds: np.ndarray) -> bool:
+        """Whether every lead finds a free slot on arrival; if so, take the slots."""
+        if not len(arrivals):
+            return True
+        free = self.free if isinstance(self.free, np.ndarray) else np.sort(self.free)
+        slots = len(free)
+        if slots == 0:
+            return False
+        ends = arrivals + holds
+        # slots busy when lead k arrives: the desk's, plus earlier leads' still held (a hold ending on
+        # arrival frees its slot; a lead's own zero-length hold is not "earlier")
+        busy_before = slots - np.searchsorted(free, arrivals, side="right")
+        ended = np.searchsorted(np.sort(ends), arrivals, side="right") - (holds == 0)
+        busy = busy_before + np.arange(len(arrivals)) - ended
+        if busy.max() >= slots:
+            return False
+        # Each lead took the earliest free slot: the slots left are the latest of old and new end times.
+        self.free = np.sort(np.concatenate((free, ends)))[-slots:]
+        return True
+
+    def _queue(self, arrivals: np.ndarray, holds: np.ndarray) -> np.ndarray:
+        """Lead by lead: start at the earliest free slot, or go cold."""
+        take = self.take
+        return np.array([take(arrival, hold) for arrival, hold in zip(arrivals.tolist(), holds.tolist())])
+
+    def take(self, arrival: float, hold: float) -> float:
+        """One lead arriving at ``arrival`` (no earlier than the last one) for ``hold`` days: its start day,
+        NaN if it goes cold. Capacity changes up to the start are applied on the way."""
+        free = self._heap()
+        change_day = self._change_day()
+        while change_day <= arrival:
+            self._apply_change()
+            change_day = self._change_day()
+        begin = max(arrival, free[0]) if free else math.inf
+        while begin >= change_day != math.inf:
+            # every slot is busy until capacity changes: apply the change first
+            self._apply_change()
+            change_day = self._change_day()
+            begin = max(arrival, free[0]) if free else math.inf
+        if begin - arrival > self.max_wait:
+            return math.nan
+        heapq.heapreplace(free, begin + hold)
+        return begin

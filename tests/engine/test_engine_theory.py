@@ -127,7 +127,7 @@ def test_committee_as_member_processes_matches_the_vectorized_committee():
 def test_smb_desk_shortcut_gives_the_lead_by_lead_answer(overrides, monkeypatch):
     """Months where no lead can find every slot busy skip the lead-by-lead queue; the books must not change."""
     import simulator
-    from simulator.engine.smb import RepDesk
+    from simulator.engine.team import RepDesk
     scenario = simulator.load_scenario(overrides=overrides)
     for run in range(3):
         monkeypatch.setattr(RepDesk, "fast", True)

@@ -5,7 +5,7 @@ import simpy
 
 from engine_helpers import scenario_from
 from simulator.engine import run_strategy
-from simulator.engine.smb import RepDesk
+from simulator.engine.team import RepDesk
 from simulator.engine.units import DAYS_PER_MONTH
 
 
@@ -52,6 +52,53 @@ def test_the_desk_starts_every_lead_when_a_literal_simpy_queue_does(slots, patie
         assert np.array_equal(np.isnan(got), np.isnan(expected))
         np.testing.assert_allclose(got[~np.isnan(got)], expected[~np.isnan(expected)], rtol=0, atol=1e-9)
     assert 0 < np.isnan(expected).sum() < len(expected)   # the case has both cold and served leads
+
+
+def literal_desk_with_schedule(arrivals, holds, capacity, patience: float) -> np.ndarray:
+    """:func:`literal_desk` with the slots following ``capacity`` month by month (the literal model's RepPool)."""
+    from literal_enterprise import RepPool, apply_schedule
+    env = simpy.Environment()
+    desk = RepPool(env, int(capacity[0]))
+    env.process(apply_schedule(env, desk, capacity))
+    start = np.full(len(arrivals), np.nan)
+
+    def lead(k):
+        with desk.request() as request:
+            got = yield request | env.timeout(patience)
+            if request not in got:
+                return
+            start[k] = env.now
+            yield env.timeout(holds[k])
+
+    def arrive():
+        for k in range(len(arrivals)):
+            yield env.timeout(arrivals[k] - env.now)
+            env.process(lead(k))
+
+    env.process(arrive())
+    env.run()
+    return start
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_desk_follows_capacity_that_shrinks_and_grows_as_a_literal_simpy_queue_does(seed):
+    """Slots removed while deals still hold them: those deals take the new slots first when capacity grows
+    again, so a lead starts only when fewer deals are held than there are slots."""
+    rng = np.random.default_rng(100 + seed)
+    capacity = np.array([3, 3, 1, 0, 2, 4, 1, 1, 5, 2, 2, 3], dtype=float)
+    months = len(capacity)
+    arrivals = np.sort(rng.uniform(0, months * DAYS_PER_MONTH, rng.poisson(4 * months)))
+    holds = rng.gamma(2.0, 10.0, len(arrivals))
+    expected = literal_desk_with_schedule(arrivals, holds, capacity, patience=20.0)
+    for fast in (True, False):
+        desk = RepDesk(capacity, 20.0)
+        desk.fast = fast
+        bounds = np.searchsorted(arrivals, np.arange(months + 1) * DAYS_PER_MONTH)
+        got = np.concatenate([desk.serve(m, arrivals[bounds[m]:bounds[m + 1]], holds[bounds[m]:bounds[m + 1]])
+                              for m in range(months)])
+        assert np.array_equal(np.isnan(got), np.isnan(expected))
+        np.testing.assert_allclose(got[~np.isnan(got)], expected[~np.isnan(expected)], rtol=0, atol=1e-9)
+    assert 0 < np.isnan(expected).sum() < len(expected)
 
 
 def mdc_patience_served_share(rate: float, hold: float, slots: int, patience: float, leads: int, seed: int):
