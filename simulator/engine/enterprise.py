@@ -22,12 +22,12 @@ tests hold this to a literal model with one SimPy event per lead and a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import simpy
 
-from simulator.engine.committee import CommitteeOutcomes, committee_outcomes, draw_committees, join_committees
+from simulator.engine.committee import N_STAGES, CommitteeOutcomes, committee_outcomes, draw_committees
 from simulator.engine.customers import WonDeals, draw_lifetimes
 from simulator.engine.motion import MotionRecord, lead_arrival_days
 from simulator.engine.resolve import draw
@@ -35,65 +35,88 @@ from simulator.engine.team import RepDesk
 from simulator.engine.units import DAYS_PER_MONTH, month_of
 
 
-FIRST_DEAL_BLOCK = 128   # leads in the first block of deal draws; each next block doubles (see draw_deals)
+FIRST_DEAL_BLOCK = 128   # leads in the first block of deal draws; each next block doubles (see DealDraws)
 
 
 @dataclass
 class Deals:
-    """What each lead of a committee motion would meet as a deal, in order of arrival."""
+    """What each lead of a committee motion meets as a deal, in order of the leads."""
 
     outcomes: CommitteeOutcomes
     acv: np.ndarray                  # first year's contract value after discount
     lifetime: np.ndarray             # months as a customer from go-live (inf: stays)
     live_months: np.ndarray
     implementation_cost: np.ndarray
-    account: np.ndarray              # index into the target accounts (0 without a list)
 
 
-def draw_deals(motion, blocks, n: int) -> Deals:
-    """The first ``n`` leads' committees and deal terms, drawn in blocks of growing size.
+class DealDraws:
+    """The deals the leads of one run of a committee motion meet, drawn block by block as leads come.
 
     Block j holds the next FIRST_DEAL_BLOCK x 2^j leads (128, 256, 512, ...)
-    and draws from stream block j alone, so lead k meets the same committee
-    and deal whatever the horizon or the leads before it; a run with few
-    leads draws few spare deals, and one with many needs few blocks.
+    and draws from stream block j alone, so the k-th lead meets the same
+    committee and deal whatever the horizon or the leads before it; a run
+    with few leads draws few spare deals, and one with many needs few
+    blocks. A block's committees are evaluated when it is drawn. The lists
+    ``duration``, ``won`` and ``stays`` (days from a win to the customer
+    leaving) grow with the blocks, for the pipeline's loop.
     """
-    deal = motion.deal
-    committees, terms = [], []
-    drawn, block = 0, 0
-    while drawn < n:
-        size = FIRST_DEAL_BLOCK << block
-        rng = blocks(block)
-        committees.append(draw_committees(motion.process, size, rng))
+
+    def __init__(self, motion, blocks):
+        self.motion, self.blocks = motion, blocks
+        self.parts: list[Deals] = []
+        self.size = 0
+        self.duration: list[float] = []
+        self.won: list[bool] = []
+        self.stays: list[float] = []
+
+    def grow(self) -> None:
+        """Draw the next block."""
+        deal, size = self.motion.deal, FIRST_DEAL_BLOCK << len(self.parts)
+        rng = self.blocks(len(self.parts))
+        outcomes = committee_outcomes(draw_committees(self.motion.process, size, rng))
         acv = draw(deal.contract_value, rng, size) * (1 - draw(deal.discount, rng, size))
         live_months = np.rint(np.maximum(draw(deal.implementation_months, rng, size), 0))
         implementation_cost = np.maximum(draw(deal.implementation_cost, rng, size), 0)
         lifetime = draw_lifetimes(deal, rng, size)
-        account = rng.integers(0, motion.leads.target_accounts or 1, size)
-        terms.append((acv, lifetime, live_months, implementation_cost, account))
-        drawn, block = drawn + size, block + 1
-    if not committees:
-        committees.append(draw_committees(motion.process, 0, blocks(0)))
-        terms.append(tuple(np.zeros(0) for _ in range(5)))
-    outcomes = committee_outcomes(join_committees(committees, n))
-    columns = [np.concatenate(column)[:n] for column in zip(*terms)]
-    return Deals(outcomes, *columns)
+        self.parts.append(Deals(outcomes, acv, lifetime, live_months, implementation_cost))
+        self.size += size
+        self.duration += outcomes.duration.tolist()
+        self.won += outcomes.won.tolist()
+        self.stays += ((live_months + lifetime) * DAYS_PER_MONTH).tolist()
+
+    def first(self, n: int) -> Deals:
+        """The first ``n`` leads' deals."""
+        while self.size < n:
+            self.grow()
+        if not self.parts:
+            return Deals(CommitteeOutcomes(*(np.zeros((0, N_STAGES) if f.name == "stage_ends" else 0,
+                                                      dtype=bool if f.name == "won" else float)
+                                             for f in fields(CommitteeOutcomes))), *(np.zeros(0) for _ in range(4)))
+
+        def joined(get):
+            return np.concatenate([get(part) for part in self.parts])[:n]
+
+        outcomes = CommitteeOutcomes(*(joined(lambda p, f=f.name: getattr(p.outcomes, f))
+                                       for f in fields(CommitteeOutcomes)))
+        return Deals(outcomes, *(joined(lambda p, f=f.name: getattr(p, f)) for f in fields(Deals)[1:]))
 
 
-def leads_and_deals(motion, streams: dict, horizon: int, shared: list | None = None) -> tuple[np.ndarray, Deals]:
-    """The run's lead arrival days and the deals they would meet.
+def leads_and_deals(motion, streams: dict, horizon: int, shared: list | None = None):
+    """The run's arrivals (days), the target account each one is for, and the deals its leads meet.
 
-    Both depend on the motion's leads, process and deal terms and its
-    streams, not on its team: strategies running the same motion with
-    different teams (a hybrid's smaller enterprise team) share them through
-    ``shared``, a list kept for one run index of one motion.
+    None depends on the motion's team: strategies running the same motion
+    with different teams (a hybrid's smaller enterprise team) share them
+    through ``shared``, a list kept for one run index of one motion.
+    Accounts are drawn in order of arrival from their own stream.
     """
     key = (horizon, motion.leads, motion.process, motion.deal)
     for known, value in shared or ():
         if known == key:
             return value
-    arrivals = lead_arrival_days(motion.leads, horizon, streams["arrivals"], streams["arrival_times"])
-    value = arrivals, draw_deals(motion, streams["deals"], len(arrivals))
+    leads = motion.leads
+    arrivals = lead_arrival_days(leads, horizon, streams["arrivals"], streams["arrival_times"])
+    picks = streams["accounts"].integers(0, leads.target_accounts, len(arrivals)) if leads.target_accounts else None
+    value = arrivals, picks, DealDraws(motion, streams["deals"])
     if shared is not None:
         shared.append((key, value))
     return value
@@ -102,94 +125,109 @@ def leads_and_deals(motion, streams: dict, horizon: int, shared: list | None = N
 def start_committee_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
                            horizon: int, shared: list | None = None) -> MotionRecord:
     """Set up a committee motion's process in ``env``; its record is complete once the run ends."""
-    arrivals, deals = leads_and_deals(motion, streams, horizon, shared)
-    record = MotionRecord(horizon, len(arrivals))
-    env.process(_pipeline(env, motion.leads, RepDesk(capacity, motion.leads.max_wait_days), arrivals, deals,
-                          record))
-    outcomes = deals.outcomes
-    record.won_deals = lambda: _settle(record, arrivals, deals, motion.leads.max_wait_days)
-    record.objections = outcomes.objections
-    record.acv = deals.acv
-    record.stages = {"last_stage": outcomes.last_stage, "stage_ends": outcomes.stage_ends}
+    arrivals, picks, deals = leads_and_deals(motion, streams, horizon, shared)
+    record = MotionRecord(horizon, 0)
+    pipeline = _Pipeline(env, motion.leads, RepDesk(capacity, motion.leads.max_wait_days), arrivals, picks, deals)
+    env.process(pipeline.run())
+    record.won_deals = lambda: _settle(record, pipeline, deals, motion.leads.max_wait_days)
     return record
 
 
-def _pipeline(env: simpy.Environment, leads, desk: RepDesk, arrivals: np.ndarray, deals: Deals,
-              record: MotionRecord):
-    """SimPy process: month by month, the month's leads in order of arrival find their account and a rep.
+class _Pipeline:
+    """The leads of one run of a committee motion, in order: when each arrived, and when a rep took it."""
 
-    A lead whose account is in the pipeline, a customer or cooling off is
-    no lead. Otherwise its account is taken until the lead goes cold, or
-    until its deal closes and then cools off (a "no") or its customer leaves
-    and then cools off (a win; never, for a customer who stays). Setting
-    that day on arrival is exact: no later lead can find the account free
-    before it.
-    """
-    accounts = leads.target_accounts
-    free_from = [0.0] * (accounts or 0)
-    picks = deals.account.tolist()
-    cooling = leads.cooling_off_months * DAYS_PER_MONTH
-    max_wait = leads.max_wait_days
-    duration = deals.outcomes.duration.tolist()
-    won = deals.outcomes.won.tolist()
-    stays = ((deals.live_months + deals.lifetime) * DAYS_PER_MONTH + cooling).tolist()   # close to free again
-    is_lead, open_day = record.is_lead, record.open_day
-    arrival_days = arrivals.tolist()
-    take = desk.take
+    def __init__(self, env, leads, desk: RepDesk, arrivals: np.ndarray, picks, deals: DealDraws):
+        self.env, self.leads, self.desk = env, leads, desk
+        self.arrivals, self.picks, self.deals = arrivals, picks, deals
+        self.arrival_day: list[float] = []
+        self.open_day: list[float] = []     # NaN until a rep takes the lead
 
-    def taken(i, begin):
-        return lambda _: open_day.__setitem__(i, begin)
+    def run(self):
+        """SimPy process: month by month, the month's arrivals in order find their account and a rep.
 
-    month_ends = np.searchsorted(arrivals, (np.arange(record.horizon) + 1) * DAYS_PER_MONTH).tolist()
-    first = 0
-    for month, last in enumerate(month_ends):
-        for i in range(first, last):
-            arrival = arrival_days[i]
-            if accounts:
-                account = picks[i]
-                if free_from[account] > arrival:
-                    continue
-            is_lead[i] = True
-            begin = take(arrival, duration[i])
-            if begin != begin:    # NaN: cold
-                free = arrival + max_wait
-            else:
-                if begin > arrival:
-                    env.timeout(begin - env.now).callbacks.append(taken(i, begin))
+        An arrival whose account is in the pipeline, a customer or cooling
+        off is no lead. Otherwise its account is taken until the lead goes
+        cold, or until its deal closes and then cools off (a "no") or its
+        customer leaves and then cools off (a win; never, for a customer who
+        stays). Setting that day on arrival is exact: no later arrival can
+        find the account free before it.
+        """
+        env, deals, leads = self.env, self.deals, self.leads
+        accounts = leads.target_accounts
+        free_from = [0.0] * (accounts or 0)
+        picks = self.picks.tolist() if accounts else None
+        cooling = leads.cooling_off_months * DAYS_PER_MONTH
+        max_wait = leads.max_wait_days
+        arrival_days = self.arrivals.tolist()
+        lead_days, open_day = self.arrival_day, self.open_day
+        duration, won, stays = deals.duration, deals.won, deals.stays
+        take = self.desk.take
+        nan = float("nan")
+
+        def taken(k, begin):
+            return lambda _: open_day.__setitem__(k, begin)
+
+        horizon = len(self.desk.capacity)
+        month_ends = np.searchsorted(self.arrivals, (np.arange(horizon) + 1) * DAYS_PER_MONTH).tolist()
+        first = 0
+        for month, last in enumerate(month_ends):
+            for i in range(first, last):
+                arrival = arrival_days[i]
+                if accounts:
+                    account = picks[i]
+                    if free_from[account] > arrival:
+                        continue
+                k = len(lead_days)
+                if k == deals.size:
+                    deals.grow()
+                lead_days.append(arrival)
+                begin = take(arrival, duration[k])
+                if begin != begin:    # NaN: cold
+                    open_day.append(nan)
+                    free = arrival + max_wait
                 else:
-                    open_day[i] = begin
-                free = begin + duration[i] + (stays[i] if won[i] else cooling)
-            if accounts:
-                free_from[account] = free
-        first = last
-        yield env.timeout((month + 1) * DAYS_PER_MONTH - env.now)
+                    if begin > arrival:
+                        open_day.append(nan)
+                        env.timeout(begin - env.now).callbacks.append(taken(k, begin))
+                    else:
+                        open_day.append(begin)
+                    free = begin + duration[k] + (stays[k] + cooling if won[k] else cooling)
+                if accounts:
+                    free_from[account] = free
+            first = last
+            yield env.timeout((month + 1) * DAYS_PER_MONTH - env.now)
 
 
-def _settle(record: MotionRecord, arrivals: np.ndarray, deals: Deals, max_wait: float) -> WonDeals:
+def _settle(record: MotionRecord, pipeline: _Pipeline, deals: DealDraws, max_wait: float) -> WonDeals:
     """After the run: each lead's path within the horizon, counted by month; the won deals for the book."""
     horizon = record.horizon
     end = horizon * DAYS_PER_MONTH
-    lead = record.is_lead
-    opened = ~np.isnan(record.open_day)
-    close = record.open_day + deals.outcomes.duration
+    arrival = np.array(pipeline.arrival_day, dtype=float)
+    open_day = np.array(pipeline.open_day, dtype=float)
+    d = deals.first(len(arrival))
+    outcomes = d.outcomes
+    opened = ~np.isnan(open_day)
+    close = open_day + outcomes.duration
     closed = opened & (close < end)
-    won = deals.outcomes.won
-    cold_day = np.where(lead & ~opened, arrivals + max_wait, np.inf)
+    won = outcomes.won
+    cold_day = np.where(opened, np.inf, arrival + max_wait)
 
     def monthly(days):
         return np.bincount(month_of(days), minlength=horizon)[:horizon].astype(float)
 
-    record.arrival_day = np.where(lead, arrivals, np.nan)
+    record.arrival_day, record.open_day = arrival, open_day
     record.close_day = np.where(closed, close, np.nan)
     record.is_won = closed & won
-    record.leads = monthly(arrivals[lead])
+    record.leads = monthly(arrival)
     record.paid_leads = record.leads
-    record.deals_opened = monthly(record.open_day[opened])
+    record.deals_opened = monthly(open_day[opened])
     record.won = monthly(close[closed & won])
     record.lost = monthly(close[closed & ~won])
     record.cold = monthly(cold_day[cold_day < end])
-    held_until = np.where(closed, close, end)
-    record.slot_days = float(np.sum((held_until - record.open_day)[opened]))
+    record.slot_days = float(np.sum((np.where(closed, close, end) - open_day)[opened]))
+    record.objections = outcomes.objections
+    record.acv = d.acv
+    record.stages = {"last_stage": outcomes.last_stage, "stage_ends": outcomes.stage_ends}
     idx = np.flatnonzero(record.is_won)
-    return WonDeals(win_day=close[idx], acv=deals.acv[idx], lifetime=deals.lifetime[idx],
-                    live_months=deals.live_months[idx], implementation_cost=deals.implementation_cost[idx])
+    return WonDeals(win_day=close[idx], acv=d.acv[idx], lifetime=d.lifetime[idx], live_months=d.live_months[idx],
+                    implementation_cost=d.implementation_cost[idx])

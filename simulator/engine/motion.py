@@ -39,7 +39,6 @@ class MotionRecord:
         self.lost = np.zeros(horizon)
         self.cold = np.zeros(horizon)
         self.paid_leads = self.leads   # leads that cost money: all but referrals
-        self.is_lead = np.zeros(n, dtype=bool)    # leads that found their account free
         self.arrival_day = np.full(n, np.nan)
         self.open_day = np.full(n, np.nan)
         self.close_day = np.full(n, np.nan)

@@ -23,7 +23,7 @@ import numpy as np
 
 # Separate streams for separate uses, so that (say) hiring one more rep does
 # not shift the deal sizes every later deal draws.
-PURPOSES = ("arrivals", "arrival_times", "referrals", "deals", "team")
+PURPOSES = ("arrivals", "arrival_times", "referrals", "deals", "team", "accounts")
 
 # Blocks of one stream start this many 64-bit draws apart: far more than any block uses.
 BLOCK_SPACING = 1 << 64

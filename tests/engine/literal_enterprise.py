@@ -18,9 +18,9 @@ import numpy as np
 import simpy
 
 import simulator.engine as engine
-from simulator.engine.enterprise import draw_deals
+from simulator.engine.enterprise import leads_and_deals
 from simulator.engine.customers import WonDeals
-from simulator.engine.motion import MotionRecord, lead_arrival_days
+from simulator.engine.motion import MotionRecord
 from simulator.engine.units import DAYS_PER_MONTH
 
 
@@ -51,48 +51,46 @@ def apply_schedule(env: simpy.Environment, pool: RepPool, capacity: np.ndarray):
 
 def start_literal_committee_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
                                    horizon: int, shared=None) -> MotionRecord:
-    """Set up a committee motion's processes in ``env``, one SimPy event per lead, wait and close."""
+    """Set up a committee motion's processes in ``env``, one SimPy event per arrival, wait and close."""
     leads = motion.leads
-    arrivals = lead_arrival_days(leads, horizon, streams["arrivals"], streams["arrival_times"])
+    arrivals, picks, deals = leads_and_deals(motion, streams, horizon)
     n = len(arrivals)
-    deals = draw_deals(motion, streams["deals"], n)
-    outcomes = deals.outcomes
-    acv, lifetime, live_months, impl_cost = deals.acv, deals.lifetime, deals.live_months, deals.implementation_cost
-    record = MotionRecord(horizon, n)
+    record = MotionRecord(horizon, n)      # per-lead arrays cut to the leads at the end
     pool = RepPool(env, int(capacity[0]))
     env.process(apply_schedule(env, pool, capacity))
 
     accounts = leads.target_accounts
     free_from = [0.0] * (accounts or 0)
-    picks = deals.account.tolist() if accounts else [None] * n
+    picks = picks.tolist() if accounts else [None] * n
     cooling_days = leads.cooling_off_months * DAYS_PER_MONTH
     max_wait = leads.max_wait_days
-    duration = outcomes.duration.tolist()
-    won_flags = outcomes.won.tolist()
-    lifetimes = lifetime.tolist()
-    live = live_months.tolist()
+    count = {"leads": 0}
 
-    def opened(i, day):
-        record.open_day[i] = day
+    def deal(k):
+        d = deals.first(k + 1)
+        return bool(d.outcomes.won[k]), float(d.outcomes.duration[k]), float(d.live_months[k] + d.lifetime[k])
+
+    def opened(k, day):
+        record.open_day[k] = day
         if int(day // DAYS_PER_MONTH) < horizon:
             record.deals_opened[int(day // DAYS_PER_MONTH)] += 1
 
-    def closed(i, day, won):
-        record.close_day[i] = day
-        record.is_won[i] = won
+    def closed(k, day, won):
+        record.close_day[k] = day
+        record.is_won[k] = won
         if int(day // DAYS_PER_MONTH) < horizon:
             (record.won if won else record.lost)[int(day // DAYS_PER_MONTH)] += 1
 
-    def work(i, account, request):
-        opened(i, env.now)
-        env.timeout(duration[i]).callbacks.append(lambda _: close(i, account, request))
+    def work(k, account, request):
+        opened(k, env.now)
+        env.timeout(deal(k)[1]).callbacks.append(lambda _: close(k, account, request))
 
-    def close(i, account, request):
+    def close(k, account, request):
         pool.release(request)
-        closed(i, env.now, won_flags[i])
+        won, _, months_as_customer = deal(k)
+        closed(k, env.now, won)
         if account is not None:
-            if won_flags[i]:
-                months_as_customer = live[i] + lifetimes[i]
+            if won:
                 free_from[account] = (env.now + months_as_customer * DAYS_PER_MONTH + cooling_days
                                       if math.isfinite(months_as_customer) else math.inf)
             else:
@@ -109,7 +107,7 @@ def start_literal_committee_motion(env: simpy.Environment, motion, streams: dict
                 watcher["idle"] = env.event()
                 yield watcher["idle"]
                 continue
-            expiry, i, account, request = waiting[0]
+            expiry, k, account, request = waiting[0]
             if expiry > env.now:
                 yield env.timeout(expiry - env.now)
                 continue
@@ -128,14 +126,16 @@ def start_literal_committee_motion(env: simpy.Environment, motion, streams: dict
                 if free_from[account] > env.now:
                     continue
                 free_from[account] = math.inf
-            record.arrival_day[i] = day
+            k = count["leads"]
+            count["leads"] += 1
+            record.arrival_day[k] = day
             record.leads[int(day // DAYS_PER_MONTH)] += 1
             request = pool.request()
             if request.triggered:
-                work(i, account, request)
+                work(k, account, request)
                 continue
-            request.callbacks.append(lambda granted, i=i, account=account: work(i, account, granted))
-            waiting.append((day + max_wait, i, account, request))
+            request.callbacks.append(lambda granted, k=k, account=account: work(k, account, granted))
+            waiting.append((day + max_wait, k, account, request))
             if watcher["idle"] is not None:
                 watcher["idle"].succeed()
                 watcher["idle"] = None
@@ -144,17 +144,21 @@ def start_literal_committee_motion(env: simpy.Environment, motion, streams: dict
     env.process(arrive())
 
     def won_deals() -> WonDeals:
+        n_leads = count["leads"]
+        for name in ("arrival_day", "open_day", "close_day", "is_won"):
+            setattr(record, name, getattr(record, name)[:n_leads])
+        d = deals.first(n_leads)
         opened_ = ~np.isnan(record.open_day)
         held_until = np.where(np.isnan(record.close_day), horizon * DAYS_PER_MONTH, record.close_day)
         record.slot_days = float(np.sum((held_until - record.open_day)[opened_]))
+        record.objections = d.outcomes.objections
+        record.acv = d.acv
+        record.stages = {"last_stage": d.outcomes.last_stage, "stage_ends": d.outcomes.stage_ends}
         idx = np.flatnonzero(record.is_won)
-        return WonDeals(win_day=record.close_day[idx], acv=acv[idx], lifetime=lifetime[idx],
-                        live_months=live_months[idx], implementation_cost=impl_cost[idx])
+        return WonDeals(win_day=record.close_day[idx], acv=d.acv[idx], lifetime=d.lifetime[idx],
+                        live_months=d.live_months[idx], implementation_cost=d.implementation_cost[idx])
 
     record.won_deals = won_deals
-    record.objections = outcomes.objections
-    record.acv = acv
-    record.stages = {"last_stage": outcomes.last_stage, "stage_ends": outcomes.stage_ends}
     return record
 
 
