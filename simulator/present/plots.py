@@ -358,8 +358,11 @@ def comparison_figure(runs: Mapping[str, Mapping[str, np.ndarray]], *, currency:
                 edges = np.arange(math.floor(edges[0] / width), math.ceil(edges[-1] / width) + 1) * width
                 clipped = np.clip(diff, edges[0], edges[-1])
                 weights = np.full(diff.size, 1.0 / diff.size)
-                ax.hist(clipped[clipped > 0], edges, weights=weights[clipped > 0], color=colors[right], alpha=0.75)
-                ax.hist(clipped[clipped <= 0], edges, weights=weights[clipped <= 0], color=colors[left], alpha=0.75)
+                above = clipped > 0
+                # each side one filled outline of its bars (not a rectangle per bar): the same shape, drawn faster
+                for side, color in ((above, colors[right]), (~above, colors[left])):
+                    shares = np.histogram(clipped[side], edges, weights=weights[side])[0]
+                    ax.stairs(shares, edges, fill=True, facecolor=color, edgecolor="none", linewidth=0, alpha=0.75)
                 ax.axvline(np.median(diff), color="#222222", linestyle="--", linewidth=1)
             ax.axvline(0, color="black", linewidth=1)
             ax.set_ylim(0, ax.get_ylim()[1] * 1.25)  # headroom for the "better" labels
@@ -448,6 +451,19 @@ def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
     return buffer.getvalue()
 
 
+def write_chart(results, name: str, directory, formats: Sequence[str] = ("png", "svg")) -> bytes:
+    """Draw one chart of :data:`CHARTS` into ``directory`` (``<name>.png``, ``<name>.svg``); returns its PNG bytes."""
+    directory = Path(directory)
+    fig = figures(results, charts=(name,))[name]
+    png = figure_bytes(fig, "png")
+    # the layout is settled by the first drawing; the SVG reuses it instead of solving it again
+    fig.set_layout_engine("none")
+    for fmt in formats:
+        (directory / f"{name}.{fmt}").write_bytes(png if fmt == "png" else figure_bytes(fig, fmt))
+    fig.clear()
+    return png
+
+
 def write_plots(results, directory, formats: Sequence[str] = ("png", "svg")) -> dict[str, bytes]:
     """Draw every chart into ``directory`` (``revenue.png``, ``revenue.svg``, ...).
 
@@ -458,13 +474,4 @@ def write_plots(results, directory, formats: Sequence[str] = ("png", "svg")) -> 
     unknown = [fmt for fmt in formats if fmt not in ("png", "svg")]
     if unknown:
         raise ValueError(f"unknown image format(s) {', '.join(unknown)}; expected png or svg")
-    pngs = {}
-    for name in CHARTS:
-        fig = figures(results, charts=(name,))[name]
-        pngs[name] = figure_bytes(fig, "png")
-        # the layout is settled by the first drawing; the SVG reuses it instead of solving it again
-        fig.set_layout_engine("none")
-        for fmt in formats:
-            (directory / f"{name}.{fmt}").write_bytes(pngs[name] if fmt == "png" else figure_bytes(fig, fmt))
-        fig.clear()
-    return pngs
+    return {name: write_chart(results, name, directory, formats) for name in CHARTS}

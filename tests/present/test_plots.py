@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import matplotlib.colors
 import matplotlib.image
 import numpy as np
 import pytest
@@ -114,3 +115,26 @@ def test_dollar_signs_are_not_read_as_formulas():
     # two dollar amounts in one label would otherwise typeset the text between them as math
     assert plots._money(1.2e6, "USD") == r"\$1.2M"
     assert format_money(1.2e6, "USD") == "$1.2M"
+
+
+def test_comparison_bars_hold_every_run_on_the_side_of_zero_it_falls():
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=1000)
+    runs = {"a": {"npv": base + rng.normal(0.3, 1, 1000)}, "b": {"npv": base}}
+    fig = plots.comparison_figure(runs, currency="USD", metrics=("npv",))
+    ax = fig.axes[0]
+    (a_wins, b_wins) = [patch.get_data() for patch in ax.patches]   # one filled outline per side of zero
+    diff = runs["a"]["npv"] - runs["b"]["npv"]
+    assert np.isclose(a_wins.values.sum(), (diff > 0).mean())
+    assert np.isclose(b_wins.values.sum(), (diff <= 0).mean())
+    assert 0.0 in a_wins.edges   # zero on a bin edge: no bar holds both wins and losses
+    assert not a_wins.values[a_wins.edges[1:] <= 0].any() and not b_wins.values[b_wins.edges[:-1] >= 0].any()
+    assert [p.get_facecolor()[:3] for p in ax.patches] == [matplotlib.colors.to_rgb(c) for c in
+                                                           plots.strategy_colors(["a", "b"]).values()]
+
+
+def test_write_chart_writes_one_chart_as_write_plots_does(tmp_path):
+    results = fake_results(runs=80)
+    png = plots.write_chart(results, "capital_curve", tmp_path)
+    assert (tmp_path / "capital_curve.png").read_bytes() == png
+    assert ET.parse(tmp_path / "capital_curve.svg").getroot().tag.endswith("svg")
