@@ -127,7 +127,8 @@ def start_committee_motion(env: simpy.Environment, motion, streams: dict, capaci
     """Set up a committee motion's process in ``env``; its record is complete once the run ends."""
     arrivals, picks, deals = leads_and_deals(motion, streams, horizon, shared)
     record = MotionRecord(horizon, 0)
-    pipeline = _Pipeline(env, motion.leads, RepDesk(capacity, motion.leads.max_wait_days), arrivals, picks, deals)
+    pipeline = _Pipeline(env, motion.leads, RepDesk(capacity, motion.leads.max_wait_days), arrivals, picks, deals,
+                         horizon)
     env.process(pipeline.run())
     record.won_deals = lambda: _settle(record, pipeline, deals, motion.leads.max_wait_days)
     return record
@@ -136,8 +137,8 @@ def start_committee_motion(env: simpy.Environment, motion, streams: dict, capaci
 class _Pipeline:
     """The leads of one run of a committee motion, in order: when each arrived, and when a rep took it."""
 
-    def __init__(self, env, leads, desk: RepDesk, arrivals: np.ndarray, picks, deals: DealDraws):
-        self.env, self.leads, self.desk = env, leads, desk
+    def __init__(self, env, leads, desk: RepDesk, arrivals: np.ndarray, picks, deals: DealDraws, horizon: int):
+        self.env, self.leads, self.desk, self.horizon = env, leads, desk, horizon
         self.arrivals, self.picks, self.deals = arrivals, picks, deals
         self.arrival_day: list[float] = []
         self.open_day: list[float] = []     # NaN until a rep takes the lead
@@ -167,8 +168,7 @@ class _Pipeline:
         def taken(k, begin):
             return lambda _: open_day.__setitem__(k, begin)
 
-        horizon = len(self.desk.capacity)
-        month_ends = np.searchsorted(self.arrivals, (np.arange(horizon) + 1) * DAYS_PER_MONTH).tolist()
+        month_ends = np.searchsorted(self.arrivals, (np.arange(self.horizon) + 1) * DAYS_PER_MONTH).tolist()
         first = 0
         for month, last in enumerate(month_ends):
             for i in range(first, last):

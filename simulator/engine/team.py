@@ -13,6 +13,7 @@ out before the run; the run applies it month by month to a
 """
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from dataclasses import dataclass
@@ -79,103 +80,95 @@ def team_schedule(team, horizon: int, rng: np.random.Generator) -> TeamSchedule:
 class RepDesk:
     """Rep slots with one first-come, first-served queue, lead patience, and capacity changing at month starts.
 
-    ``free`` holds the time each slot comes free (a slot free in the past is
-    simply free): a sorted array after a month settled with numpy, a heap
-    (list) in the lead-by-lead queue; a sorted list is a valid heap. A lead arriving at ``a`` starts at
-    ``max(a, earliest free)``; it goes cold instead when that is more than
-    ``max_wait`` days after ``a``. When capacity shrinks, the slots that
-    free first are the ones removed: deals held keep their slot and new
-    leads wait until enough end. When it grows, the deals still held on
-    removed slots take the new slots first, so a slot is free only when
-    fewer deals are held than there are slots (``held_over`` keeps them).
-    The desk never looks back, so deciding a lead's fate on arrival is exact.
+    The desk keeps ``held``, a heap of the days on which the deals it has
+    taken free their slots, each counted from the moment its lead joined: a
+    lead that waits holds its place in the queue until a rep takes it. A lead
+    arriving at ``a`` starts at the first moment from ``a`` on when fewer of
+    those deals are held than there are slots, and goes cold instead when
+    that is more than ``max_wait`` days after ``a``. So when capacity shrinks
+    (a rep leaves), deals already held keep their slot and new leads wait
+    until enough end; when it grows, waiting leads go in at once. A lead's
+    wait depends only on the leads ahead of it, so deciding its fate as it
+    joins is exact. Idle slots cost nothing: a team of thousands of slots is
+    as cheap as one.
     """
 
     fast = True   # settle months where no lead can wait with numpy (the same answer; a test compares)
 
     def __init__(self, capacity: np.ndarray, max_wait: float):
-        self.capacity, self.max_wait = capacity, float(max_wait)
-        self.changes = (np.flatnonzero(np.diff(capacity)) + 1).tolist()   # months where capacity changes
+        self.max_wait = float(max_wait)
+        self.changes = [(month * DAYS_PER_MONTH, int(capacity[month]))     # (day, slots from then on)
+                        for month in (np.flatnonzero(np.diff(capacity)) + 1).tolist()]
         self.next_change = 0
-        self.free = np.zeros(int(capacity[0]) if len(capacity) else 0)
-        self.held_over: list = []   # end days of deals still held on slots removed when capacity shrank
+        self.slots = int(capacity[0]) if len(capacity) else 0
+        self.held: list = []
 
-    def _change_day(self) -> float:
-        return self.changes[self.next_change] * DAYS_PER_MONTH if self.next_change < len(self.changes) else math.inf
-
-    def _heap(self) -> list:
-        if isinstance(self.free, np.ndarray):
-            self.free = self.free.tolist()
-        return self.free
-
-    def _apply_change(self) -> None:
-        month = self.changes[self.next_change]
-        self.next_change += 1
-        slots, day = int(self.capacity[month]), month * DAYS_PER_MONTH
-        free = self._heap()
-        while len(free) > slots:
-            ended = heapq.heappop(free)
-            if ended > day:
-                self.held_over.append(ended)
-        grow = slots - len(free)
-        if grow > 0 and self.held_over:
-            # deals still held on slots removed earlier count against the new slots first
-            self.held_over = sorted(t for t in self.held_over if t > day)
-            keep = max(len(self.held_over) - grow, 0)
-            for ended in self.held_over[keep:]:
-                heapq.heappush(free, ended)
-            del self.held_over[keep:]
-        for _ in range(slots - len(free)):
-            heapq.heappush(free, day)
+    def _advance(self, day: float) -> None:
+        """Apply the capacity changes up to ``day``; forget the deals that ended by then."""
+        changes = self.changes
+        while self.next_change < len(changes) and changes[self.next_change][0] <= day:
+            self.slots = changes[self.next_change][1]
+            self.next_change += 1
+        held = self.held
+        while held and held[0] <= day:
+            heapq.heappop(held)
 
     def serve(self, month: int, arrivals: np.ndarray, holds: np.ndarray) -> np.ndarray:
         """Queue month ``month``'s touched leads (arrival days, sorted; slot hold in days): start days, NaN if cold."""
-        while self.next_change < len(self.changes) and self.changes[self.next_change] <= month:
-            self._apply_change()
+        self._advance(month * DAYS_PER_MONTH)
         if self.fast and self._served_on_arrival(arrivals, holds):
             return arrivals.copy()
-        return self._queue(arrivals, holds)
-
-    def _served_on_arrival(self, arrivals: np.ndarray, holds: np.ndarray) -> bool:
-        """Whether every lead finds a free slot on arrival; if so, take the slots."""
-        if not len(arrivals):
-            return True
-        free = self.free if isinstance(self.free, np.ndarray) else np.sort(self.free)
-        slots = len(free)
-        if slots == 0:
-            return False
-        ends = arrivals + holds
-        # slots busy when lead k arrives: the desk's, plus earlier leads' still held (a hold ending on
-        # arrival frees its slot; a lead's own zero-length hold is not "earlier")
-        busy_before = slots - np.searchsorted(free, arrivals, side="right")
-        ended = np.searchsorted(np.sort(ends), arrivals, side="right") - (holds == 0)
-        busy = busy_before + np.arange(len(arrivals)) - ended
-        if busy.max() >= slots:
-            return False
-        # Each lead took the earliest free slot: the slots left are the latest of old and new end times.
-        self.free = np.sort(np.concatenate((free, ends)))[-slots:]
-        return True
-
-    def _queue(self, arrivals: np.ndarray, holds: np.ndarray) -> np.ndarray:
-        """Lead by lead: start at the earliest free slot, or go cold."""
         take = self.take
         return np.array([take(arrival, hold) for arrival, hold in zip(arrivals.tolist(), holds.tolist())])
 
+    def _served_on_arrival(self, arrivals: np.ndarray, holds: np.ndarray) -> bool:
+        """Whether every lead of a month finds a free slot on arrival; if so, take the slots."""
+        if not len(arrivals):
+            return True
+        held = np.sort(self.held)
+        ends = arrivals + holds
+        # deals held when lead k arrives: the desk's, plus earlier leads' (a hold ending on arrival frees
+        # its slot; a lead's own zero-length hold is not "earlier")
+        busy = (len(held) - np.searchsorted(held, arrivals, side="right") + np.arange(len(arrivals))
+                - np.searchsorted(np.sort(ends), arrivals, side="right") + (holds == 0))
+        if busy.max() >= self.slots:
+            return False
+        held = np.sort(np.concatenate((held, ends)))
+        self.held = held[np.searchsorted(held, arrivals[-1], side="right"):].tolist()   # a sorted list is a heap
+        return True
+
     def take(self, arrival: float, hold: float) -> float:
         """One lead arriving at ``arrival`` (no earlier than the last one) for ``hold`` days: its start day,
-        NaN if it goes cold. Capacity changes up to the start are applied on the way."""
-        free = self._heap()
-        change_day = self._change_day()
-        while change_day <= arrival:
-            self._apply_change()
-            change_day = self._change_day()
-        begin = max(arrival, free[0]) if free else math.inf
-        while begin >= change_day != math.inf:
-            # every slot is busy until capacity changes: apply the change first
-            self._apply_change()
-            change_day = self._change_day()
-            begin = max(arrival, free[0]) if free else math.inf
+        NaN if it goes cold."""
+        self._advance(arrival)
+        held = self.held
+        if len(held) < self.slots:
+            begin = arrival
+        elif held and len(held) == self.slots and held[0] < self._change_day(self.next_change):
+            begin = held[0]        # the next deal to end frees its slot
+        else:
+            begin = self._first_free(arrival)
         if begin - arrival > self.max_wait:
             return math.nan
-        heapq.heapreplace(free, begin + hold)
+        heapq.heappush(held, begin + hold)
         return begin
+
+    def _change_day(self, i: int) -> float:
+        return self.changes[i][0] if i < len(self.changes) else math.inf
+
+    def _first_free(self, arrival: float) -> float:
+        """The first day from ``arrival`` on when fewer deals are held than there are slots (inf: never)."""
+        ends = sorted(self.held)
+        slots, i, day, ended = self.slots, self.next_change, arrival, 0
+        while True:
+            waiting_for = len(ends) - ended - slots    # deals that must end before a slot frees, less one
+            if waiting_for < 0:
+                return day
+            free = ends[ended + waiting_for] if slots > 0 else math.inf
+            change = self._change_day(i)
+            if free < change:
+                return free
+            if change == math.inf:
+                return math.inf
+            day, slots, i = change, self.changes[i][1], i + 1
+            ended = bisect.bisect_right(ends, day)
