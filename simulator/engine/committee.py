@@ -58,7 +58,7 @@ def draw_committees(process, n: int, rng: np.random.Generator) -> CommitteeDraws
     member = np.repeat(np.tile(np.arange(width), n), counts)
     shares = np.array([getattr(process.stages, s).objection_share for s in STAGES], dtype=float)
     # the stage each objection surfaces in: how many of the cumulative shares its draw passes
-    stage = (rng.random(total)[:, None] >= np.cumsum(shares / shares.sum())[None, :-1]).sum(axis=1)
+    stage = np.searchsorted(np.cumsum(shares / shares.sum())[:-1], rng.random(total), side="right")
     days = np.maximum(draw(process.objection_buyer_days, rng, total), 0.0) / process.vendor_time_share
     unresolved = rng.random(total) < draw(process.unresolved_chance, rng, total)
     base_days = np.column_stack([np.maximum(draw(getattr(process.stages, s).days, rng, n), 0.0) for s in STAGES]) \

@@ -70,21 +70,24 @@ class _LeadPool:
 
     def _draw(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         process, deal, n = self.motion.process, self.motion.deal, LEAD_BLOCK
-        # The signals each decider shows (bit k of `shown` for signal k), and their joint lift on the odds.
-        chances, lift_of = self.signals
-        seen = rng.random((n, len(chances))) < chances[None, :]
-        shown = seen @ (1 << np.arange(len(chances)))
+        # The signals each decider shows (combination c: bit k set for signal k), one uniform against the
+        # combinations' chances, and their joint lift on the odds.
+        combination_cdf, lift_of = self.signals
+        shown = np.searchsorted(combination_cdf, rng.random(n), side="right")
         odds = process.buy_chance / max(1 - process.buy_chance, 1e-12) * lift_of[shown]
         chance = np.where(np.isinf(odds), 1.0, odds / (1 + odds))
         touched = rng.random(n) < process.touched_share
-        objections = draw_int(process.objections, rng, n)
-        hold = objections * np.maximum(draw(process.objection_days, rng, n), 0.0)
-        unresolved = touched & (rng.random(n) < 1 - (1 - process.unresolved_chance) ** objections)
+        # What only a rep's touch needs is drawn for the block's touched leads.
+        reached = np.flatnonzero(touched)
+        objections, hold, unresolved = np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n, dtype=bool)
+        objections[reached] = draw_int(process.objections, rng, len(reached))
+        hold[reached] = objections[reached] * np.maximum(draw(process.objection_days, rng, len(reached)), 0.0)
+        unresolved[reached] = rng.random(len(reached)) < 1 - (1 - process.unresolved_chance) ** objections[reached]
         buys = (rng.random(n) < chance) & ~unresolved          # a touched no-sayer never buys
         table = {
             "arrival": np.full(n, np.nan), "start": np.full(n, np.nan), "touched": touched, "buys": buys,
             "unresolved": unresolved, "cycle": np.maximum(draw(process.cycle_days, rng, n), 0.0),
-            "objections": np.where(touched, objections, 0), "hold": np.where(touched, hold, 0.0),
+            "objections": objections, "hold": hold,
             "acv": draw(deal.contract_value, rng, n) * (1 - draw(deal.discount, rng, n)),   # also open pipeline
         }
         # What only a customer needs is drawn for the block's buyers (who they are depends on the block alone).
@@ -102,12 +105,19 @@ class _LeadPool:
 
 
 def _signal_table(signals) -> tuple[np.ndarray, np.ndarray]:
-    """Each buying signal's chance, and the total lift of every combination (indexed by bits, signal k = bit k)."""
+    """The cumulative chance of every combination of buying signals, and each combination's total lift.
+
+    Combination c shows signal k when bit k of c is set; signals are shown
+    independently, each with its own chance.
+    """
     chances = np.array([getattr(signals, name).chance for name in SIGNALS])
     lifts = np.array([getattr(signals, name).lift for name in SIGNALS])
     combinations = np.arange(2 ** len(SIGNALS))
     bits = (combinations[:, None] >> np.arange(len(SIGNALS))) & 1
-    return chances, np.prod(np.where(bits == 1, lifts, 1.0), axis=1)
+    chance = np.prod(np.where(bits == 1, chances, 1 - chances), axis=1)
+    cdf = np.cumsum(chance) / chance.sum()
+    cdf[np.flatnonzero(chance)[-1]:] = 1.0     # no uniform lands past the last possible combination
+    return cdf, np.prod(np.where(bits == 1, lifts, 1.0), axis=1)
 
 
 def start_smb_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
