@@ -1,6 +1,9 @@
 """How fast one run is: milliseconds per run of each strategy of the default scenario, on one core.
 
-Prints, as medians over repetitions (this machine is shared and noisy):
+Times are CPU time of this process (``time.process_time``), which a busy
+neighbour on a shared machine disturbs less than the wall clock, and which
+is how the C peer RevSim's figure is quoted. Prints, as medians over
+repetitions (this machine is shared and noisy):
 - ms per run of each strategy alone (``run_strategy``);
 - ms per run of all strategies together (``run_strategies``, which
   simulates a motion shared by several strategies once): the figure the
@@ -22,10 +25,10 @@ from simulator.engine import run_strategies, run_strategy
 
 
 def _time(fn, runs: int) -> float:
-    start = time.perf_counter()
+    start = time.process_time()
     for run in range(runs):
         fn(run)
-    return (time.perf_counter() - start) / runs
+    return (time.process_time() - start) / runs
 
 
 def main() -> None:

@@ -74,8 +74,8 @@ class _LeadPool:
         # combinations' chances, and their joint lift on the odds.
         combination_cdf, lift_of = self.signals
         shown = np.searchsorted(combination_cdf, rng.random(n), side="right")
-        odds = process.buy_chance / max(1 - process.buy_chance, 1e-12) * lift_of[shown]
-        chance = np.where(np.isinf(odds), 1.0, odds / (1 + odds))
+        odds = process.buy_chance / max(1 - process.buy_chance, 1e-12) * lift_of
+        chance = np.where(np.isinf(odds), 1.0, odds / (1 + odds))[shown]
         touched = rng.random(n) < process.touched_share
         # What only a rep's touch needs is drawn for the block's touched leads.
         reached = np.flatnonzero(touched)
@@ -143,21 +143,21 @@ class SmbDesk:
         self.record.won_deals = self.won_deals
         env.process(self.run())
 
-    def _settle(self, index: np.ndarray, start: np.ndarray) -> None:
+    def _settle(self, leads: np.ndarray) -> None:
         """Book the future wins and departures of leads whose path is now known (for referrals).
 
-        ``start`` is, per lead of ``index``, the earliest day it can buy: its
-        sign-up (self-serve) or the end of the rep's touch.
+        A buyer buys at the end of its decision cycle, and not before the
+        rep's touch ends (a touched lead no rep took never buys).
         """
         t = self.pool.table
-        buying = t["buys"][index]
-        live = index[buying]
-        win = np.maximum(t["arrival"][live] + t["cycle"][live], start[buying])
+        live = leads[t["buys"][leads]]
+        earliest = np.where(t["touched"][live], t["start"][live] + t["hold"][live], t["arrival"][live])
+        live, earliest = live[~np.isnan(earliest)], earliest[~np.isnan(earliest)]
+        win = np.maximum(t["arrival"][live] + t["cycle"][live], earliest)
         leave = win + t["stays_days"][live]
         last = float(self.days + 1)
-        length = len(self.active_delta)
-        self.active_delta += (np.bincount(np.minimum(win, last).astype(np.int64), minlength=length)
-                              - np.bincount(np.minimum(leave, last).astype(np.int64), minlength=length))
+        np.add.at(self.active_delta, np.minimum(win, last).astype(np.int64), 1.0)
+        np.add.at(self.active_delta, np.minimum(leave, last).astype(np.int64), -1.0)
 
     def _sign_ups(self, month: int) -> np.ndarray:
         """Arrival days of this month's leads: marketing's, and referrals from customers at the month's start."""
@@ -183,10 +183,7 @@ class SmbDesk:
             touched = np.flatnonzero(is_touched) + first
             start = self.desk.serve(month, arrivals[is_touched], t["hold"][touched])
             t["start"][touched] = start
-            served = ~np.isnan(start)
-            self_serve = np.flatnonzero(~is_touched) + first
-            self._settle(np.concatenate((self_serve, touched[served])),
-                         np.concatenate((arrivals[~is_touched], start[served] + t["hold"][touched[served]])))
+            self._settle(np.arange(first, self.count))
             yield self.env.timeout((month + 1) * DAYS_PER_MONTH - self.env.now)
 
     def won_deals(self) -> WonDeals:
