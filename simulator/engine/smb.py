@@ -138,6 +138,7 @@ class SmbDesk:
         self.bounds = np.searchsorted(month_of(self.marketing), np.arange(horizon + 1))
         self.count = 0                                 # leads so far
         self.active_delta = np.zeros(self.days + 2)    # +1 on a win day, -1 when the customer leaves
+        self.active, self.counted = 0.0, 0             # customers at the start of day `counted`
         self.record = MotionRecord(horizon, 0)
         self.record.paid_leads = np.diff(self.bounds).astype(float)
         self.record.won_deals = self.won_deals
@@ -165,7 +166,11 @@ class SmbDesk:
         rate = self.motion.leads.referrals_per_customer_per_month
         if rate > 0:
             rng = self.streams["referrals"]
-            active = self.active_delta[:int(month * DAYS_PER_MONTH) + 1].sum()
+            # wins and departures before the month's start are all booked: leads book only their own future
+            day = int(month * DAYS_PER_MONTH)
+            self.active += self.active_delta[self.counted:day + 1].sum()
+            self.counted = day + 1
+            active = self.active
             referred = (month + rng.random(rng.poisson(rate * max(active, 0.0)))) * DAYS_PER_MONTH
             arrivals = np.sort(np.concatenate((arrivals, referred)))
         return arrivals

@@ -80,9 +80,10 @@ def team_schedule(team, horizon: int, rng: np.random.Generator) -> TeamSchedule:
 class RepDesk:
     """Rep slots with one first-come, first-served queue, lead patience, and capacity changing at month starts.
 
-    The desk keeps ``held``, a heap of the days on which the deals it has
-    taken free their slots, each counted from the moment its lead joined: a
-    lead that waits holds its place in the queue until a rep takes it. A lead
+    The desk keeps ``held``, the days on which the deals it has taken free
+    their slots (a heap, or a sorted array after a month settled at once),
+    each counted from the moment its lead joined: a lead that waits holds
+    its place in the queue until a rep takes it. A lead
     arriving at ``a`` starts at the first moment from ``a`` on when fewer of
     those deals are held than there are slots, and goes cold instead when
     that is more than ``max_wait`` days after ``a``. So when capacity shrinks
@@ -110,6 +111,9 @@ class RepDesk:
             self.slots = changes[self.next_change][1]
             self.next_change += 1
         held = self.held
+        if isinstance(held, np.ndarray):
+            self.held = held[np.searchsorted(held, day, side="right"):]
+            return
         while held and held[0] <= day:
             heapq.heappop(held)
 
@@ -125,7 +129,7 @@ class RepDesk:
         """Whether every lead of a month finds a free slot on arrival; if so, take the slots."""
         if not len(arrivals):
             return True
-        held = np.sort(self.held)
+        held = self.held if isinstance(self.held, np.ndarray) else np.sort(self.held)
         ends = arrivals + holds
         # deals held when lead k arrives: the desk's, plus earlier leads' (a hold ending on arrival frees
         # its slot; a lead's own zero-length hold is not "earlier")
@@ -134,13 +138,15 @@ class RepDesk:
         if busy.max() >= self.slots:
             return False
         held = np.sort(np.concatenate((held, ends)))
-        self.held = held[np.searchsorted(held, arrivals[-1], side="right"):].tolist()   # a sorted list is a heap
+        self.held = held[np.searchsorted(held, arrivals[-1], side="right"):]
         return True
 
     def take(self, arrival: float, hold: float) -> float:
         """One lead arriving at ``arrival`` (no earlier than the last one) for ``hold`` days: its start day,
         NaN if it goes cold."""
         self._advance(arrival)
+        if isinstance(self.held, np.ndarray):
+            self.held = self.held.tolist()     # a sorted list is a heap
         held = self.held
         if len(held) < self.slots:
             begin = arrival
