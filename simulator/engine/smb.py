@@ -127,18 +127,32 @@ def start_smb_motion(env: simpy.Environment, motion, streams: dict, capacity: np
 
 
 class SmbDesk:
-    """The SMB motion of one run: sign-ups month by month, the rep desk, buyers booked for referrals."""
+    """The SMB motion of one run: sign-ups month by month, the rep desk, buyers booked for referrals.
+
+    Each month's sign-ups need the customers at the month's start (for
+    referrals), so months go one by one on a SimPy clock. Most months no
+    touched lead finds every rep slot busy; the clock's pass assumes so,
+    and the desk then checks the assumption over the whole horizon at once.
+    From the first month where it fails (a lead would have waited), the
+    months are settled again lead by lead, from the state at that month's
+    start (the customers, the deals held, the referral stream): the same
+    answer as settling every month lead by lead (a test compares the two).
+    """
 
     def __init__(self, env, motion, streams: dict, capacity: np.ndarray, horizon: int):
         self.env, self.motion, self.streams, self.horizon = env, motion, streams, horizon
+        self.capacity = capacity
         self.days = int(math.ceil(horizon * DAYS_PER_MONTH))
         self.marketing = lead_arrival_days(motion.leads, horizon, streams["arrivals"], streams["arrival_times"])
         self.pool = _LeadPool(motion, streams["deals"])
         self.desk = RepDesk(capacity, motion.leads.max_wait_days)
         self.bounds = np.searchsorted(month_of(self.marketing), np.arange(horizon + 1))
         self.count = 0                                 # leads so far
-        self.active_delta = np.zeros(self.days + 2)    # +1 on a win day, -1 when the customer leaves
-        self.active, self.counted = 0.0, 0             # customers at the start of day `counted`
+        self.month_days = np.floor(np.arange(horizon) * DAYS_PER_MONTH)   # each month's first (whole) day
+        # customers joining (+1) and leaving (-1), by the first month whose start counts them
+        self.joining = np.zeros(horizon + 1)
+        self.firsts: list[int] = []                    # each month's first lead
+        self.referral_states: list = []                # the referral stream at each month's start
         self.record = MotionRecord(horizon, 0)
         self.record.paid_leads = np.diff(self.bounds).astype(float)
         self.record.won_deals = self.won_deals
@@ -148,17 +162,18 @@ class SmbDesk:
         """Book the future wins and departures of leads whose path is now known (for referrals).
 
         A buyer buys at the end of its decision cycle, and not before the
-        rep's touch ends (a touched lead no rep took never buys).
+        rep's touch ends (a touched lead no rep took never buys). A customer
+        counts from the first month whose first whole day is on or after
+        its win day's, until the same for its departure.
         """
         t = self.pool.table
         live = leads[t["buys"][leads]]
         earliest = np.where(t["touched"][live], t["start"][live] + t["hold"][live], t["arrival"][live])
         live, earliest = live[~np.isnan(earliest)], earliest[~np.isnan(earliest)]
         win = np.maximum(t["arrival"][live] + t["cycle"][live], earliest)
-        leave = win + t["stays_days"][live]
-        last = float(self.days + 1)
-        np.add.at(self.active_delta, np.minimum(win, last).astype(np.int64), 1.0)
-        np.add.at(self.active_delta, np.minimum(leave, last).astype(np.int64), -1.0)
+        days = np.floor(np.minimum(np.concatenate((win, win + t["stays_days"][live])), float(self.days + 1)))
+        counted_from = np.searchsorted(self.month_days, days, side="left")
+        self.joining += np.bincount(counted_from, np.repeat((1.0, -1.0), len(win)), minlength=self.horizon + 1)
 
     def _sign_ups(self, month: int) -> np.ndarray:
         """Arrival days of this month's leads: marketing's, and referrals from customers at the month's start."""
@@ -166,30 +181,71 @@ class SmbDesk:
         rate = self.motion.leads.referrals_per_customer_per_month
         if rate > 0:
             rng = self.streams["referrals"]
-            # wins and departures before the month's start are all booked: leads book only their own future
-            day = int(month * DAYS_PER_MONTH)
-            self.active += self.active_delta[self.counted:day + 1].sum()
-            self.counted = day + 1
-            active = self.active
+            active = self.joining[:month + 1].sum()
             referred = (month + rng.random(rng.poisson(rate * max(active, 0.0)))) * DAYS_PER_MONTH
             arrivals = np.sort(np.concatenate((arrivals, referred)))
         return arrivals
 
+    def _month(self, month: int, lead_by_lead: bool) -> None:
+        """Month ``month``'s sign-ups join; reps take its touched leads (assumed on arrival unless
+        ``lead_by_lead``); its buyers are booked."""
+        self.firsts.append(self.count)
+        if self.motion.leads.referrals_per_customer_per_month > 0:
+            self.referral_states.append(self.streams["referrals"].bit_generator.state)
+        arrivals = self._sign_ups(month)
+        first, self.count = self.count, self.count + len(arrivals)
+        self.pool.ensure(self.count)
+        t = self.pool.table
+        t["arrival"][first:self.count] = arrivals
+        self.record.leads[month] = len(arrivals)
+        is_touched = t["touched"][first:self.count]
+        touched = np.flatnonzero(is_touched) + first
+        t["start"][touched] = (self.desk.serve(month, arrivals[is_touched], t["hold"][touched]) if lead_by_lead
+                               else arrivals[is_touched])
+        self._settle(np.arange(first, self.count))
+
+    def _first_wait(self) -> float | None:
+        """The arrival of the first touched lead that would find every slot busy, had every lead before it
+        been taken on arrival (the desk's rule at once over the horizon); None if there is none."""
+        t, n = self.pool.table, self.count
+        touched = np.flatnonzero(t["touched"][:n])
+        arrivals, holds = t["arrival"][touched], t["hold"][touched]
+        # deals held when lead k arrives: earlier leads' (a hold ending on arrival frees its slot;
+        # a lead's own zero-length hold is not "earlier")
+        busy = (np.arange(len(arrivals)) - np.searchsorted(np.sort(arrivals + holds), arrivals, side="right")
+                + (holds == 0))
+        waits = np.flatnonzero(busy >= self.capacity[np.minimum(month_of(arrivals), self.horizon - 1)])
+        return float(arrivals[waits[0]]) if len(waits) else None
+
+    def _rewind(self, month: int) -> None:
+        """Back to the start of ``month``, every lead before it taken on arrival."""
+        first = self.firsts[month]
+        del self.firsts[month:]
+        self.count = first
+        if self.referral_states:
+            self.streams["referrals"].bit_generator.state = self.referral_states[month]
+            del self.referral_states[month:]
+        self.record.leads[month:] = 0
+        self.joining[:] = 0
+        self._settle(np.arange(first))
+        t = self.pool.table
+        touched = np.flatnonzero(t["touched"][:first])
+        ends = np.sort(t["arrival"][touched] + t["hold"][touched])
+        self.desk = RepDesk(self.capacity, self.motion.leads.max_wait_days)
+        self.desk.held = ends[np.searchsorted(ends, month * DAYS_PER_MONTH, side="right"):]
+
     def run(self):
-        """SimPy process: month by month, sign-ups join, reps take touched leads, buyers are booked."""
+        """SimPy process: month by month, sign-ups join, reps take touched leads, buyers are booked;
+        then the months from the first where a lead would have waited, lead by lead."""
+        lead_by_lead = not self.desk.fast
         for month in range(self.horizon):
-            arrivals = self._sign_ups(month)
-            first, self.count = self.count, self.count + len(arrivals)
-            self.pool.ensure(self.count)
-            t = self.pool.table
-            t["arrival"][first:self.count] = arrivals
-            self.record.leads[month] += len(arrivals)
-            is_touched = t["touched"][first:self.count]
-            touched = np.flatnonzero(is_touched) + first
-            start = self.desk.serve(month, arrivals[is_touched], t["hold"][touched])
-            t["start"][touched] = start
-            self._settle(np.arange(first, self.count))
-            yield self.env.timeout((month + 1) * DAYS_PER_MONTH - self.env.now)
+            yield self.env.timeout(month * DAYS_PER_MONTH - self.env.now)
+            self._month(month, lead_by_lead)
+        wait = None if lead_by_lead else self._first_wait()
+        if wait is not None:
+            self._rewind(int(month_of(wait)))
+            for month in range(int(month_of(wait)), self.horizon):
+                self._month(month, lead_by_lead=True)
 
     def won_deals(self) -> WonDeals:
         """After the run: every lead's fate, counted by month; the won deals for the book."""
