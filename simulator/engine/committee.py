@@ -58,7 +58,10 @@ def draw_committees(process, n: int, rng: np.random.Generator) -> CommitteeDraws
     member = np.repeat(np.tile(np.arange(width), n), counts)
     shares = np.array([getattr(process.stages, s).objection_share for s in STAGES], dtype=float)
     # the stage each objection surfaces in: how many of the cumulative shares its draw passes
-    stage = np.searchsorted(np.cumsum(shares / shares.sum())[:-1], rng.random(total), side="right")
+    stage = np.zeros(total, dtype=np.int64)
+    u = rng.random(total)
+    for cut in np.cumsum(shares / shares.sum())[:-1].tolist():
+        stage += u >= cut
     days = np.maximum(draw(process.objection_buyer_days, rng, total), 0.0) / process.vendor_time_share
     unresolved = rng.random(total) < draw(process.unresolved_chance, rng, total)
     base_days = np.column_stack([np.maximum(draw(getattr(process.stages, s).days, rng, n), 0.0) for s in STAGES]) \
@@ -69,27 +72,6 @@ def draw_committees(process, n: int, rng: np.random.Generator) -> CommitteeDraws
     return CommitteeDraws(members=members, base_days=base_days, stage_loss=stage_loss, deal=deal, member=member,
                           stage=stage, days=days, unresolved=unresolved,
                           blockers_to_lose=int(round(process.blockers_to_lose)))
-
-
-def join_committees(blocks: list[CommitteeDraws], n: int) -> CommitteeDraws:
-    """The first ``n`` deals of blocks of committees as one block, numbered on (the first block's first).
-
-    A deal's outcome depends on its own draws alone, so the deals beyond
-    ``n`` are left out before anything is evaluated.
-    """
-    offsets = np.cumsum([0] + [len(b.members) for b in blocks])
-    d = CommitteeDraws(
-        members=np.concatenate([b.members for b in blocks]),
-        base_days=np.concatenate([b.base_days for b in blocks]),
-        stage_loss=np.concatenate([b.stage_loss for b in blocks]),
-        deal=np.concatenate([b.deal + o for b, o in zip(blocks, offsets)]),
-        member=np.concatenate([b.member for b in blocks]), stage=np.concatenate([b.stage for b in blocks]),
-        days=np.concatenate([b.days for b in blocks]), unresolved=np.concatenate([b.unresolved for b in blocks]),
-        blockers_to_lose=blocks[0].blockers_to_lose)
-    rows = d.deal < n
-    return CommitteeDraws(members=d.members[:n], base_days=d.base_days[:n], stage_loss=d.stage_loss[:n],
-                          deal=d.deal[rows], member=d.member[rows], stage=d.stage[rows], days=d.days[rows],
-                          unresolved=d.unresolved[rows], blockers_to_lose=d.blockers_to_lose)
 
 
 @dataclass
@@ -107,25 +89,17 @@ def committee_outcomes(d: CommitteeDraws) -> CommitteeOutcomes:
     """Evaluate a block of committees at once: stage lengths, blockers, losses."""
     n = len(d.members)
     width = int(d.members.max()) if n else 1
-    group = (d.deal * N_STAGES + d.stage) * width + d.member
-    # Within a member's stage the objections are handled one after another, in the order raised.
-    order = np.argsort(group, kind="stable")
-    sorted_group = group[order]
-    cum = np.cumsum(d.days[order])
-    starts = np.concatenate(([0], np.flatnonzero(np.diff(sorted_group)) + 1)) if len(order) else np.zeros(0, int)
-    ends = np.append(starts[1:], len(order)) - 1 if len(order) else np.zeros(0, int)
-    within = cum - np.repeat(np.concatenate(([0.0], cum))[starts], ends - starts + 1)
-    done_at = np.empty(len(order))
-    done_at[order] = within                    # time within the stage's objection work
-    member_work = np.zeros(n * N_STAGES * width)
-    member_work[sorted_group[ends]] = within[ends]   # a member's stage work ends with its last objection
-    work = member_work.reshape(n, N_STAGES, width).max(axis=2)
+    # Within a member's stage the objections are handled one after another, in the order raised: the
+    # member's work in the stage is their sum, the stage's work its slowest member's.
+    group = d.member * (n * N_STAGES) + d.deal * N_STAGES + d.stage
+    member_work = np.bincount(group, weights=d.days, minlength=width * n * N_STAGES)
+    work = member_work.reshape(width, n, N_STAGES).max(axis=0)
     stage_end = np.cumsum(d.base_days + work, axis=1)
     stage_start = stage_end - d.base_days - work
     # A member turns blocker at their first unresolved objection.
     blocked_at = np.full(n * width, np.inf)
     hit = np.flatnonzero(d.unresolved)
-    when = stage_start[d.deal[hit], d.stage[hit]] + d.base_days[d.deal[hit], d.stage[hit]] + done_at[hit]
+    when = stage_start[d.deal[hit], d.stage[hit]] + d.base_days[d.deal[hit], d.stage[hit]] + _done_at(d, hit, width)
     np.minimum.at(blocked_at, d.deal[hit] * width + d.member[hit], when)
     blocked_at = np.sort(blocked_at.reshape(n, width), axis=1)
     k = d.blockers_to_lose - 1
@@ -142,6 +116,23 @@ def committee_outcomes(d: CommitteeDraws) -> CommitteeOutcomes:
     objections = np.bincount(d.deal[surfaced], minlength=n)
     return CommitteeOutcomes(won=won, duration=duration, last_stage=last_stage, objections=objections,
                              stage_ends=stage_end)
+
+
+def _done_at(d: CommitteeDraws, rows: np.ndarray, width: int) -> np.ndarray:
+    """Days into its stage's objection work at which each objection of ``rows`` is dealt with: its own
+    days plus those of its member's earlier objections in the same stage.
+
+    Rows come grouped by deal, then member, in the order raised, so a
+    member's earlier objections are the rows between its first and this one.
+    """
+    if not len(rows):
+        return np.zeros(0)
+    pair = d.deal * width + d.member              # non-decreasing over the rows
+    first = np.searchsorted(pair, pair[rows], side="left")
+    back = np.arange(int((rows - first).max()) + 1)
+    earlier = np.minimum(first[:, None] + back[None, :], rows[:, None])   # the member's rows up to each
+    same = (first[:, None] + back[None, :] <= rows[:, None]) & (d.stage[earlier] == d.stage[rows][:, None])
+    return np.sum(np.where(same, d.days[earlier], 0.0), axis=1)
 
 
 def simulate_committee(d: CommitteeDraws, i: int) -> tuple[bool, float]:

@@ -566,7 +566,9 @@ class Choice(_Spec):
         return w / w.sum()
 
     def sample(self, rng, n):
-        return rng.choice(np.asarray(self.values, dtype=float), n, p=self._p())
+        # what Generator.choice(values, n, p=...) draws, without its checks of p on every call
+        cdf = np.cumsum(self._p())
+        return np.asarray(self.values, dtype=float)[np.searchsorted(cdf / cdf[-1], rng.random(n), side="right")]
 
     def ppf(self, u):
         order = np.argsort(self.values)
