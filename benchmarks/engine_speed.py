@@ -10,12 +10,20 @@ repetitions (this machine is shared and noisy):
   Monte Carlo runner pays per run index;
 - microseconds per simulated deal (leads that reached a rep or a decision).
 
-Usage: python benchmarks/engine_speed.py [--runs N] [--repeats K] [SCENARIO]
+With ``--peer CMD`` (a shell command that simulates one run of a peer
+tool, say RevSim on its config-simple.ini for benchmarks/revsim_simple.yaml),
+the peer's CPU time per run (its child processes' user + system time) is
+measured interleaved with salesim's on the same scenario, repetition by
+repetition, and the two are printed side by side.
+
+Usage: python benchmarks/engine_speed.py [--runs N] [--repeats K] [--peer CMD [--peer-runs M]] [SCENARIO]
 """
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
+import subprocess
 import time
 
 import numpy as np
@@ -31,11 +39,22 @@ def _time(fn, runs: int) -> float:
     return (time.process_time() - start) / runs
 
 
+def _peer_time(command: str, runs: int) -> float:
+    """CPU seconds per run of a peer's command (user + system of the children), run ``runs`` times."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for _ in range(runs):
+        subprocess.run(command, shell=True, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", default=None)
     parser.add_argument("--runs", type=int, default=40, help="runs timed per repetition")
     parser.add_argument("--repeats", type=int, default=5, help="repetitions; the median is shown")
+    parser.add_argument("--peer", help="shell command simulating one run of a peer tool, timed interleaved")
+    parser.add_argument("--peer-runs", type=int, default=20, help="peer runs timed per repetition")
     args = parser.parse_args()
     scenario = simulator.load_scenario(args.scenario)
     run_strategies(scenario, 0)  # warm up imports and caches
@@ -52,6 +71,15 @@ def main() -> None:
                                         for _ in range(3)]) for s in scenario.strategies)
     print(f"  all strategies, one run index: {statistics.median(together) * 1000:.2f} ms "
           f"(each strategy on its own: {separately * 1000:.2f} ms)")
+    if args.peer:
+        ours, theirs = [], []
+        for _ in range(args.repeats):
+            theirs.append(_peer_time(args.peer, args.peer_runs))
+            ours.append(_time(lambda r: run_strategies(scenario, r), args.runs))
+        print(f"  side by side, interleaved: peer {statistics.median(theirs) * 1000:.2f} ms CPU/run "
+              f"(range {min(theirs) * 1000:.2f}-{max(theirs) * 1000:.2f}), salesim "
+              f"{statistics.median(ours) * 1000:.2f} ms (range {min(ours) * 1000:.2f}-{max(ours) * 1000:.2f}): "
+              f"salesim takes {statistics.median(ours) / statistics.median(theirs):.2f}x the peer's time")
 
 
 if __name__ == "__main__":

@@ -144,13 +144,19 @@ class RepDesk:
     def take(self, arrival: float, hold: float) -> float:
         """One lead arriving at ``arrival`` (no earlier than the last one) for ``hold`` days: its start day,
         NaN if it goes cold."""
-        self._advance(arrival)
-        if isinstance(self.held, np.ndarray):
-            self.held = self.held.tolist()     # a sorted list is a heap
         held = self.held
+        if type(held) is not list:
+            held = self.held = held.tolist()     # a sorted list is a heap
+        change_day = self._change_day(self.next_change)
+        if change_day <= arrival:
+            self._advance(arrival)
+            change_day = self._change_day(self.next_change)
+        else:
+            while held and held[0] <= arrival:
+                heapq.heappop(held)
         if len(held) < self.slots:
             begin = arrival
-        elif held and len(held) == self.slots and held[0] < self._change_day(self.next_change):
+        elif held and len(held) == self.slots and held[0] < change_day:
             begin = held[0]        # the next deal to end frees its slot
         else:
             begin = self._first_free(arrival)
