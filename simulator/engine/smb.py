@@ -47,12 +47,17 @@ class _LeadPool:
     meets the same decider and deal whatever came before it or the horizon.
     """
 
-    def __init__(self, motion, blocks):
+    def __init__(self, motion, blocks, expected: int = 0):
         self.motion, self.blocks = motion, blocks
         self.signals = _signal_table(motion.process.signals)
-        self.table: dict[str, np.ndarray] = self._draw(blocks(0))
+        first = self._draw(blocks(0))
+        # rows allocated: room for the leads expected, doubling beyond (so growing costs O(leads))
+        self.rows = max(1, -(-expected // LEAD_BLOCK)) * LEAD_BLOCK
+        self.table: dict[str, np.ndarray] = {name: np.empty(self.rows, dtype=column.dtype)
+                                             for name, column in first.items()}
+        for name, column in first.items():
+            self.table[name][:LEAD_BLOCK] = column
         self.size = LEAD_BLOCK     # leads with attributes
-        self.rows = LEAD_BLOCK     # rows allocated (doubling, so growing costs O(leads))
 
     def ensure(self, n: int) -> None:
         """Make sure attributes exist for the first ``n`` leads."""
@@ -101,6 +106,8 @@ class _LeadPool:
             column[buyers] = values()
             table[name] = column
         table["stays_days"] = (table["live_months"] + table["lifetime"]) * DAYS_PER_MONTH   # win to departure
+        # sign-up to purchase for a buyer whose touch (if any) starts on arrival
+        table["buys_after"] = np.where(touched, np.maximum(table["cycle"], hold), table["cycle"])
         return table
 
 
@@ -144,7 +151,8 @@ class SmbDesk:
         self.capacity = capacity
         self.days = int(math.ceil(horizon * DAYS_PER_MONTH))
         self.marketing = lead_arrival_days(motion.leads, horizon, streams["arrivals"], streams["arrival_times"])
-        self.pool = _LeadPool(motion, streams["deals"])
+        # room for the marketing leads and a tenth more (referrals) before the table grows
+        self.pool = _LeadPool(motion, streams["deals"], expected=len(self.marketing) * 11 // 10)
         self.desk = RepDesk(capacity, motion.leads.max_wait_days)
         self.bounds = np.searchsorted(month_of(self.marketing), np.arange(horizon + 1))
         self.count = 0                                 # leads so far
@@ -170,8 +178,18 @@ class SmbDesk:
         live = leads[t["buys"][leads]]
         earliest = np.where(t["touched"][live], t["start"][live] + t["hold"][live], t["arrival"][live])
         live, earliest = live[~np.isnan(earliest)], earliest[~np.isnan(earliest)]
-        win = np.maximum(t["arrival"][live] + t["cycle"][live], earliest)
-        days = np.floor(np.minimum(np.concatenate((win, win + t["stays_days"][live])), float(self.days + 1)))
+        self._join(live, np.maximum(t["arrival"][live] + t["cycle"][live], earliest))
+
+    def _settle_on_arrival(self, first: int, stop: int) -> None:
+        """:meth:`_settle` for leads ``first`` .. ``stop - 1``, every touched one taken on arrival."""
+        t = self.pool.table
+        live = first + np.flatnonzero(t["buys"][first:stop])
+        self._join(live, t["arrival"][live] + t["buys_after"][live])
+
+    def _join(self, buyers: np.ndarray, win: np.ndarray) -> None:
+        """Count ``buyers`` as customers from their win day ``win`` until they leave."""
+        days = np.floor(np.minimum(np.concatenate((win, win + self.pool.table["stays_days"][buyers])),
+                                   float(self.days + 1)))
         counted_from = np.searchsorted(self.month_days, days, side="left")
         self.joining += np.bincount(counted_from, np.repeat((1.0, -1.0), len(win)), minlength=self.horizon + 1)
 
@@ -200,9 +218,12 @@ class SmbDesk:
         self.record.leads[month] = len(arrivals)
         is_touched = t["touched"][first:self.count]
         touched = np.flatnonzero(is_touched) + first
-        t["start"][touched] = (self.desk.serve(month, arrivals[is_touched], t["hold"][touched]) if lead_by_lead
-                               else arrivals[is_touched])
-        self._settle(np.arange(first, self.count))
+        if lead_by_lead:
+            t["start"][touched] = self.desk.serve(month, arrivals[is_touched], t["hold"][touched])
+            self._settle(np.arange(first, self.count))
+        else:
+            t["start"][touched] = arrivals[is_touched]
+            self._settle_on_arrival(first, self.count)
 
     def _first_wait(self) -> float | None:
         """The arrival of the first touched lead that would find every slot busy, had every lead before it
