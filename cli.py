@@ -247,5 +247,103 @@ def report(directory):
     click.echo(f"{len(files) - 1} chart files and {Path(directory) / 'report.html'}")
 
 
+def _load_for_sensitivity(source, runs, seed, overrides):
+    """A results directory as saved, or the scenario to simulate (None): (results, scenario)."""
+    from simulator.montecarlo.results import DamagedResults
+
+    if source is not None and Path(source).is_dir():
+        given = [name for name, value in (("--runs", runs), ("--seed", seed), ("--set", overrides)) if value]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} change a simulation; '{source}' is saved results, "
+                                   "analysed as they are")
+        try:
+            return simulator.Results.load(source), None
+        except (FileNotFoundError, DamagedResults) as err:
+            _fail(str(err))
+    try:
+        return None, simulator.load_scenario(source, overrides)
+    except ScenarioError as err:
+        count = len(err.problems)
+        click.echo(f"{source or 'the default scenario'}: invalid ({count} problem{'s' if count != 1 else ''})",
+                   err=True)
+        _print_problems(err)
+        sys.exit(2)
+
+
+def _fail(message: str):
+    """Bad input (exit 2) told in one line, without the usage text."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@main.command()
+@click.argument("source", metavar="[SCENARIO | RESULTS_DIR]", required=False, type=click.Path())
+@click.option("--metric", "metrics", multiple=True, metavar="NAME",
+              help="Metric to explain, e.g. npv, revenue, capital_needed, enterprise.win_rate (repeatable; "
+                   "default npv).")
+@click.option("--strategy", "strategies", multiple=True, metavar="NAME",
+              help="Only this strategy (repeatable; default every strategy and the difference of the first two).")
+@click.option("--versus", nargs=2, metavar="A B", help="Also explain the per-run difference A - B of the metric.")
+@click.option("--runs", type=click.IntRange(min=2), help="Runs of each strategy (default: the scenario's runs).")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Root seed (default: the scenario's seed).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Change a scenario key (repeatable).")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: every core).")
+@click.option("--swing-runs", type=click.IntRange(min=2), default=200, show_default=True,
+              help="Runs simulated with each input at its P10 and again at its P90 (the first runs again).")
+@click.option("--no-swing", is_flag=True, help="Rank correlations only: no further simulation.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Inputs shown per table.")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Write sensitivity.csv, sensitivity.json and the tornado charts (PNG, SVG) into this directory.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sensitivity(source, metrics, strategies, versus, runs, seed, overrides, workers, swing_runs, no_swing, top, out,
+                quiet):
+    """What drives the result: each uncertain input's rank correlation with a metric, its share of the
+    variance, and the swing of the metric's mean with the input at its P10 and P90, for every strategy and for
+    the difference between two.
+
+    SCENARIO is simulated first (default: the bundled one); a RESULTS_DIR saved by `salesim run` is analysed
+    as it is, with no new runs but those of the swing.
+    """
+    from simulator.analysis.sensitivity import SensitivityError, check_request
+    from simulator.montecarlo.progress import ProgressBar
+    from simulator.present.tables import sensitivity_table
+    from simulator.present.tornado import write_tornados
+
+    results, scenario = _load_for_sensitivity(source, runs, seed, overrides)
+    request = {"metrics": list(metrics) or ["npv"], "strategies": list(strategies) or None,
+               "versus": tuple(versus) if versus else (None if not strategies else False)}
+    try:
+        check_request(scenario or results.scenario, **request)
+    except SensitivityError as err:
+        _fail(str(err))
+    if out:
+        _check_out(Path(out))
+    if results is None:
+        bar = None if quiet else ProgressBar(sys.stderr)
+        try:
+            results = simulator.simulate(scenario, runs=runs, seed=seed, workers=workers, progress=bar)
+        except NotEnoughMemory as err:
+            raise click.UsageError(f"{err}; ask for fewer runs (--runs)") from None
+        finally:
+            if bar is not None:
+                bar.close()
+        if results.partial:
+            click.echo("interrupted: nothing was analysed", err=True)
+            sys.exit(130)
+    bar = None if quiet or no_swing else ProgressBar(sys.stderr)
+    try:
+        found = simulator.sensitivity(results, swing=not no_swing, swing_runs=swing_runs, workers=workers,
+                                      progress=bar, **request)
+    except SensitivityError as err:
+        _fail(str(err))
+    finally:
+        if bar is not None:
+            bar.close()
+    click.echo("\n\n".join(sensitivity_table(found, metric, top) for metric in found.metrics))
+    if out:
+        saved = found.save(out, extras=write_tornados)
+        click.echo(f"\nsensitivity: {saved}/")
+
+
 if __name__ == "__main__":
     main()

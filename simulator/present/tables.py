@@ -9,7 +9,7 @@ from itertools import combinations
 
 from simulator.engine.catalogue import MOTION, metric_entry, shown_in
 from simulator.montecarlo.statistics import pair_name
-from simulator.present.formatting import format_metric, format_money, format_percent
+from simulator.present.formatting import format_metric, format_money, format_number, format_percent
 
 def comparison_table(results) -> str:
     """The strategies side by side: P5 / P50 / P95 of the money metrics the catalogue shows in a
@@ -62,3 +62,54 @@ def _heading(results) -> str:
     elif rule.get("rule") in ("precision", "max_runs"):
         head += f"\n{rule['description']}"
     return head
+
+
+def sensitivity_table(sensitivity, metric: str | None = None, top: int = 10) -> str:
+    """What drives ``metric`` (default: the first analysed), per target: the top inputs by |rank correlation|
+    with its 95% interval, their share of the metric's rank variance and, with a swing, the change of the
+    metric's mean with the input at its P10 and at its P90 (the input's value there in brackets)."""
+    metric = metric or sensitivity.metrics[0]
+    currency = sensitivity.currency
+    entry = metric_entry(metric)
+    swing = sensitivity.swing_runs > 0
+    lines = [f"What drives {entry.label} ({metric}) over {sensitivity.runs:,} runs of {sensitivity.scenario} "
+             f"(seed {sensitivity.seed})"
+             + (f"; swing: {sensitivity.swing_runs:,} runs with each input at its P10, then its P90" if swing else "")]
+    for target in sensitivity.targets:
+        found = sensitivity.tornados.get((target, metric))
+        if found is None:
+            continue
+        what = (f"{found.strategies[0]} - {found.strategies[1]} ({entry.short} of {found.strategies[0]} less "
+                f"{found.strategies[1]}'s, run by run)" if found.is_difference else target)
+        explained = (f"; the inputs explain {format_percent(found.r2)} of its rank variance"
+                     if found.r2 == found.r2 else "")
+        lines += ["", f"{what}: mean {format_metric(metric, found.mean, currency)}{explained}"]
+        rows = [("input", "rank corr. (95% CI)", "share", "at P10", "at P90")]
+        for e in found.top(top):
+            rows.append((e.input.removeprefix("motions."), _rho(e.rho, e.ci95), format_percent(e.share),
+                         _swing(metric, e.low, e.p10, currency), _swing(metric, e.high, e.p90, currency)))
+        if not swing:
+            rows = [r[:3] for r in rows]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            lines.append("  " + row[0].ljust(widths[0]) + "".join("   " + c.rjust(w) for c, w in
+                                                                    zip(row[1:], widths[1:])))
+    return "\n".join(lines)
+
+
+def _rho(rho: float, ci) -> str:
+    """A rank correlation with its interval, two decimals, signed: +0.62 (+0.58 to +0.66)."""
+    def signed(x: float) -> str:
+        return f"{round(x, 2) + 0.0:+.2f}"   # + 0.0: -0.001 reads +0.00, not -0.00
+
+    if rho != rho:
+        return "n/a"
+    return f"{signed(rho)} ({signed(ci[0])} to {signed(ci[1])})" if ci[0] == ci[0] else signed(rho)
+
+
+def _swing(metric: str, change: float, value: float, currency: str) -> str:
+    """A swing cell: the change of the metric's mean, signed, and the input's value there in brackets."""
+    text = format_metric(metric, change, currency)
+    if change == change and change > 0 and not text.startswith("+"):
+        text = "+" + text
+    return f"{text} ({format_number(value)})" if value == value else text
