@@ -76,6 +76,13 @@ def format_number(value: float, digits: int = 3) -> str:
     return trim_zeros(f"{value:.{places}f}")
 
 
+def format_correlation(value: float) -> str:
+    """A correlation, signed, two decimals: ``+0.62``, ``-0.05``; a value that rounds to zero reads ``+0.00``."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{round(value, 2) + 0.0:+.2f}"   # + 0.0 turns -0.0 into 0.0
+
+
 def format_metric(name: str, value: float, currency: str = "USD") -> str:
     """A value of the per-run metric ``name`` in its own unit: money, months, days, percent..."""
     kind = _info(name)[1]

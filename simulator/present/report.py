@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 
-from simulator.present import assumptions, plots
+from simulator.analysis.sensitivity import SensitivityError, sensitivity
+from simulator.present import assumptions, plots, tornado
 from simulator.engine.catalogue import (lower_is_better, metric_entry, motion_metric_entry, motion_metric_names,
                                         shown_in)
-from simulator.present.formatting import format_metric, format_money, format_number, format_percent
+from simulator.present.formatting import (format_correlation, format_metric, format_money, format_number,
+                                          format_percent)
 from simulator.scenario import scenario_yaml
-from simulator.montecarlo.statistics import compare, pair_name
+from simulator.montecarlo.statistics import KEY_METRICS as DRIVEN_METRICS, compare, pair_name
 
 # Rows of the side-by-side table, the metrics whose precision the convergence table shows, and the metrics
 # compared in words: all from the catalogue.
@@ -268,6 +270,61 @@ def comparisons_html(results) -> str:
             "For capital needed, beating means needing less.</p>")
 
 
+# The sensitivity section: rank correlations only (free, from the runs made); its chart explains this metric.
+DRIVERS_CHART_METRIC = "npv"
+DRIVERS_SHOWN = 5
+
+
+def report_sensitivity(results):
+    """(Sensitivity, None) of the key metrics, without a swing, or (None, why there is none)."""
+    try:
+        return sensitivity(results, metrics=DRIVEN_METRICS, swing=False), None
+    except SensitivityError as err:
+        return None, str(err)
+
+
+def sensitivity_html(results, found, why: Optional[str], images: Mapping[str, bytes]) -> str:
+    """What drives the result: the tornado of NPV, then per target each top input's rank correlation with
+    every key metric (its 95% interval and share of the variance under it)."""
+    if found is None:
+        return f'<p class="note">No sensitivity: {_e(why)}.</p>'
+    chart = tornado.chart_name(DRIVERS_CHART_METRIC)
+    parts = [f"<p>Which uncertain inputs (the facts drawn once per run, such as this year's true lead rate) move "
+             f"the results, read from the {found.runs:,} runs already made: each input's rank correlation "
+             "(Spearman) with the metric over the runs, from -1 to +1, with its 95% interval, and its share of the "
+             "metric's variance. An interval that crosses zero may be chance. The difference between two "
+             "strategies, run by run, shows what decides which of them wins.</p>"]
+    if chart in images:
+        parts.append(f'<figure id="{chart}">{_image(images[chart], "What drives NPV")}<figcaption>Largest '
+                     "bar on top. Inputs correlated by the scenario share each other's correlation.</figcaption>"
+                     "</figure>")
+    metrics = [m for m in found.metrics if any((t, m) in found.tornados for t in found.targets)]
+    for target in found.targets:
+        first = found.tornados.get((target, DRIVERS_CHART_METRIC)) or found.tornados.get((target, metrics[0]))
+        if first is None or not first.effects:
+            continue
+        rows = []
+        for effect in first.top(DRIVERS_SHOWN):
+            cells = [_e(tornado.input_label(effect.input))]
+            for metric in metrics:
+                e = next((x for x in found.tornados[(target, metric)].effects if x.input == effect.input), None)
+                cells.append('<span class="mid">n/a</span>' if e is None or not math.isfinite(e.rho) else
+                             f'<span class="mid">{format_correlation(e.rho)}</span><span class="range">'
+                             f"{format_correlation(e.ci95[0])} to {format_correlation(e.ci95[1])}; "
+                             f"{format_percent(e.share)} of the variance</span>")
+            rows.append(cells)
+        title = f"{_e(first.strategies[0])} less {_e(first.strategies[1])}, run by run" if first.is_difference \
+            else f"<code>{_e(target)}</code>"
+        parts.append(f"<h3>{title}</h3>" + _table(["rank correlation (95% CI)"]
+                                                  + [_e(metric_entry(m).short) for m in metrics], rows)
+                     .replace("<td>", '<td class="num">'))
+    parts.append('<p class="note">The swing (each input held at its P10, then at its P90, every other draw the '
+                 "same: how far the mean moves) costs two more simulations per input, so it is on request: "
+                 "<code>salesim sensitivity DIR</code> with this results directory. How to read both: "
+                 "docs/sensitivity.md.</p>")
+    return "".join(parts)
+
+
 def _table(head: list[str], rows: list[list[str]], marked: Optional[list[bool]] = None) -> str:
     """A table whose first column names the rows; ``marked`` rows are highlighted; no head row if all empty."""
     marked = marked or [False] * len(rows)
@@ -370,8 +427,12 @@ def report_html(results, images: Optional[Mapping[str, bytes]] = None) -> str:
     """The whole report as one HTML string; ``images`` are PNG bytes by chart name (drawn here if left out)."""
     scenario = results.scenario
     colors = plots.strategy_colors(results.strategies)
+    found, why = report_sensitivity(results)
     if images is None:
         images = {name: plots.figure_bytes(fig) for name, fig in plots.figures(results).items()}
+        if found is not None:
+            images[tornado.chart_name(DRIVERS_CHART_METRIC)] = plots.figure_bytes(
+                tornado.tornado_figure(found, DRIVERS_CHART_METRIC))
     charts = []
     for name in plots.CHARTS:
         if name in images:
@@ -383,6 +444,7 @@ def report_html(results, images: Optional[Mapping[str, bytes]] = None) -> str:
         ("motions", "By motion", motions_html(results, colors)),
         ("charts", "Charts", "".join(charts)),
         ("comparisons", "Comparisons", comparisons_html(results)),
+        ("sensitivity", "What drives the result", sensitivity_html(results, found, why, images)),
         ("assumptions", "Key assumptions", assumptions_html(scenario, colors)),
         ("convergence", "Convergence", convergence_html(results)),
         ("provenance", "Provenance", provenance_html(results)),
@@ -425,6 +487,10 @@ def write_outputs(results, directory) -> list[Path]:
     staging = Path(tempfile.mkdtemp(prefix=".charts-", suffix=".partial", dir=directory))
     try:
         images = plots.write_plots(results, staging)
+        found, _ = report_sensitivity(results)
+        if found is not None:
+            chart = tornado.chart_name(DRIVERS_CHART_METRIC)
+            images = {**images, chart: tornado.write_tornado(found, DRIVERS_CHART_METRIC, staging)}
         write_report(results, staging, images)
         for drawn in sorted(staging.iterdir()):
             os.replace(drawn, directory / drawn.name)

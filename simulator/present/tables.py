@@ -9,7 +9,8 @@ from itertools import combinations
 
 from simulator.engine.catalogue import MOTION, metric_entry, shown_in
 from simulator.montecarlo.statistics import pair_name
-from simulator.present.formatting import format_metric, format_money, format_number, format_percent
+from simulator.present.formatting import (format_correlation, format_metric, format_money, format_number,
+                                          format_percent)
 
 def comparison_table(results) -> str:
     """The strategies side by side: P5 / P50 / P95 of the money metrics the catalogue shows in a
@@ -98,13 +99,10 @@ def sensitivity_table(sensitivity, metric: str | None = None, top: int = 10) -> 
 
 
 def _rho(rho: float, ci) -> str:
-    """A rank correlation with its interval, two decimals, signed: +0.62 (+0.58 to +0.66)."""
-    def signed(x: float) -> str:
-        return f"{round(x, 2) + 0.0:+.2f}"   # + 0.0: -0.001 reads +0.00, not -0.00
-
-    if rho != rho:
-        return "n/a"
-    return f"{signed(rho)} ({signed(ci[0])} to {signed(ci[1])})" if ci[0] == ci[0] else signed(rho)
+    """A rank correlation with its interval: +0.62 (+0.58 to +0.66)."""
+    if rho != rho or ci[0] != ci[0]:
+        return format_correlation(rho)
+    return f"{format_correlation(rho)} ({format_correlation(ci[0])} to {format_correlation(ci[1])})"
 
 
 def _swing(metric: str, change: float, value: float, currency: str) -> str:
