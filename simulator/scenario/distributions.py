@@ -25,9 +25,9 @@ from typing import Annotated, ClassVar, Literal, Optional
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from scipy import special, stats
 
-from simulator.scenario.percentile_fit import fit_beta, fit_gamma
+# scipy (about a second to import) and the percentile fits built on it are imported inside the methods
+# that use them: loading this module, or a scenario of distributions by their own parameters, loads no scipy.
 
 PERCENTILE_PAIRS = (("p5", "p95"), ("p10", "p90"), ("p25", "p75"))
 PERCENTILE_LEVEL = {"p5": 0.05, "p95": 0.95, "p10": 0.10, "p90": 0.90, "p25": 0.25, "p75": 0.75}
@@ -221,6 +221,7 @@ class Triangular(_Spec):
         return rng.triangular(self.low, self.mode, self.high, n)
 
     def ppf(self, u):
+        from scipy import stats
         c = (self.mode - self.low) / (self.high - self.low)
         return stats.triang.ppf(u, c, loc=self.low, scale=self.high - self.low)
 
@@ -262,6 +263,7 @@ class Pert(_Spec):
         return self.low + rng.beta(a, b, n) * (self.high - self.low)
 
     def ppf(self, u):
+        from scipy import special
         a, b = self._ab()
         return self.low + special.betaincinv(a, b, u) * (self.high - self.low)
 
@@ -304,16 +306,19 @@ class Normal(_Spec, _Percentiles):
         pair = _percentile_pair(self)
         if pair is None:
             return self.mean_, self.sd
+        from scipy import special
         qa, a, qb, b = pair
         z = special.ndtri(qb)
         return (a + b) / 2, (b - a) / (2 * z)
 
     def _cdf_bounds(self, mu, sd):
+        from scipy import special
         lo = 0.0 if self.low is None else special.ndtr((self.low - mu) / sd)
         hi = 1.0 if self.high is None else special.ndtr((self.high - mu) / sd)
         return lo, hi
 
     def ppf(self, u):
+        from scipy import special
         mu, sd = self._musd()
         lo, hi = self._cdf_bounds(mu, sd)
         x = mu + sd * special.ndtri(lo + np.asarray(u) * (hi - lo))
@@ -333,6 +338,7 @@ class Normal(_Spec, _Percentiles):
         mu, sd = self._musd()
         if self.low is None and self.high is None:
             return mu
+        from scipy import stats
         return float(stats.truncnorm.mean(*(((-math.inf if self.low is None else self.low) - mu) / sd,
                                              ((math.inf if self.high is None else self.high) - mu) / sd),
                                           loc=mu, scale=sd))
@@ -362,6 +368,7 @@ class Lognormal(_Spec, _Percentiles):
     def _musigma(self):
         pair = _percentile_pair(self)
         if pair is not None:
+            from scipy import special
             qa, a, qb, b = pair
             return (math.log(a) + math.log(b)) / 2, (math.log(b) - math.log(a)) / (2 * special.ndtri(qb))
         if self.median is not None:
@@ -374,6 +381,7 @@ class Lognormal(_Spec, _Percentiles):
         return rng.lognormal(mu, sigma, n)
 
     def ppf(self, u):
+        from scipy import special
         mu, sigma = self._musigma()
         return np.exp(mu + sigma * special.ndtri(u))
 
@@ -403,6 +411,7 @@ class Gamma(_Spec, _Percentiles):
         _only_one_form(self)
         pair = _percentile_pair(self)
         if pair is not None:
+            from simulator.scenario.percentile_fit import fit_gamma
             if pair[1] <= 0:
                 raise ValueError(f"a gamma is positive: the low percentile (={pair[1]:g}) must be > 0")
             fit_gamma(*pair)
@@ -411,6 +420,7 @@ class Gamma(_Spec, _Percentiles):
     def _kscale(self):
         pair = _percentile_pair(self)
         if pair is not None:
+            from simulator.scenario.percentile_fit import fit_gamma
             return fit_gamma(*pair)
         if self.shape is not None:
             return self.shape, self.scale
@@ -422,6 +432,7 @@ class Gamma(_Spec, _Percentiles):
         return rng.gamma(k, scale, n)
 
     def ppf(self, u):
+        from scipy import special
         k, scale = self._kscale()
         return special.gammaincinv(k, u) * scale
 
@@ -460,6 +471,7 @@ class Beta(_Spec, _Percentiles):
         width = self.high - self.low
         pair = _percentile_pair(self)
         if pair is not None:
+            from simulator.scenario.percentile_fit import fit_beta
             qa, a, qb, b = pair
             a, b = (a - self.low) / width, (b - self.low) / width
             if not 0 < a < b < 1:
@@ -478,6 +490,7 @@ class Beta(_Spec, _Percentiles):
         return self.low + rng.beta(a, b, n) * (self.high - self.low)
 
     def ppf(self, u):
+        from scipy import special
         a, b = self._ab()
         return self.low + special.betaincinv(a, b, u) * (self.high - self.low)
 
@@ -500,6 +513,7 @@ class Poisson(_Spec):
         return rng.poisson(self.mean_, n).astype(float)
 
     def ppf(self, u):
+        from scipy import stats
         return stats.poisson.ppf(u, self.mean_)
 
     def support(self):
@@ -519,6 +533,7 @@ class Binomial(_Spec):
         return rng.binomial(self.n, self.p, n).astype(float)
 
     def ppf(self, u):
+        from scipy import stats
         return stats.binom.ppf(u, self.n, self.p)
 
     def support(self):

@@ -1,4 +1,5 @@
 """Distribution specs against theory and identities, with fixed seeds and standard-error tolerances."""
+import ast
 import math
 
 import numpy as np
@@ -198,3 +199,14 @@ def test_sampling_does_not_touch_global_random_state():
     for case in CASES:
         spec(case).sample(np.random.default_rng(1), 10)
     assert np.random.random() == before
+
+
+def test_distributions_import_no_scipy_when_loaded():
+    """scipy takes about a second to import: the module leaves it, and the percentile fits, to the methods."""
+    import simulator.scenario.distributions as module
+
+    tree = ast.parse(open(module.__file__, encoding="utf-8").read())
+    top = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    names = [alias.name for node in top if isinstance(node, ast.Import) for alias in node.names]
+    names += [node.module for node in top if isinstance(node, ast.ImportFrom)]
+    assert not [name for name in names if name.split(".")[0] == "scipy" or name.endswith("percentile_fit")], names
