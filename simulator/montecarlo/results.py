@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import errno
 import hashlib
+import io
 import json
 import math
 import os
@@ -42,6 +43,10 @@ from simulator.scenario import Scenario, ScenarioError, parse_scenario, scenario
 FILES = ("summary.json", "runs.csv", "inputs.csv", "monthly.npz", "costs.csv", "scenario.yaml")
 # Problems of one file listed before the rest of it is left out (a truncated file has one, a wrong one many).
 PROBLEMS_PER_FILE = 5
+# Rows of one strategy formatted at once when a table is written: 10,000 rows of runs.csv are about 8 MB of text.
+ROWS_PER_BLOCK = 10_000
+# The float types whose values a table holds exactly as float64 (what ``tolist`` gives, and repr writes).
+_FLOATS = (np.float16, np.float32, np.float64)
 
 
 class DamagedResults(ValueError):
@@ -215,21 +220,17 @@ class Results:
 
     def _write_table(self, path: Path, values: dict, columns) -> None:
         """One row per strategy and run; floats exactly (shortest repr); NaN, or a column the strategy does
-        not have, as an empty cell."""
+        not have, as an empty cell. CSV as the csv module writes it (``\\r\\n`` line ends)."""
         with open(path, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(["strategy", "run", *columns])
+            f.write(_csv_line(["strategy", "run", *columns]))
             ids = self.run_ids.tolist()
             for s in self.strategies:
                 if s not in values:
                     continue
                 none = np.full(len(ids), np.nan)
-                for first in range(0, len(ids), 10_000):   # in blocks: 100,000 rows of Python floats are big
-                    block = slice(first, first + 10_000)
-                    cells = [values[s].get(c, none)[block] for c in columns]
-                    table = np.column_stack(cells).tolist() if cells else [[]] * len(ids[block])
-                    for run, row in zip(ids[block], table):
-                        writer.writerow([s, run, *("" if v != v else repr(v) for v in row)])
+                for first in range(0, len(ids), ROWS_PER_BLOCK):
+                    block = slice(first, first + ROWS_PER_BLOCK)
+                    f.write(_table_rows(s, ids[block], [values[s].get(c, none)[block] for c in columns]))
 
     @classmethod
     def load(cls, directory) -> "Results":
@@ -325,6 +326,44 @@ def _read_scenario(path: Path, provenance: dict, problems: list) -> Scenario | N
         shown = "; ".join(str(p) for p in err.problems[:PROBLEMS_PER_FILE])
         problems.append(f"scenario.yaml is not a valid scenario: {shown}")
         return None
+
+
+def _csv_line(cells) -> str:
+    """One row as csv.writer writes it: quoted where needed, ending in ``\\r\\n``."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(cells)
+    return buffer.getvalue()
+
+
+def _table_rows(strategy: str, ids: list, cells: list) -> str:
+    """The rows ``strategy, run, *cells`` (``cells``: one array per column) as :func:`_table_rows_one_by_one`
+    writes them, byte for byte, with each distinct float formatted once and the rows joined whole."""
+    table = np.column_stack(cells) if cells else np.empty((len(ids), 0))
+    if table.dtype not in _FLOATS:
+        return _table_rows_one_by_one(strategy, ids, cells)
+    rows = min(len(ids), len(table))   # as zip() pairs them
+    if not rows:
+        return ""
+    table = table[:rows].astype(np.float64)
+    text = np.full((rows, 2 + table.shape[1]), "", dtype=object)
+    text[:, 0] = _csv_line([strategy, ""])[:-3]   # the strategy's cell, quoted if it must be
+    text[:, 1] = [str(run) for run in ids[:rows]]
+    defined = ~np.isnan(table)
+    # Distinct by bit pattern, so that -0.0 stays apart from 0.0; repr is most of the cost, counts repeat a lot.
+    bits, where = np.unique(table[defined].view(np.int64), return_inverse=True)
+    formatted = np.array(list(map(float.__repr__, bits.view(np.float64).tolist())) or [""], dtype=object)
+    text[:, 2:][defined] = formatted[where]
+    return "\r\n".join(map(",".join, text.tolist())) + "\r\n"
+
+
+def _table_rows_one_by_one(strategy: str, ids: list, cells: list) -> str:
+    """The rows ``strategy, run, *cells`` written by csv.writer one at a time: each value's repr, NaN empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    table = np.column_stack(cells).tolist() if cells else [[]] * len(ids)
+    for run, row in zip(ids, table):
+        writer.writerow([strategy, run, *("" if v != v else repr(v) for v in row)])
+    return buffer.getvalue()
 
 
 def _read_table(path: Path, strategies, columns, runs_expected, problems: list) -> tuple[np.ndarray, dict]:
