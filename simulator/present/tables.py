@@ -84,7 +84,8 @@ def sensitivity_table(sensitivity, metric: str | None = None, top: int = 10) -> 
                 f"{found.strategies[1]}'s, run by run)" if found.is_difference else target)
         explained = (f"; the inputs explain {format_percent(found.r2)} of its rank variance"
                      if found.r2 == found.r2 else "")
-        lines += ["", f"{what}: mean {format_metric(metric, found.mean, currency)}{explained}"]
+        defined = (f" (defined in {found.n:,} of {sensitivity.runs:,} runs)" if found.n < sensitivity.runs else "")
+        lines += ["", f"{what}: mean {format_metric(metric, found.mean, currency)}{defined}{explained}"]
         rows = [("input", "rank corr. (95% CI)", "share", "at P10", "at P90")]
         for e in found.top(top):
             rows.append((e.input.removeprefix("motions."), _rho(e.rho, e.ci95), format_percent(e.share),
