@@ -18,7 +18,6 @@ from typing import Optional
 
 import numpy as np
 from pydantic import BaseModel
-from scipy import special
 
 from simulator.engine.streams import named_stream, run_sequence
 from simulator.scenario.distributions import Distribution
@@ -39,6 +38,7 @@ def correlated_uniforms(scenario, seed: int, run: int) -> dict[str, float]:
     names: list[str] = []
     for corr in scenario.correlations:
         names += [p for p in corr.between if p not in names]
+    from scipy import special   # loaded only for scenarios with correlations
     chol = np.linalg.cholesky(correlation_matrix(scenario, names))
     normals = chol @ named_stream(seed, run, "correlations").standard_normal(len(names))
     return dict(zip(names, special.ndtr(normals).tolist()))

@@ -17,7 +17,6 @@ import math
 from itertools import combinations
 
 import numpy as np
-from scipy import stats
 
 from simulator.engine.catalogue import lower_is_better, shown_in
 
@@ -29,6 +28,7 @@ KEY_METRICS = shown_in("compare")
 
 def t_critical(n: int) -> float:
     """Two-sided 95% Student-t critical value for a mean of ``n`` values (NaN below 2)."""
+    from scipy import stats    # loaded when a summary is first made, not with the package
     return float(stats.t.ppf(0.975, n - 1)) if n >= 2 else math.nan
 
 
