@@ -25,13 +25,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
-Z95 = float(stats.norm.ppf(0.975))
+Z95 = 1.959963984540054     # the standard normal's 97.5th percentile (scipy.stats.norm.ppf(0.975))
 
 
 def ranks(values) -> np.ndarray:
     """Ranks 1..n of the values, ties given their average rank."""
+    from scipy import stats    # loaded when ranks are first needed, not with the package
     return stats.rankdata(np.asarray(values, dtype=np.float64))
 
 
