@@ -2,9 +2,9 @@
 
 Leads arrive as a Poisson process (the run's true lead rate, growing month
 by month, plus outsourced leads). With a finite list of target accounts
-each lead is a random account of the list, and it is a lead only if that
-account is free: not in the pipeline, not a customer, not cooling off after
-a "no". A lead needs a rep slot (the team's :class:`RepDesk`); one that
+each arrival is for a random account of the list, and it is a lead only if
+that account is free: not in the pipeline, not a customer, not cooling off
+after a "no". A lead needs a rep slot (the team's :class:`RepDesk`); one that
 waits longer than ``max_wait_days`` goes cold. A rep works the deal until
 the committee decides (see :mod:`simulator.engine.committee`), then the slot
 frees up.
@@ -17,7 +17,7 @@ again. A SimPy process keeps the month's clock and walks the month's leads
 in order of arrival; a lead that has to wait for a rep waits on a SimPy
 event that fires when the rep takes it. Leads that find their account
 taken, and deals a rep takes on arrival, need no event of their own. The
-tests hold this to a literal model with one SimPy event per lead and a
+tests hold this to a literal model with one SimPy event per arrival and a
 ``simpy.Resource`` for the slots, draw for draw.
 """
 from __future__ import annotations
