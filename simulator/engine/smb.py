@@ -78,7 +78,10 @@ class _LeadPool:
         # The signals each decider shows (combination c: bit k set for signal k), one uniform against the
         # combinations' chances, and their joint lift on the odds.
         combination_cdf, lift_of = self.signals
-        shown = np.searchsorted(combination_cdf, rng.random(n), side="right")
+        u = rng.random(n)
+        shown = np.zeros(n, dtype=np.int64)
+        for cut in combination_cdf[:-1].tolist():    # how many cuts u passes: searchsorted(cdf, u, "right")
+            shown += u >= cut
         odds = process.buy_chance / max(1 - process.buy_chance, 1e-12) * lift_of
         chance = np.where(np.isinf(odds), 1.0, odds / (1 + odds))[shown]
         touched = rng.random(n) < process.touched_share
@@ -295,8 +298,9 @@ class SmbDesk:
             return np.bincount(month_of(days_), minlength=horizon)[:horizon].astype(float)
 
         record.deals_opened = monthly(open_day[opened])
-        record.won = monthly(decide[closed & won])
-        record.lost = monthly(decide[closed & ~won])
+        decided_in, decided_won = month_of(decide[closed]), won[closed]
+        record.won = np.bincount(decided_in[decided_won], minlength=horizon)[:horizon].astype(float)
+        record.lost = np.bincount(decided_in[~decided_won], minlength=horizon)[:horizon].astype(float)
         record.cold = monthly(cold_day[cold_day < end])
         idx = np.flatnonzero(record.is_won)
         return WonDeals(win_day=decide[idx], acv=t["acv"][idx], lifetime=t["lifetime"][idx],
