@@ -16,12 +16,12 @@ objections. An unresolved objection makes the decider say no. Self-serve
 leads need nobody.
 
 Leads compete for nothing but rep time, and in a first-come, first-served
-queue a lead's wait depends only on the leads ahead of it. So the desk keeps
-the time each slot comes free, and a lead's fate is settled the moment it
-joins: it starts when the earliest slot frees (or on arrival), unless that
-is past its patience. Months where no lead can find every slot busy are
-settled at once with numpy; the others lead by lead. A SimPy process keeps
-the month's clock, which referrals need.
+queue a lead's wait depends only on the leads ahead of it. So the desk
+(:class:`~simulator.engine.team.RepDesk`) keeps the deals it holds, and a
+lead's fate is settled the moment it joins: it starts when a slot frees (or
+on arrival), unless that is past its patience. A SimPy process keeps the
+month's clock, which referrals need; see :class:`SmbDesk` for how months in
+which nobody waits are settled at once.
 """
 from __future__ import annotations
 

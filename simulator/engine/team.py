@@ -83,10 +83,10 @@ class RepDesk:
     The desk keeps ``held``, the days on which the deals it has taken free
     their slots (a heap, or a sorted array after a month settled at once),
     each counted from the moment its lead joined: a lead that waits holds
-    its place in the queue until a rep takes it. A lead
-    arriving at ``a`` starts at the first moment from ``a`` on when fewer of
-    those deals are held than there are slots, and goes cold instead when
-    that is more than ``max_wait`` days after ``a``. So when capacity shrinks
+    its place in the queue until a rep takes it. A lead arriving at ``a``
+    starts at the first moment from ``a`` on when fewer of those deals are
+    held than there are slots, and goes cold instead when that is more than
+    ``max_wait`` days after ``a``. So when capacity shrinks
     (a rep leaves), deals already held keep their slot and new leads wait
     until enough end; when it grows, waiting leads go in at once. A lead's
     wait depends only on the leads ahead of it, so deciding its fate as it
@@ -94,7 +94,9 @@ class RepDesk:
     as cheap as one.
     """
 
-    fast = True   # settle months where no lead can wait with numpy (the same answer; a test compares)
+    # Shortcuts: a month (and, for an SMB motion, the whole horizon) in which no lead can find every slot
+    # busy is settled at once with numpy; False settles every lead one by one (the same answer; tests compare).
+    fast = True
 
     def __init__(self, capacity: np.ndarray, max_wait: float):
         self.max_wait = float(max_wait)
