@@ -49,9 +49,22 @@ def main(ctx, debug):
     ctx.ensure_object(dict)["debug"] = debug
 
 
-def _print_problems(error: ScenarioError) -> None:
+def _print_problems(source, error: ScenarioError) -> None:
+    """``source: invalid (N problems)`` and each problem on its own line, on stderr."""
+    count = len(error.problems)
+    click.echo(f"{source or 'the default scenario'}: invalid ({count} problem{'s' if count != 1 else ''})",
+               err=True)
     for problem in error.problems:
         click.echo(f"  {problem}", err=True)
+
+
+def _scenario_or_exit(source, overrides):
+    """The scenario at ``source`` (None: the default one) with ``overrides``; its problems and exit 2 if invalid."""
+    try:
+        return simulator.load_scenario(source, overrides)
+    except ScenarioError as err:
+        _print_problems(source, err)
+        sys.exit(2)
 
 
 @main.command()
@@ -64,9 +77,7 @@ def validate(scenarios):
             scenario = simulator.load_scenario(path)
         except ScenarioError as err:
             bad += 1
-            count = len(err.problems)
-            click.echo(f"{path}: invalid ({count} problem{'s' if count != 1 else ''})", err=True)
-            _print_problems(err)
+            _print_problems(path, err)
         else:
             motions, strategies = len(scenario.motions), len(scenario.strategies)
             click.echo(f"{path}: valid ({motions} motion{'s' if motions != 1 else ''}, {strategies} "
@@ -174,14 +185,7 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
         raise click.UsageError("--dask starts a local cluster and --scheduler uses an existing one: give one")
     if max_runs is not None and not precision:
         raise click.UsageError(f"--max-runs {max_runs} applies only with --precision")
-    try:
-        loaded = simulator.load_scenario(scenario, overrides)
-    except ScenarioError as err:
-        count = len(err.problems)
-        click.echo(f"{scenario or 'the default scenario'}: invalid ({count} problem{'s' if count != 1 else ''})",
-                   err=True)
-        _print_problems(err)
-        sys.exit(2)
+    loaded = _scenario_or_exit(scenario, overrides)
     default_out = not out
     out = _default_out(loaded) if default_out else Path(out)
     _check_out(out)
@@ -260,14 +264,7 @@ def _load_for_sensitivity(source, runs, seed, overrides):
             return simulator.Results.load(source), None
         except (FileNotFoundError, DamagedResults) as err:
             _fail(str(err))
-    try:
-        return None, simulator.load_scenario(source, overrides)
-    except ScenarioError as err:
-        count = len(err.problems)
-        click.echo(f"{source or 'the default scenario'}: invalid ({count} problem{'s' if count != 1 else ''})",
-                   err=True)
-        _print_problems(err)
-        sys.exit(2)
+    return None, _scenario_or_exit(source, overrides)
 
 
 def _fail(message: str):

@@ -9,15 +9,20 @@ from simulator.engine.team import RepDesk
 from simulator.engine.units import DAYS_PER_MONTH
 
 
-def literal_desk(arrivals, holds, slots: int, patience: float) -> np.ndarray:
+def literal_desk(arrivals, holds, slots, patience: float) -> np.ndarray:
     """The same desk as SimPy processes: each lead requests a slot, waits at most ``patience`` days,
-    holds it ``hold`` days. Start days, NaN for leads that went cold."""
+    holds it ``hold`` days. Start days, NaN for leads that went cold. ``slots``: a number, or the slots
+    month by month (the literal committee model's RepPool follows them)."""
+    from literal_enterprise import RepPool, apply_schedule
     env = simpy.Environment()
-    desk = simpy.Resource(env, capacity=slots)
+    if np.ndim(slots):
+        desk = RepPool(env, int(slots[0]))
+        env.process(apply_schedule(env, desk, slots))
+    else:
+        desk = simpy.Resource(env, capacity=slots)
     start = np.full(len(arrivals), np.nan)
 
     def lead(k):
-        yield env.timeout(arrivals[k] - env.now)
         with desk.request() as request:
             got = yield request | env.timeout(patience)
             if request not in got:
@@ -54,32 +59,6 @@ def test_the_desk_starts_every_lead_when_a_literal_simpy_queue_does(slots, patie
     assert 0 < np.isnan(expected).sum() < len(expected)   # the case has both cold and served leads
 
 
-def literal_desk_with_schedule(arrivals, holds, capacity, patience: float) -> np.ndarray:
-    """:func:`literal_desk` with the slots following ``capacity`` month by month (the literal model's RepPool)."""
-    from literal_enterprise import RepPool, apply_schedule
-    env = simpy.Environment()
-    desk = RepPool(env, int(capacity[0]))
-    env.process(apply_schedule(env, desk, capacity))
-    start = np.full(len(arrivals), np.nan)
-
-    def lead(k):
-        with desk.request() as request:
-            got = yield request | env.timeout(patience)
-            if request not in got:
-                return
-            start[k] = env.now
-            yield env.timeout(holds[k])
-
-    def arrive():
-        for k in range(len(arrivals)):
-            yield env.timeout(arrivals[k] - env.now)
-            env.process(lead(k))
-
-    env.process(arrive())
-    env.run()
-    return start
-
-
 @pytest.mark.parametrize("seed", range(4))
 def test_the_desk_follows_capacity_that_shrinks_and_grows_as_a_literal_simpy_queue_does(seed):
     """Slots removed while deals still hold them: those deals take the new slots first when capacity grows
@@ -89,7 +68,7 @@ def test_the_desk_follows_capacity_that_shrinks_and_grows_as_a_literal_simpy_que
     months = len(capacity)
     arrivals = np.sort(rng.uniform(0, months * DAYS_PER_MONTH, rng.poisson(4 * months)))
     holds = rng.gamma(2.0, 10.0, len(arrivals))
-    expected = literal_desk_with_schedule(arrivals, holds, capacity, patience=20.0)
+    expected = literal_desk(arrivals, holds, capacity, patience=20.0)
     for fast in (True, False):
         desk = RepDesk(capacity, 20.0)
         desk.fast = fast
