@@ -36,4 +36,5 @@ def test_notebook_executes(name, monkeypatch):
     assert len(images) >= 5, "the charts show inline"
     text = "".join(o.get("text", "") for o in outputs)
     assert "P(enterprise beats smb on NPV)" in text and "to cover 95% of runs" in text
+    assert "What drives NPV" in text and "rank corr." in text     # the sensitivity section ran
     assert "report.html" in text
