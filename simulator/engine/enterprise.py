@@ -29,10 +29,10 @@ import simpy
 
 from simulator.engine.committee import N_STAGES, CommitteeOutcomes, committee_outcomes, draw_committees
 from simulator.engine.customers import WonDeals, draw_lifetimes
-from simulator.engine.motion import MotionRecord, lead_arrival_days
+from simulator.engine.motion import MotionRecord, lead_arrival_days, per_month
 from simulator.engine.resolve import draw
 from simulator.engine.team import RepDesk
-from simulator.engine.units import DAYS_PER_MONTH, month_of
+from simulator.engine.units import DAYS_PER_MONTH
 
 
 FIRST_DEAL_BLOCK = 128   # leads in the first block of deal draws; each next block doubles (see DealDraws)
@@ -212,18 +212,15 @@ def _settle(record: MotionRecord, pipeline: _Pipeline, deals: DealDraws, max_wai
     won = outcomes.won
     cold_day = np.where(opened, np.inf, arrival + max_wait)
 
-    def monthly(days):
-        return np.bincount(month_of(days), minlength=horizon)[:horizon].astype(float)
-
     record.arrival_day, record.open_day = arrival, open_day
     record.close_day = np.where(closed, close, np.nan)
     record.is_won = closed & won
-    record.leads = monthly(arrival)
+    record.leads = per_month(arrival, horizon)
     record.paid_leads = record.leads
-    record.deals_opened = monthly(open_day[opened])
-    record.won = monthly(close[closed & won])
-    record.lost = monthly(close[closed & ~won])
-    record.cold = monthly(cold_day[cold_day < end])
+    record.deals_opened = per_month(open_day[opened], horizon)
+    record.won = per_month(close[closed & won], horizon)
+    record.lost = per_month(close[closed & ~won], horizon)
+    record.cold = per_month(cold_day[cold_day < end], horizon)
     record.slot_days = float(np.sum((np.where(closed, close, end) - open_day)[opened]))
     record.objections = outcomes.objections
     record.acv = d.acv

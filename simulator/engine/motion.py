@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.engine.units import DAYS_PER_MONTH
+from simulator.engine.units import DAYS_PER_MONTH, month_of
+
+
+def per_month(days: np.ndarray, horizon: int) -> np.ndarray:
+    """How many of ``days`` fall in each of the first ``horizon`` months (later ones are not counted)."""
+    return np.bincount(month_of(days), minlength=horizon)[:horizon].astype(float)
 
 
 def lead_rates(leads, horizon: int) -> np.ndarray:

@@ -31,7 +31,7 @@ import numpy as np
 import simpy
 
 from simulator.engine.customers import WonDeals, draw_lifetimes
-from simulator.engine.motion import MotionRecord, lead_arrival_days
+from simulator.engine.motion import MotionRecord, lead_arrival_days, per_month
 from simulator.engine.resolve import draw, draw_int
 from simulator.engine.team import RepDesk
 from simulator.engine.units import DAYS_PER_MONTH, month_of
@@ -294,14 +294,10 @@ class SmbDesk:
         served = opened & touched
         record.slot_days = float(np.sum(np.minimum(touch_end[served], end) - open_day[served]))
 
-        def monthly(days_):
-            return np.bincount(month_of(days_), minlength=horizon)[:horizon].astype(float)
-
-        record.deals_opened = monthly(open_day[opened])
-        decided_in, decided_won = month_of(decide[closed]), won[closed]
-        record.won = np.bincount(decided_in[decided_won], minlength=horizon)[:horizon].astype(float)
-        record.lost = np.bincount(decided_in[~decided_won], minlength=horizon)[:horizon].astype(float)
-        record.cold = monthly(cold_day[cold_day < end])
+        record.deals_opened = per_month(open_day[opened], horizon)
+        record.won = per_month(decide[closed & won], horizon)
+        record.lost = per_month(decide[closed & ~won], horizon)
+        record.cold = per_month(cold_day[cold_day < end], horizon)
         idx = np.flatnonzero(record.is_won)
         return WonDeals(win_day=decide[idx], acv=t["acv"][idx], lifetime=t["lifetime"][idx],
                         live_months=t["live_months"][idx], implementation_cost=t["implementation_cost"][idx])

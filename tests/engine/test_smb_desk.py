@@ -40,6 +40,20 @@ def literal_desk(arrivals, holds, slots, patience: float) -> np.ndarray:
     return start
 
 
+def assert_desk_starts(arrivals, holds, capacity, patience: float, expected) -> None:
+    """The desk, fed month by month, starts every lead on the day ``expected`` says (NaN: cold), with and
+    without its numpy shortcut."""
+    months = len(capacity)
+    bounds = np.searchsorted(arrivals, np.arange(months + 1) * DAYS_PER_MONTH)
+    for fast in (True, False):
+        desk = RepDesk(capacity, patience)
+        desk.fast = fast
+        got = np.concatenate([desk.serve(m, arrivals[bounds[m]:bounds[m + 1]], holds[bounds[m]:bounds[m + 1]])
+                              for m in range(months)])
+        assert np.array_equal(np.isnan(got), np.isnan(expected))
+        np.testing.assert_allclose(got[~np.isnan(got)], expected[~np.isnan(expected)], rtol=0, atol=1e-9)
+
+
 @pytest.mark.parametrize("slots,patience,rate", [(2, 2.0, 1.0), (1, 0.5, 2.0), (5, 3.0, 3.0), (3, 1e-9, 1.5)])
 def test_the_desk_starts_every_lead_when_a_literal_simpy_queue_does(slots, patience, rate):
     """Same leads, same holds (fractional days, some zero): the same start day for every lead, or cold."""
@@ -48,14 +62,7 @@ def test_the_desk_starts_every_lead_when_a_literal_simpy_queue_does(slots, patie
     arrivals = np.sort(rng.uniform(0, months * DAYS_PER_MONTH, rng.poisson(rate * months * DAYS_PER_MONTH)))
     holds = rng.poisson(3, len(arrivals)) * rng.gamma(2.0, 0.7, len(arrivals))   # some zero
     expected = literal_desk(arrivals, holds, slots, patience)
-    for fast in (True, False):
-        desk = RepDesk(np.full(months, slots, dtype=float), patience)
-        desk.fast = fast
-        bounds = np.searchsorted(arrivals, np.arange(months + 1) * DAYS_PER_MONTH)
-        got = np.concatenate([desk.serve(m, arrivals[bounds[m]:bounds[m + 1]], holds[bounds[m]:bounds[m + 1]])
-                              for m in range(months)])
-        assert np.array_equal(np.isnan(got), np.isnan(expected))
-        np.testing.assert_allclose(got[~np.isnan(got)], expected[~np.isnan(expected)], rtol=0, atol=1e-9)
+    assert_desk_starts(arrivals, holds, np.full(months, slots, dtype=float), patience, expected)
     assert 0 < np.isnan(expected).sum() < len(expected)   # the case has both cold and served leads
 
 
@@ -69,14 +76,7 @@ def test_the_desk_follows_capacity_that_shrinks_and_grows_as_a_literal_simpy_que
     arrivals = np.sort(rng.uniform(0, months * DAYS_PER_MONTH, rng.poisson(4 * months)))
     holds = rng.gamma(2.0, 10.0, len(arrivals))
     expected = literal_desk(arrivals, holds, capacity, patience=20.0)
-    for fast in (True, False):
-        desk = RepDesk(capacity, 20.0)
-        desk.fast = fast
-        bounds = np.searchsorted(arrivals, np.arange(months + 1) * DAYS_PER_MONTH)
-        got = np.concatenate([desk.serve(m, arrivals[bounds[m]:bounds[m + 1]], holds[bounds[m]:bounds[m + 1]])
-                              for m in range(months)])
-        assert np.array_equal(np.isnan(got), np.isnan(expected))
-        np.testing.assert_allclose(got[~np.isnan(got)], expected[~np.isnan(expected)], rtol=0, atol=1e-9)
+    assert_desk_starts(arrivals, holds, capacity, 20.0, expected)
     assert 0 < np.isnan(expected).sum() < len(expected)
 
 
