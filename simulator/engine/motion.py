@@ -54,28 +54,6 @@ class MotionRecord:
         self.stages: dict[str, np.ndarray] = {}   # committee motions: last_stage, stage_ends per lead
         self.won_deals = None   # set by the motion: a callable giving its WonDeals after the run
 
-    def lead(self, i: int, month: int, day: float) -> None:
-        self.arrival_day[i] = day
-        self.leads[month] += 1
-
-    def gone_cold(self, i: int, month: int) -> None:
-        if month < self.horizon:
-            self.cold[month] += 1
-
-    def opened(self, i: int, month: int, day: float) -> None:
-        self.open_day[i] = day
-        if month < self.horizon:
-            self.deals_opened[month] += 1
-
-    def closed(self, i: int, month: int, day: float, won: bool) -> None:
-        self.close_day[i] = day
-        self.is_won[i] = won
-        if month < self.horizon:
-            (self.won if won else self.lost)[month] += 1
-
-    def won_index(self) -> np.ndarray:
-        return np.flatnonzero(self.is_won)
-
     def open_deals(self) -> np.ndarray:
         """Deals a rep is working at each month's end."""
         ends = (np.arange(self.horizon) + 1) * DAYS_PER_MONTH
@@ -83,7 +61,3 @@ class MotionRecord:
         closed = self.close_day[~np.isnan(self.close_day)]
         return (np.searchsorted(np.sort(opened), ends, side="left")
                 - np.searchsorted(np.sort(closed), ends, side="left")).astype(float)
-
-    def cycle_days(self) -> np.ndarray:
-        """Days from opening to the win, for every deal won."""
-        return (self.close_day - self.open_day)[self.is_won]
