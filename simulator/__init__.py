@@ -7,13 +7,14 @@ The Python API a notebook uses is the one the command line uses::
     results = simulator.simulate(scenario, runs=1000, seed=7, workers=2)
     results.save("results/example")          # or simulator.Results.load("results/example")
     drivers = simulator.sensitivity(results, metrics="npv")   # what drives NPV; drivers.save("results/drivers")
+    what_if = simulator.sweep(scenario, {"motions.enterprise.team.reps": "2,4,6"}, runs=500)   # .save(dir)
 """
 __version__ = "0.1.0"
 
 from simulator.scenario import Problem, Scenario, ScenarioError, load_scenario, parse_scenario  # noqa: E402
 from simulator.montecarlo import simulate  # noqa: E402
 from simulator.montecarlo.results import Results  # noqa: E402
-from simulator.analysis import Sensitivity, sensitivity  # noqa: E402
+from simulator.analysis import Sensitivity, Sweep, sensitivity, sweep  # noqa: E402
 
-__all__ = ["Problem", "Results", "Scenario", "ScenarioError", "Sensitivity", "__version__", "load_scenario",
-           "parse_scenario", "sensitivity", "simulate"]
+__all__ = ["Problem", "Results", "Scenario", "ScenarioError", "Sensitivity", "Sweep", "__version__", "load_scenario",
+           "parse_scenario", "sensitivity", "simulate", "sweep"]

@@ -1,0 +1,163 @@
+"""simulator.sweep: VALUES, the keys a sweep may vary, common random numbers against a plain simulate, the grid,
+P(best) and the files."""
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from montecarlo_helpers import assert_identical, fast_scenario
+
+import simulator
+from simulator.analysis import SweepError, parse_values
+from simulator.analysis.sweep import best_shares, key_kind, parse_vary
+
+REPS = "motions.enterprise.team.reps"
+CASH = "company.starting_cash"
+HORIZON = "horizon_months"
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return fast_scenario()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2,4,6,8", [2, 4, 6, 8]),
+    ("7", [7]),
+    (" 0.5, 1 ,2.5 ", [0.5, 1, 2.5]),
+    ("1e6..3e6:5e5", [1e6, 1.5e6, 2e6, 2.5e6, 3e6]),
+    ("2..8:2", [2, 4, 6, 8]),
+    ("2..9:2", [2, 4, 6, 8]),
+    ("0.1..0.3:0.1", [0.1, 0.2, 0.3]),
+])
+def test_values_are_a_list_or_a_range_with_its_end_included(text, expected):
+    values = parse_values(text)
+    assert values == expected
+    assert [type(v) for v in values] == [type(v) for v in expected], "integers stay integers"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("", "no values"),
+    ("2,x", "'x' in '2,x' is not a number"),
+    ("2,,4", "is not a number"),
+    ("1..5", "not a range"),
+    ("1..5:0", "must be > 0"),
+    ("5..1:1", "below its start"),
+    ("0..1e9:1", "at most"),
+    ("nan", "finite"),
+])
+def test_bad_values_say_what_is_wrong(text, words):
+    with pytest.raises(SweepError, match=words):
+        parse_values(text)
+
+
+def test_vary_is_path_equals_values():
+    assert parse_vary(f"{REPS}=2,4") == (REPS, [2, 4])
+    with pytest.raises(SweepError, match="PATH=VALUES"):
+        parse_vary("2,4")
+
+
+def test_the_kind_of_a_key(scenario):
+    assert key_kind(scenario, HORIZON) == "integer"
+    assert key_kind(scenario, REPS) == "number"
+    assert key_kind(scenario, "motions.enterprise.leads.per_month") == "number"   # a distribution today
+    assert key_kind(scenario, "strategies.hybrid.overrides.enterprise.team.reps") == "number"
+
+
+@pytest.mark.parametrize("path, words", [
+    ("motions.enterprise.team.rep", "unknown key 'motions.enterprise.team.rep'; did you mean 'reps'?"),
+    ("motions.enterprize.team.reps", "did you mean 'enterprise'"),
+    ("company.currency", "'company.currency' is not a numeric key"),
+    ("motions.enterprise.team", "holds a section"),
+    ("motions.enterprise.team.hires", "holds a list"),
+    ("company.starting_cash.x", "is a value, not a section"),
+    ("seed", "--seed"),
+    ("motions..reps", "not a dotted path"),
+])
+def test_a_path_that_is_not_a_numeric_key_is_refused_before_any_run(scenario, path, words):
+    with pytest.raises(SweepError, match=words.replace("?", r"\?").replace("(", r"\(")):
+        simulator.sweep(scenario, {path: [1, 2]}, runs=2, workers=1)
+
+
+def test_values_a_key_cannot_take_are_refused_before_any_run(scenario):
+    with pytest.raises(SweepError, match="takes whole numbers; 13.5"):
+        simulator.sweep(scenario, {HORIZON: [13, 13.5]}, runs=2)
+    with pytest.raises(SweepError, match=f"at {HORIZON}=12: motions.enterprise.team.hires.1.month: month 13 is "
+                                         "beyond the horizon"):
+        simulator.sweep(scenario, {HORIZON: [13, 12]}, runs=2)
+    with pytest.raises(SweepError, match="varied twice"):
+        simulator.sweep(scenario, [f"{REPS}=2", f"{REPS}=3"], runs=2)
+    with pytest.raises(SweepError, match="unknown metric 'npx'; did you mean 'npv'"):
+        simulator.sweep(scenario, {REPS: [2]}, runs=2, metrics="npx")
+
+
+def test_a_point_is_exactly_a_plain_simulation_with_the_values_set_and_the_same_seed(scenario):
+    found = simulator.sweep(scenario, {REPS: "2,5"}, runs=8, seed=5, workers=1, metrics=("npv", "revenue"))
+    assert found.points == [{REPS: 2}, {REPS: 5}]
+    for i, reps in enumerate((2, 5)):
+        plain = simulator.simulate(scenario.with_values({REPS: reps}), runs=8, seed=5, workers=1)
+        for s in plain.strategies:
+            for metric in ("npv", "revenue"):
+                x = plain.runs[s][metric]
+                cell = found.cell(i, s, metric)
+                assert cell.mean == float(np.mean(x)) and cell.n == 8
+                assert cell.p50 == float(np.percentile(x, 50))
+                assert cell.se == pytest.approx(np.std(x, ddof=1) / np.sqrt(8), rel=1e-12)
+        assert found.summaries[i]["strategies"] == plain.summary["strategies"]
+    # the runs of a point do not depend on the workers: the same point on two processes is identical
+    twice = simulator.simulate(scenario.with_values({REPS: 5}), runs=8, seed=5, workers=2, executor="process")
+    assert_identical(twice, simulator.simulate(scenario.with_values({REPS: 5}), runs=8, seed=5, workers=1))
+    # common random numbers: SMB runs no enterprise reps, so its runs are the same at every point
+    smb = [found.cell(i, "smb", "npv") for i in (0, 1)]
+    assert (smb[0].mean, smb[0].p5, smb[0].p95) == (smb[1].mean, smb[1].p5, smb[1].p95)
+
+
+def test_two_keys_make_a_grid_of_every_combination_the_first_varying_slowest(scenario):
+    found = simulator.sweep(scenario, [f"{REPS}=2,4", f"{CASH}=1e6..2e6:5e5"], runs=3, workers=1, metrics="npv")
+    assert found.paths == (REPS, CASH)
+    assert found.points == [{REPS: r, CASH: c} for r in (2, 4) for c in (1e6, 1.5e6, 2e6)]
+    assert {(i, s) for i, s, _ in found.cells} == {(i, s) for i in range(6) for s in ("enterprise", "smb", "hybrid")}
+    assert "6 points of 3 runs" in repr(found) and "reps=4, starting_cash=1,500,000" in repr(found)
+
+
+def test_p_best_is_the_share_of_runs_won_with_ties_shared_and_the_catalogue_direction():
+    values = {"a": np.array([3.0, 1.0, 2.0, np.nan]), "b": np.array([1.0, 2.0, 2.0, np.nan])}
+    assert best_shares(values, lower=False) == {"a": pytest.approx(0.5), "b": pytest.approx(0.5)}
+    assert best_shares(values, lower=True) == {"a": pytest.approx(0.5), "b": pytest.approx(0.5)}
+    values = {"a": np.array([3.0, np.nan]), "b": np.array([1.0, 0.0])}
+    assert best_shares(values, lower=False) == {"a": 0.5, "b": 0.5}, "a run where a has no value, b wins"
+    assert best_shares(values, lower=True) == {"a": 0.0, "b": 1.0}
+
+
+def test_p_best_adds_up_to_one_and_capital_needed_counts_lower_as_better(scenario):
+    found = simulator.sweep(scenario, {REPS: [3]}, runs=10, seed=2, workers=1, metrics=("npv", "capital_needed"))
+    plain = simulator.simulate(scenario.with_values({REPS: 3}), runs=10, seed=2, workers=1)
+    for metric in ("npv", "capital_needed"):
+        shares = [found.cell(0, s, metric).p_best for s in found.strategies]
+        assert sum(shares) == pytest.approx(1.0)
+    table = np.vstack([plain.runs[s]["capital_needed"] for s in plain.strategies])
+    winners = np.argmin(table, axis=0)   # no ties expected in money
+    assert found.cell(0, "smb", "capital_needed").p_best == pytest.approx(np.mean(winners == 1))
+
+
+def test_the_files(scenario, tmp_path):
+    found = simulator.sweep(scenario, {REPS: "2,4"}, runs=3, workers=1, metrics=("npv", "revenue"))
+    out = found.save(tmp_path / "sweep")
+    assert sorted(p.name for p in out.iterdir()) == ["points", "sweep.csv", "sweep.json"]
+    with open(out / "sweep.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 * 3 * 2
+    assert list(rows[0]) == ["point", REPS, "strategy", "metric", "n", "mean", "se", "p5", "p25", "p50", "p75",
+                             "p95", "p_best"]
+    row = next(r for r in rows if r["point"] == "1" and r["strategy"] == "smb" and r["metric"] == "npv")
+    assert row[REPS] == "4" and float(row["mean"]) == found.cell(1, "smb", "npv").mean
+    data = json.loads((out / "sweep.json").read_text())
+    assert data["vary"] == {REPS: [2, 4]} and data["runs"] == 3 and data["seed"] == scenario.seed
+    assert data["points"][1]["values"] == {REPS: 4}
+    assert data["points"][1]["strategies"]["smb"]["npv"]["p_best"] == found.cell(1, "smb", "npv").p_best
+    point = json.loads((out / "points" / "0.json").read_text())
+    assert point["values"] == {REPS: 2} and "npv" in point["strategies"]["enterprise"]
+    with pytest.raises(FileExistsError):
+        found.save(out)
