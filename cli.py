@@ -342,5 +342,63 @@ def sensitivity(source, metrics, strategies, versus, runs, seed, overrides, work
         click.echo(f"\nsensitivity: {saved}/")
 
 
+def _default_sweep_out(scenario) -> Path:
+    """results/<scenario name>-sweep-<UTC time>, with -2, -3... when a sweep started in the same second has it."""
+    from simulator.montecarlo.results import unused_directory
+
+    return unused_directory(Path("results") / f"{scenario.name}-sweep-{_utc_now().strftime('%Y%m%dT%H%M%SZ')}")
+
+
+@main.command()
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option("--vary", "vary", multiple=True, required=True, metavar="PATH=VALUES",
+              help="A numeric key and its values: a list (motions.enterprise.team.reps=2,4,6,8) or a range "
+                   "FROM..TO:STEP (company.starting_cash=1e6..3e6:5e5). Repeat for a grid of every combination.")
+@click.option("--runs", type=click.IntRange(min=1),
+              help="Runs of each strategy at each point (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Root seed of every point (default: the scenario's).")
+@click.option("--metric", "metrics", multiple=True, metavar="NAME",
+              help="Metric to collect (repeatable; default the key metrics: revenue, npv, ending_cash, "
+                   "capital_needed).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Change a scenario key at every point (repeatable).")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: every core).")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Output directory (default: results/<scenario name>-sweep-<UTC time>/).")
+@click.option("--no-plots", is_flag=True, help="Write the files only: no charts.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sweep(scenario, vary, runs, seed, metrics, overrides, workers, out, no_plots, quiet):
+    """What if: simulate SCENARIO (default: the bundled one) at every value of one or more numeric keys, every
+    point with the same seed (common random numbers), and save sweep.csv, sweep.json, each point's summary and
+    the charts."""
+    from simulator.analysis.sweep import SweepError, sweep_points
+    from simulator.montecarlo.progress import ProgressBar
+    from simulator.present.sweep import write_sweep_charts
+    from simulator.present.tables import sweep_table
+
+    loaded = _scenario_or_exit(scenario, overrides)
+    try:
+        sweep_points(loaded, vary)   # bad paths and values fail here, before the output directory is chosen
+    except SweepError as err:
+        _fail(str(err))
+    out = _default_sweep_out(loaded) if not out else Path(out)
+    _check_out(out)
+    bar = None if quiet else ProgressBar(sys.stderr)
+    try:
+        found = simulator.sweep(loaded, vary, runs=runs, seed=seed, metrics=list(metrics) or None, workers=workers,
+                                progress=bar)
+    except SweepError as err:
+        _fail(str(err))
+    except NotEnoughMemory as err:
+        raise click.UsageError(f"{err}; ask for fewer runs (--runs)") from None
+    finally:
+        if bar is not None:
+            bar.close()
+    metric = "npv" if "npv" in found.metrics else found.metrics[0]
+    click.echo(sweep_table(found, metric))
+    saved = found.save(out, extras=None if no_plots else write_sweep_charts)
+    click.echo(f"\nsweep: {saved}/")
+
+
 if __name__ == "__main__":
     main()

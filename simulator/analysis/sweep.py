@@ -33,7 +33,7 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 from pydantic import BaseModel
 
-from simulator.engine.catalogue import lower_is_better
+from simulator.engine.catalogue import lower_is_better, run_metric_names
 from simulator.montecarlo import simulate
 from simulator.montecarlo.results import check_output_directory, jsonable
 from simulator.montecarlo.statistics import KEY_METRICS
@@ -346,7 +346,7 @@ class Sweep:
         lines = [f"<Sweep {self.scenario}: {axes}; {len(self.points)} points of {self.runs:,} runs, seed {self.seed}>"]
         metric = "npv" if "npv" in self.metrics else self.metrics[0]
         for i, point in enumerate(self.points):
-            where = ", ".join(f"{path.rsplit('.', 1)[-1]}={_plain(v)}" for path, v in point.items())
+            where = ", ".join(f"{path.rsplit('.', 1)[-1]}={point_label(v)}" for path, v in point.items())
             each = "; ".join(f"{s} {c.mean:,.0f} (P(best) {100 * c.p_best:.0f}%)" for s in self.strategies
                              if (c := self.cells.get((i, s, metric))) is not None)
             lines.append(f"  {where}: mean {metric} {each}")
@@ -415,7 +415,7 @@ class Sweep:
         return target
 
 
-def _plain(value) -> str:
+def point_label(value) -> str:
     """A point's value for people: 4, 1,500,000, 0.025."""
     if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
         return f"{int(value):,}"
@@ -455,8 +455,6 @@ def sweep(scenario, vary, runs: Optional[int] = None, seed: Optional[int] = None
     chosen = KEY_METRICS if metrics is None else (metrics,) if isinstance(metrics, str) else tuple(metrics)
     if not chosen:
         raise SweepError("no metric given")
-    from simulator.engine.catalogue import run_metric_names
-
     known = run_metric_names(scenario)
     for metric in chosen:
         if metric not in known:

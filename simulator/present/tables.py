@@ -112,3 +112,29 @@ def _swing(metric: str, change: float, value: float, currency: str) -> str:
     if change == change and change > 0 and not text.startswith("+"):
         text = "+" + text
     return f"{text} ({format_number(value)})" if value == value else text
+
+
+def sweep_table(found, metric: str = "npv") -> str:
+    """A sweep's points one per line: each varied key's value, then per strategy the metric's mean and the
+    chance it is the best strategy on that metric, run by run (P(best))."""
+    from simulator.analysis.sweep import point_label
+
+    entry = metric_entry(metric)
+    strategies = found.strategies
+    heads = [*(path.removeprefix("motions.") for path in found.paths),
+             *(f"{s} {part}" for s in strategies for part in ("mean", "P(best)"))]
+    body = []
+    for i, point in enumerate(found.points):
+        cells = [point_label(point[path]) for path in found.paths]
+        for s in strategies:
+            cell = found.cells.get((i, s, metric))
+            cells += ([format_metric(metric, cell.mean, found.currency), format_percent(cell.p_best)] if cell
+                      else ["-", "-"])
+        body.append(cells)
+    widths = [max(len(h), *(len(r[k]) for r in body)) for k, h in enumerate(heads)]
+    lines = [f"{entry.label} ({metric}) by {' x '.join(found.paths)}: mean over {found.runs:,} runs at each point "
+             f"(seed {found.seed}, the same draws at every point); P(best): the share of runs in which the strategy "
+             f"did best", ""]
+    lines.append("  ".join(h.rjust(w) for h, w in zip(heads, widths)))
+    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in body]
+    return "\n".join(lines)

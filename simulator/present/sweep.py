@@ -1,0 +1,124 @@
+"""Sweep charts: each key metric against the varied value, one line per strategy in its band of futures.
+
+For a sweep of one key, ``sweep_<metric-group>`` draws one panel per metric:
+x the key's value, and for each strategy the median (P50) as a line with
+markers at the points simulated, the P25-P75 band (half the futures) darker
+and the P5-P95 band (nine in ten) lighter, in the strategy's colour.
+``sweep_p_best`` draws, for each metric, the chance each strategy is the
+best one at each point (run by run). A sweep of two or more keys (a grid)
+gets no chart here: its numbers are in sweep.csv. Built on the headless Agg
+canvas like every chart here (:mod:`simulator.present.plots`).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from matplotlib.ticker import FuncFormatter
+
+from simulator.engine.catalogue import metric_entry
+from simulator.present.plots import MoneyFormatter, _figure, _percent_ticks, _t, figure_bytes, strategy_colors
+
+CHARTS = ("sweep_metrics", "sweep_p_best")
+
+
+def _grid(count: int) -> tuple[int, int]:
+    columns = 1 if count == 1 else 2
+    return math.ceil(count / columns), columns
+
+
+def _x_axis(ax, found) -> None:
+    path = found.paths[0]
+    ax.set_xlabel(_t(path.removeprefix("motions.")), fontsize=9)
+    values = np.asarray(found.dimensions[0][1], dtype=float)
+    if values.size <= 12:
+        ax.set_xticks(values)
+    if np.nanmax(np.abs(values)) >= 1e4:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, pos=None: f"{x:,.0f}"))
+
+
+def metrics_figure(found):
+    """Each metric of a one-key sweep against the key's value: per strategy the P50 line, the P25-P75 and
+    P5-P95 bands."""
+    x = np.asarray(found.dimensions[0][1], dtype=float)
+    colors = strategy_colors(found.strategies)
+    rows, columns = _grid(len(found.metrics))
+    fig = _figure(6.2 * columns, 3.6 * rows + 0.6)
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax, metric in zip(axes, found.metrics):
+        entry = metric_entry(metric)
+        for s in found.strategies:
+            if not np.isfinite(found.series(s, metric, "p50")).any():
+                continue
+            color = colors[s]
+            ax.fill_between(x, found.series(s, metric, "p5"), found.series(s, metric, "p95"), color=color, alpha=0.12,
+                            linewidth=0)
+            ax.fill_between(x, found.series(s, metric, "p25"), found.series(s, metric, "p75"), color=color,
+                            alpha=0.28, linewidth=0)
+            ax.plot(x, found.series(s, metric, "p50"), color=color, marker="o", markersize=3.5, linewidth=1.6,
+                    label=s)
+        ax.set_title(_t(entry.label), fontsize=10, loc="left")
+        if entry.kind == "money":
+            ax.yaxis.set_major_formatter(MoneyFormatter(found.currency))
+        elif entry.kind == "percent":
+            ax.yaxis.set_major_formatter(_percent_ticks())
+        _x_axis(ax, found)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(found.metrics):]:
+        ax.set_axis_off()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.suptitle(_t(f"What if {found.paths[0].removeprefix('motions.')} changes: median, P25-P75 (dark) and "
+                    f"P5-P95 (light)\nover {found.runs:,} runs at each value, the same draws at every value"), x=0.01,
+                 ha="left",
+                 fontsize=11, fontweight="bold")
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(handles), fontsize=9, frameon=False)
+    return fig
+
+
+def p_best_figure(found):
+    """For each metric of a one-key sweep, the chance each strategy is the best at each value (run by run)."""
+    x = np.asarray(found.dimensions[0][1], dtype=float)
+    colors = strategy_colors(found.strategies)
+    rows, columns = _grid(len(found.metrics))
+    fig = _figure(6.2 * columns, 3.2 * rows + 0.6)
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax, metric in zip(axes, found.metrics):
+        for s in found.strategies:
+            ax.plot(x, found.series(s, metric, "p_best"), color=colors[s], marker="o", markersize=3.5, label=s)
+        better = "lowest" if metric_entry(metric).better == "lower" else "highest"
+        ax.set_title(_t(f"{metric_entry(metric).label}: P(best), the {better} in a run"), fontsize=10, loc="left")
+        ax.set_ylim(-0.03, 1.03)
+        ax.yaxis.set_major_formatter(_percent_ticks())
+        _x_axis(ax, found)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(found.metrics):]:
+        ax.set_axis_off()
+    handles, labels = axes[0].get_legend_handles_labels()
+    path = found.paths[0].removeprefix("motions.")
+    fig.suptitle(_t(f"Which strategy is best as {path} changes: the share of runs each one wins"), x=0.01, ha="left",
+                 fontsize=11, fontweight="bold")
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(handles), fontsize=9, frameon=False)
+    return fig
+
+
+def write_sweep_charts(found, directory, formats: Sequence[str] = ("png", "svg")) -> dict[str, bytes]:
+    """Draw the charts of a one-key sweep into ``directory`` (``sweep_metrics`` and ``sweep_p_best``, PNG and
+    SVG); PNG bytes by chart name. A sweep of several keys gets none (an empty dict).
+
+    Fits ``sweep.save(directory, extras=write_sweep_charts)``."""
+    if len(found.dimensions) != 1:
+        return {}
+    drawn = {}
+    for name, draw in zip(CHARTS, (metrics_figure, p_best_figure)):
+        fig = draw(found)
+        png = figure_bytes(fig, "png")
+        fig.set_layout_engine("none")   # the layout is settled by the first drawing; the SVG reuses it
+        for fmt in formats:
+            (Path(directory) / f"{name}.{fmt}").write_bytes(png if fmt == "png" else figure_bytes(fig, fmt))
+        fig.clear()
+        drawn[name] = png
+    return drawn

@@ -1,0 +1,83 @@
+"""salesim sweep: the table, the files and charts of --out, and bad input told in one line with exit code 2."""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from engine_helpers import certain_enterprise
+
+from cli import main
+
+REPS = "motions.a.team.reps"
+
+
+def _scenario_file(tmp_path):
+    data = {"name": "certain", "horizon_months": 12, "seed": 3, "runs": 4,
+            "company": {"starting_cash": 1_000_000, "overhead_per_month": 10_000},
+            "motions": {"a": certain_enterprise(), "b": certain_enterprise()},
+            "strategies": {"a": {"motions": ["a"]}, "b": {"motions": ["b"]}}}
+    path = tmp_path / "certain.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return str(path)
+
+
+def _one_line_error(result, *words):
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    for word in words:
+        assert word in lines[0]
+
+
+@pytest.mark.parametrize("vary, words", [
+    (["motions.a.team.rep=1,2"], ("unknown key 'motions.a.team.rep'", "did you mean 'reps'")),
+    (["company.currency=1,2"], ("'company.currency' is not a numeric key",)),
+    ([f"{REPS}=1,x"], ("'x' in '1,x' is not a number",)),
+    ([f"{REPS}=3..1:1"], ("below its start",)),
+    ([f"{REPS}"], ("is not PATH=VALUES",)),
+    ([f"{REPS}=1", f"{REPS}=2"], ("varied twice",)),
+    (["horizon_months=12,0"], ("at horizon_months=0",)),
+])
+def test_bad_input_exits_2_in_one_line_before_any_run(tmp_path, vary, words):
+    args = [arg for v in vary for arg in ("--vary", v)]
+    result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--quiet", *args])
+    _one_line_error(result, *words)
+    assert not (tmp_path / "results").exists()
+
+
+def test_the_table_the_files_and_the_charts(tmp_path):
+    out = tmp_path / "what-if"
+    result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--vary", f"{REPS}=1..3:1", "--runs", "3",
+                                       "--workers", "1", "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("NPV of monthly net cash flows (npv) by motions.a.team.reps: mean over 3 runs")
+    assert lines[2].split() == ["a.team.reps", "a", "mean", "a", "P(best)", "b", "mean", "b", "P(best)"]
+    assert [line.split()[0] for line in lines[3:6]] == ["1", "2", "3"]
+    assert lines[3].split()[-1].endswith("%")
+    assert sorted(p.name for p in out.iterdir()) == ["points", "sweep.csv", "sweep.json", "sweep_metrics.png",
+                                                     "sweep_metrics.svg", "sweep_p_best.png", "sweep_p_best.svg"]
+    assert (out / "sweep_metrics.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with open(out / "sweep.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 3 * 2 * 4   # points x strategies x key metrics
+    assert json.loads((out / "sweep.json").read_text())["vary"] == {REPS: [1, 2, 3]}
+    # --out is checked before anything runs
+    result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--vary", f"{REPS}=1", "--out", str(out)])
+    assert result.exit_code == 2 and "already exists" in result.stderr
+
+
+def test_a_grid_is_saved_without_charts_and_the_default_directory_is_named_for_the_sweep(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--vary", f"{REPS}=1,2", "--vary",
+                                       "company.starting_cash=5e5,1e6", "--runs", "2", "--workers", "1", "--quiet",
+                                       "--metric", "npv"])
+    assert result.exit_code == 0, result.output
+    (saved,) = (tmp_path / "results").iterdir()
+    assert saved.name.startswith("certain-sweep-")
+    assert sorted(p.name for p in saved.iterdir()) == ["points", "sweep.csv", "sweep.json"]
+    assert len(list((saved / "points").iterdir())) == 4
