@@ -363,11 +363,13 @@ def _default_sweep_out(scenario) -> Path:
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Change a scenario key at every point (repeatable).")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: every core).")
+@click.option("--dask", is_flag=True, help="Run every point on one Dask LocalCluster of --workers workers.")
+@click.option("--scheduler", metavar="ADDRESS", help="Run every point on an existing Dask cluster, e.g. tcp://host:8786.")
 @click.option("--out", type=click.Path(file_okay=False),
               help="Output directory (default: results/<scenario name>-sweep-<UTC time>/).")
 @click.option("--no-plots", is_flag=True, help="Write the files only: no charts.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def sweep(scenario, vary, runs, seed, metrics, overrides, workers, out, no_plots, quiet):
+def sweep(scenario, vary, runs, seed, metrics, overrides, workers, dask, scheduler, out, no_plots, quiet):
     """What if: simulate SCENARIO (default: the bundled one) at every value of one or more numeric keys, every
     point with the same seed (common random numbers), and save sweep.csv, sweep.json, each point's summary and
     the charts."""
@@ -376,6 +378,8 @@ def sweep(scenario, vary, runs, seed, metrics, overrides, workers, out, no_plots
     from simulator.present.sweep import write_sweep_charts
     from simulator.present.tables import sweep_table
 
+    if dask and scheduler:
+        raise click.UsageError("--dask starts a local cluster and --scheduler uses an existing one: give one")
     loaded = _scenario_or_exit(scenario, overrides)
     try:
         sweep_points(loaded, vary)   # bad paths and values fail here, before the output directory is chosen
@@ -386,7 +390,7 @@ def sweep(scenario, vary, runs, seed, metrics, overrides, workers, out, no_plots
     bar = None if quiet else ProgressBar(sys.stderr)
     try:
         found = simulator.sweep(loaded, vary, runs=runs, seed=seed, metrics=list(metrics) or None, workers=workers,
-                                progress=bar)
+                                executor="dask" if dask else scheduler or "auto", progress=bar)
     except SweepError as err:
         _fail(str(err))
     except NotEnoughMemory as err:

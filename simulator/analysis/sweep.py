@@ -17,6 +17,7 @@ writes ``sweep.csv``, ``sweep.json`` and each point's summary.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import itertools
@@ -442,9 +443,10 @@ def sweep(scenario, vary, runs: Optional[int] = None, seed: Optional[int] = None
         texts; several keys make a grid of every combination.
     runs, seed: of every point (default the scenario's).
     metrics: a name or names (default the key metrics: revenue, npv, ending_cash, capital_needed).
-    workers, executor: as for ``simulate``, for each point in turn (a
-        ``distributed.Client`` given as executor is used for every point;
-        otherwise each point starts and stops its own workers).
+    workers, executor: as for ``simulate``, for each point in turn. With
+        Dask ('dask' for a LocalCluster, a scheduler address, or a
+        ``distributed.Client``) one client serves every point; a process
+        pool ('auto', 'process') is started and stopped by each point.
     progress: ``progress(done, planned)`` counts runs over all the points.
 
     Raises :class:`SweepError` before any run for a path that is not a
@@ -466,14 +468,37 @@ def sweep(scenario, vary, runs: Optional[int] = None, seed: Optional[int] = None
     found = Sweep(scenario=scenario.name, runs=runs, seed=seed, dimensions=dimensions, points=points,
                   strategies=tuple(scenario.strategies), metrics=tuple(dict.fromkeys(chosen)),
                   currency=scenario.company.currency, workers=workers)
-    for i, changed in enumerate(scenarios):
-        def step(done, _planned, before=i * runs):
-            if progress is not None:
-                progress(before + done, planned)
+    with shared_executor(executor, workers) as shared:
+        for i, changed in enumerate(scenarios):
+            def step(done, _planned, before=i * runs):
+                if progress is not None:
+                    progress(before + done, planned)
 
-        results = simulate(changed, runs=runs, seed=seed, workers=workers, executor=executor, progress=step)
-        if results.partial:
-            raise KeyboardInterrupt
-        found.cells.update({(i, s, m): c for (s, m), c in cells(results, found.metrics).items()})
-        found.summaries.append(results.summary)
+            results = simulate(changed, runs=runs, seed=seed, workers=workers, executor=shared, progress=step)
+            if results.partial:
+                raise KeyboardInterrupt
+            found.cells.update({(i, s, m): c for (s, m), c in cells(results, found.metrics).items()})
+            found.summaries.append(results.summary)
     return found
+
+
+@contextlib.contextmanager
+def shared_executor(executor, workers: Optional[int]):
+    """The executor every point uses: for Dask ('dask', a scheduler address) one client, started here and
+    closed after the last point; anything else as given ('auto', 'process' and 'in-process' start and stop
+    their workers within each ``simulate``)."""
+    if executor == "dask" or (isinstance(executor, str) and "://" in executor):
+        from distributed import Client
+
+        from simulator.montecarlo.runner import local_cluster
+
+        cluster = local_cluster(workers or os.cpu_count() or 1) if executor == "dask" else None
+        client = Client(cluster) if cluster is not None else Client(executor, timeout="20s")
+        try:
+            yield client
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    else:
+        yield executor

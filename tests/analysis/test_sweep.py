@@ -3,6 +3,7 @@ P(best) and the files."""
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 
 import numpy as np
@@ -161,3 +162,21 @@ def test_the_files(scenario, tmp_path):
     assert point["values"] == {REPS: 2} and "npv" in point["strategies"]["enterprise"]
     with pytest.raises(FileExistsError):
         found.save(out)
+
+
+@pytest.mark.slow
+def test_one_dask_cluster_serves_every_point_with_the_same_results(scenario, monkeypatch):
+    sweep_module = importlib.import_module("simulator.analysis.sweep")   # the module, not the function
+    executors = []
+    simulate = sweep_module.simulate
+
+    def spy(changed, **kwargs):
+        executors.append(kwargs["executor"])
+        return simulate(changed, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "simulate", spy)
+    on_dask = simulator.sweep(scenario, {REPS: [2, 4]}, runs=6, workers=1, executor="dask", metrics="npv")
+    assert len(executors) == 2 and executors[0] is executors[1] and hasattr(executors[0], "submit")
+    assert executors[0].status == "closed"
+    in_process = simulator.sweep(scenario, {REPS: [2, 4]}, runs=6, workers=1, metrics="npv")
+    assert on_dask.cells == in_process.cells

@@ -81,3 +81,9 @@ def test_a_grid_is_saved_without_charts_and_the_default_directory_is_named_for_t
     assert saved.name.startswith("certain-sweep-")
     assert sorted(p.name for p in saved.iterdir()) == ["points", "sweep.csv", "sweep.json"]
     assert len(list((saved / "points").iterdir())) == 4
+
+
+def test_dask_and_a_scheduler_together_are_refused(tmp_path):
+    result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--vary", f"{REPS}=1", "--dask",
+                                       "--scheduler", "tcp://localhost:1"])
+    assert result.exit_code == 2 and "give one" in result.stderr and "Traceback" not in result.output
