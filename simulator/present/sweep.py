@@ -5,8 +5,11 @@ x the key's value, and for each strategy the median (P50) as a line with
 markers at the points simulated, the P25-P75 band (half the futures) darker
 and the P5-P95 band (nine in ten) lighter, in the strategy's colour.
 ``sweep_p_best`` draws, for each metric, the chance each strategy is the
-best one at each point (run by run). A sweep of two or more keys (a grid)
-gets no chart here: its numbers are in sweep.csv. Built on the headless Agg
+best one at each point (run by run). A sweep of two keys gets heat maps
+instead (``sweep_heatmap``: each metric's mean, one panel per strategy and
+one colour scale per metric, the better end yellow; ``sweep_p_best``: the
+same grid of P(best)); a sweep of three or more keys gets no chart: its
+numbers are in sweep.csv. Built on the headless Agg
 canvas like every chart here (:mod:`simulator.present.plots`).
 """
 from __future__ import annotations
@@ -18,10 +21,13 @@ from typing import Sequence
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
+from simulator.analysis.sweep import point_label
 from simulator.engine.catalogue import metric_entry
+from simulator.present.formatting import format_metric, format_percent
 from simulator.present.plots import MoneyFormatter, _figure, _percent_ticks, _t, figure_bytes, strategy_colors
 
 CHARTS = ("sweep_metrics", "sweep_p_best")
+HEAT_CHARTS = ("sweep_heatmap", "sweep_p_best")
 
 
 def _grid(count: int) -> tuple[int, int]:
@@ -105,15 +111,72 @@ def p_best_figure(found):
     return fig
 
 
-def write_sweep_charts(found, directory, formats: Sequence[str] = ("png", "svg")) -> dict[str, bytes]:
-    """Draw the charts of a one-key sweep into ``directory`` (``sweep_metrics`` and ``sweep_p_best``, PNG and
-    SVG); PNG bytes by chart name. A sweep of several keys gets none (an empty dict).
+def _heat(found, statistic: str):
+    """Rows of metrics, columns of strategies: the statistic of each over the grid of a two-key sweep, the
+    first key down, the second across, one colour scale per metric."""
+    (first, down), (second, across) = found.dimensions
+    rows, columns = len(found.metrics), len(found.strategies)
+    fig = _figure(1.2 + 3.4 * columns, 0.9 + 2.9 * rows)
+    axes = fig.subplots(rows, columns, squeeze=False)
+    label = len(down) * len(across) <= 64
+    for r, metric in enumerate(found.metrics):
+        entry = metric_entry(metric)
+        grids = {s: found.series(s, metric, statistic).reshape(len(down), len(across)) for s in found.strategies}
+        finite = np.concatenate([g[np.isfinite(g)] for g in grids.values()])
+        if statistic == "p_best":
+            low, high, cmap = 0.0, 1.0, "Greens"
+        else:
+            low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            cmap = "viridis_r" if entry.better == "lower" else "viridis"   # the better end always yellow
+        for c, s in enumerate(found.strategies):
+            ax = axes[r, c]
+            image = ax.imshow(grids[s], origin="lower", aspect="auto", cmap=cmap, vmin=low, vmax=high)
+            ax.set_xticks(range(len(across)), [point_label(v) for v in across], fontsize=7.5,
+                          rotation=45 if len(across) > 5 else 0)
+            ax.set_yticks(range(len(down)), [point_label(v) for v in down], fontsize=7.5)
+            ax.set_title(_t(f"{s}: {entry.short}"), fontsize=9.5, loc="left")
+            if r == rows - 1:
+                ax.set_xlabel(_t(second.removeprefix("motions.")), fontsize=8.5)
+            if c == 0:
+                ax.set_ylabel(_t(first.removeprefix("motions.")), fontsize=8.5)
+            if label:
+                for (i, j), value in np.ndenumerate(grids[s]):
+                    text = format_percent(value) if statistic == "p_best" else format_metric(metric, value,
+                                                                                             found.currency)
+                    shade = image.norm(value) if math.isfinite(value) else 0.0
+                    dark = shade > 0.6 if statistic == "p_best" else (shade < 0.5) != (cmap == "viridis_r")
+                    ax.text(j, i, _t(text), ha="center", va="center", fontsize=7,
+                            color="white" if dark else "black")
+    what = "P(best): the share of runs each strategy wins" if statistic == "p_best" else "mean"
+    fig.suptitle(_t(f"What if {first.removeprefix('motions.')} and {second.removeprefix('motions.')} change: "
+                    f"{what}, {found.runs:,} runs a point"), x=0.01, ha="left", fontsize=11, fontweight="bold")
+    return fig
 
-    Fits ``sweep.save(directory, extras=write_sweep_charts)``."""
-    if len(found.dimensions) != 1:
+
+def heatmap_figure(found):
+    """The mean of each metric and strategy over the grid of a two-key sweep."""
+    return _heat(found, "mean")
+
+
+def p_best_heatmap_figure(found):
+    """P(best) of each metric and strategy over the grid of a two-key sweep."""
+    return _heat(found, "p_best")
+
+
+def write_sweep_charts(found, directory, formats: Sequence[str] = ("png", "svg")) -> dict[str, bytes]:
+    """Draw the charts of a sweep into ``directory`` (PNG and SVG); PNG bytes by chart name.
+
+    One key: ``sweep_metrics`` and ``sweep_p_best`` (lines in bands); two
+    keys: ``sweep_heatmap`` and ``sweep_p_best`` (heat maps); more keys:
+    none (an empty dict). Fits ``sweep.save(directory, extras=write_sweep_charts)``."""
+    if len(found.dimensions) == 1:
+        charts = zip(CHARTS, (metrics_figure, p_best_figure))
+    elif len(found.dimensions) == 2:
+        charts = zip(HEAT_CHARTS, (heatmap_figure, p_best_heatmap_figure))
+    else:
         return {}
     drawn = {}
-    for name, draw in zip(CHARTS, (metrics_figure, p_best_figure)):
+    for name, draw in charts:
         fig = draw(found)
         png = figure_bytes(fig, "png")
         fig.set_layout_engine("none")   # the layout is settled by the first drawing; the SVG reuses it

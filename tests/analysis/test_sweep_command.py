@@ -71,7 +71,7 @@ def test_the_table_the_files_and_the_charts(tmp_path):
     assert result.exit_code == 2 and "already exists" in result.stderr
 
 
-def test_a_grid_is_saved_without_charts_and_the_default_directory_is_named_for_the_sweep(tmp_path, monkeypatch):
+def test_a_grid_of_two_keys_gets_heat_maps_and_the_default_directory_is_named_for_the_sweep(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--vary", f"{REPS}=1,2", "--vary",
                                        "company.starting_cash=5e5,1e6", "--runs", "2", "--workers", "1", "--quiet",
@@ -79,8 +79,15 @@ def test_a_grid_is_saved_without_charts_and_the_default_directory_is_named_for_t
     assert result.exit_code == 0, result.output
     (saved,) = (tmp_path / "results").iterdir()
     assert saved.name.startswith("certain-sweep-")
-    assert sorted(p.name for p in saved.iterdir()) == ["points", "sweep.csv", "sweep.json"]
+    assert sorted(p.name for p in saved.iterdir()) == ["points", "sweep.csv", "sweep.json", "sweep_heatmap.png",
+                                                       "sweep_heatmap.svg", "sweep_p_best.png", "sweep_p_best.svg"]
     assert len(list((saved / "points").iterdir())) == 4
+    # three keys: the files, no chart
+    result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--vary", f"{REPS}=1,2", "--vary",
+                                       "company.starting_cash=5e5", "--vary", "horizon_months=11,12", "--runs", "2",
+                                       "--workers", "1", "--quiet", "--metric", "npv", "--out", "three"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "three").iterdir()) == ["points", "sweep.csv", "sweep.json"]
 
 
 def test_dask_and_a_scheduler_together_are_refused(tmp_path):
