@@ -367,15 +367,15 @@ def _default_sweep_out(scenario) -> Path:
 @click.option("--scheduler", metavar="ADDRESS", help="Run every point on an existing Dask cluster, e.g. tcp://host:8786.")
 @click.option("--out", type=click.Path(file_okay=False),
               help="Output directory (default: results/<scenario name>-sweep-<UTC time>/).")
-@click.option("--no-plots", is_flag=True, help="Write the files only: no charts.")
+@click.option("--no-plots", is_flag=True, help="Write the files only: no charts and no report.html.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(scenario, vary, runs, seed, metrics, overrides, workers, dask, scheduler, out, no_plots, quiet):
     """What if: simulate SCENARIO (default: the bundled one) at every value of one or more numeric keys, every
-    point with the same seed (common random numbers), and save sweep.csv, sweep.json, each point's summary and
-    the charts."""
+    point with the same seed (common random numbers), and save sweep.csv, sweep.json, each point's summary, the
+    charts and report.html."""
     from simulator.analysis.sweep import SweepError, sweep_points
     from simulator.montecarlo.progress import ProgressBar
-    from simulator.present.sweep import write_sweep_charts
+    from simulator.present.sweep import write_sweep_outputs
     from simulator.present.tables import sweep_table
 
     if dask and scheduler:
@@ -400,7 +400,7 @@ def sweep(scenario, vary, runs, seed, metrics, overrides, workers, dask, schedul
             bar.close()
     metric = "npv" if "npv" in found.metrics else found.metrics[0]
     click.echo(sweep_table(found, metric))
-    saved = found.save(out, extras=None if no_plots else write_sweep_charts)
+    saved = found.save(out, extras=None if no_plots else write_sweep_outputs)
     click.echo(f"\nsweep: {saved}/")
 
 

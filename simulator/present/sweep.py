@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 from matplotlib.ticker import FuncFormatter
@@ -185,3 +185,63 @@ def write_sweep_charts(found, directory, formats: Sequence[str] = ("png", "svg")
         fig.clear()
         drawn[name] = png
     return drawn
+
+
+def _best_at(found, point: int, metric: str) -> str:
+    """'hybrid (93%)': the strategy with the highest P(best) on the metric at a point."""
+    shares = {s: c.p_best for s in found.strategies if (c := found.cells.get((point, s, metric))) is not None}
+    if not shares:
+        return "-"
+    best = max(shares, key=lambda s: shares[s] if math.isfinite(shares[s]) else -1.0)
+    return f"{best} ({format_percent(shares[best])})"
+
+
+def sweep_report_html(found, images: Mapping[str, bytes]) -> str:
+    """The sweep as one self-contained HTML page: per metric a table of the points (each strategy's mean,
+    P5 to P95 and P(best)), the best strategy at each point, and the charts (PNG bytes by chart name)."""
+    from simulator.present.report import _CSS, _e, _image, _table
+
+    colors = strategy_colors(found.strategies)
+    keys = [path.removeprefix("motions.") for path in found.paths]
+    sections = []
+    for metric in found.metrics:
+        entry = metric_entry(metric)
+        head = [_e(" / ".join(keys))] + [f'<span style="color:{colors[s]}">&#9632;</span> {_e(s)}'
+                                         for s in found.strategies] + ["best most often"]
+        rows = []
+        for i, point in enumerate(found.points):
+            row = [_e(", ".join(point_label(point[p]) for p in found.paths))]
+            for s in found.strategies:
+                c = found.cells.get((i, s, metric))
+                row.append("-" if c is None else _e(
+                    f"{format_metric(metric, c.mean, found.currency)} ({format_metric(metric, c.p5, found.currency)}"
+                    f" to {format_metric(metric, c.p95, found.currency)}); P(best) {format_percent(c.p_best)}"))
+            row.append(_e(_best_at(found, i, metric)))
+            rows.append(row)
+        sections.append(f'<section id="{_e(metric)}"><h2>{_e(entry.label)}</h2>'
+                        f'<p class="note">Mean (P5 to P95) over the runs of each point, and P(best): the share of '
+                        f'runs in which the strategy had the {"lowest" if entry.better == "lower" else "highest"} '
+                        f"value.</p>{_table(head, rows)}</section>")
+    charts = "".join(f'<figure id="{name}">{_image(png, name)}</figure>' for name, png in images.items())
+    if charts:
+        sections.append(f'<section id="charts"><h2>Charts</h2>{charts}</section>')
+    axes = "; ".join(f"{_e(path)}: {_e(', '.join(point_label(v) for v in values))}" for path, values in
+                     found.dimensions)
+    title = f"{found.scenario}: what if {' and '.join(keys)} change"
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+            f"<title>{_e(title)}: salesim sweep</title><style>{_CSS}</style></head><body><main>"
+            f"<h1>{_e(title)}</h1><p class=\"lead\">{axes}.</p>"
+            f"<p class=\"note\">{len(found.points)} points, {found.runs:,} runs of each strategy at each, seed "
+            f"{found.seed} at every point (common random numbers: run i meets the same market at every point); "
+            f"money in {_e(found.currency)}. The numbers: sweep.csv and sweep.json; how to read them: "
+            f"docs/sweep.md.</p>{''.join(sections)}</main></body></html>\n")
+
+
+def write_sweep_outputs(found, directory) -> dict[str, bytes]:
+    """The charts (:func:`write_sweep_charts`) and ``report.html`` into ``directory``; PNG bytes by chart name.
+
+    Fits ``sweep.save(directory, extras=write_sweep_outputs)``."""
+    images = write_sweep_charts(found, directory)
+    (Path(directory) / "report.html").write_text(sweep_report_html(found, images), encoding="utf-8")
+    return images

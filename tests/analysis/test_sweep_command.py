@@ -59,9 +59,13 @@ def test_the_table_the_files_and_the_charts(tmp_path):
     assert lines[2].split() == ["a.team.reps", "a", "mean", "a", "P(best)", "b", "mean", "b", "P(best)"]
     assert [line.split()[0] for line in lines[3:6]] == ["1", "2", "3"]
     assert lines[3].split()[-1].endswith("%")
-    assert sorted(p.name for p in out.iterdir()) == ["points", "sweep.csv", "sweep.json", "sweep_metrics.png",
-                                                     "sweep_metrics.svg", "sweep_p_best.png", "sweep_p_best.svg"]
+    assert sorted(p.name for p in out.iterdir()) == ["points", "report.html", "sweep.csv", "sweep.json",
+                                                     "sweep_metrics.png", "sweep_metrics.svg", "sweep_p_best.png",
+                                                     "sweep_p_best.svg"]
     assert (out / "sweep_metrics.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h1>certain: what if a.team.reps change</h1>" in page and "best most often" in page
+    assert page.count('<img src="data:image/png;base64,') == 2 and "http" not in page   # self-contained
     with open(out / "sweep.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 3 * 2 * 4   # points x strategies x key metrics
@@ -79,15 +83,21 @@ def test_a_grid_of_two_keys_gets_heat_maps_and_the_default_directory_is_named_fo
     assert result.exit_code == 0, result.output
     (saved,) = (tmp_path / "results").iterdir()
     assert saved.name.startswith("certain-sweep-")
-    assert sorted(p.name for p in saved.iterdir()) == ["points", "sweep.csv", "sweep.json", "sweep_heatmap.png",
-                                                       "sweep_heatmap.svg", "sweep_p_best.png", "sweep_p_best.svg"]
+    assert sorted(p.name for p in saved.iterdir()) == ["points", "report.html", "sweep.csv", "sweep.json",
+                                                       "sweep_heatmap.png", "sweep_heatmap.svg", "sweep_p_best.png",
+                                                       "sweep_p_best.svg"]
     assert len(list((saved / "points").iterdir())) == 4
     # three keys: the files, no chart
     result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--vary", f"{REPS}=1,2", "--vary",
                                        "company.starting_cash=5e5", "--vary", "horizon_months=11,12", "--runs", "2",
                                        "--workers", "1", "--quiet", "--metric", "npv", "--out", "three"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "three").iterdir()) == ["points", "sweep.csv", "sweep.json"]
+    assert sorted(p.name for p in (tmp_path / "three").iterdir()) == ["points", "report.html", "sweep.csv",
+                                                                      "sweep.json"]
+    result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--vary", f"{REPS}=1,2", "--runs", "2",
+                                       "--workers", "1", "--quiet", "--metric", "npv", "--no-plots", "--out", "bare"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "bare").iterdir()) == ["points", "sweep.csv", "sweep.json"]
 
 
 def test_dask_and_a_scheduler_together_are_refused(tmp_path):

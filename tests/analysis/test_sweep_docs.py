@@ -34,5 +34,5 @@ def test_the_guide_example_runs(tmp_path, monkeypatch, capsys):
     assert "<Sweep enterprise_vs_smb: motions.enterprise.team.reps (5 values); 5 points of 500 runs" in printed
     assert "NPV of monthly net cash flows (npv) by motions.enterprise.team.reps" in printed
     assert sorted(p.name for p in (tmp_path / "results" / "reps").iterdir()) == [
-        "points", "sweep.csv", "sweep.json", "sweep_metrics.png", "sweep_metrics.svg", "sweep_p_best.png",
-        "sweep_p_best.svg"]
+        "points", "report.html", "sweep.csv", "sweep.json", "sweep_metrics.png", "sweep_metrics.svg",
+        "sweep_p_best.png", "sweep_p_best.svg"]
