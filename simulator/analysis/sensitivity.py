@@ -23,13 +23,8 @@ first; ``save(directory)`` writes ``sensitivity.csv`` and
 """
 from __future__ import annotations
 
-import csv
 import difflib
-import json
 import math
-import os
-import shutil
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
@@ -37,10 +32,11 @@ from typing import Optional, Sequence
 import numpy as np
 
 from simulator.analysis import correlation, swing as swinging
+from simulator.analysis.files import write_directory, write_json, write_rows
 from simulator.engine import input_names
 from simulator.engine.catalogue import run_metric_names
 from simulator.montecarlo import simulate
-from simulator.montecarlo.results import check_output_directory, jsonable
+from simulator.montecarlo.results import jsonable
 from simulator.montecarlo.statistics import KEY_METRICS
 
 FILES = ("sensitivity.csv", "sensitivity.json")
@@ -190,29 +186,13 @@ class Sensitivity:
         more files there first (the tornado charts:
         ``simulator.present.tornado.write_tornados``).
         """
-        target = check_output_directory(directory)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
-        staging.mkdir()
-        try:
-            rows = self.rows()
-            with open(staging / "sensitivity.csv", "w", newline="", encoding="utf-8") as f:
-                writer = csv.writer(f)
-                columns = list(rows[0]) if rows else ["target", "metric", "input"]
-                writer.writerow(columns)
-                for row in rows:
-                    writer.writerow(["" if isinstance(v, float) and not math.isfinite(v) else
-                                     repr(v) if isinstance(v, float) else v for v in row.values()])
-            with open(staging / "sensitivity.json", "w", encoding="utf-8") as f:
-                json.dump(self.as_dict(), f, indent=2, allow_nan=False)
-                f.write("\n")
+        def fill(staging: Path) -> None:
+            write_rows(staging / "sensitivity.csv", self.rows(), ["target", "metric", "input"])
+            write_json(staging / "sensitivity.json", self.as_dict())
             if extras is not None:
                 extras(self, staging)
-            os.rename(staging, target)   # replaces an empty directory; fails if another process filled it
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return target
+
+        return write_directory(directory, fill)
 
 
 METHOD = {

@@ -18,15 +18,11 @@ writes ``sweep.csv``, ``sweep.json`` and each point's summary.
 from __future__ import annotations
 
 import contextlib
-import csv
 import difflib
 import itertools
-import json
 import math
 import os
-import shutil
 import typing
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
@@ -34,9 +30,10 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 from pydantic import BaseModel
 
+from simulator.analysis.files import write_directory, write_json, write_rows
 from simulator.engine.catalogue import lower_is_better, run_metric_names
 from simulator.montecarlo import simulate
-from simulator.montecarlo.results import check_output_directory, jsonable
+from simulator.montecarlo.results import jsonable
 from simulator.montecarlo.statistics import KEY_METRICS
 from simulator.scenario import ScenarioError
 
@@ -386,34 +383,17 @@ class Sweep:
         complete; ``extras(sweep, directory)``, when given, adds more files
         there first (the charts: ``simulator.present.sweep.write_sweep_charts``).
         """
-        target = check_output_directory(directory)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
-        staging.mkdir()
-        try:
-            rows = self.rows()
-            with open(staging / "sweep.csv", "w", newline="", encoding="utf-8") as f:
-                writer = csv.writer(f)
-                writer.writerow(list(rows[0]) if rows else ["point", *self.paths, "strategy", "metric"])
-                for row in rows:
-                    writer.writerow(["" if isinstance(v, float) and not math.isfinite(v) else
-                                     repr(v) if isinstance(v, float) else v for v in row.values()])
-            with open(staging / "sweep.json", "w", encoding="utf-8") as f:
-                json.dump(self.as_dict(), f, indent=2, allow_nan=False)
-                f.write("\n")
+        def fill(staging: Path) -> None:
+            write_rows(staging / "sweep.csv", self.rows(), ["point", *self.paths, "strategy", "metric"])
+            write_json(staging / "sweep.json", self.as_dict())
             if self.summaries:
                 (staging / "points").mkdir()
                 for i, summary in enumerate(self.summaries):
-                    with open(staging / "points" / f"{i}.json", "w", encoding="utf-8") as f:
-                        json.dump(jsonable({"values": self.points[i], **summary}), f, indent=2, allow_nan=False)
-                        f.write("\n")
+                    write_json(staging / "points" / f"{i}.json", jsonable({"values": self.points[i], **summary}))
             if extras is not None:
                 extras(self, staging)
-            os.rename(staging, target)   # replaces an empty directory; fails if another process filled it
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return target
+
+        return write_directory(directory, fill)
 
 
 def point_label(value) -> str:

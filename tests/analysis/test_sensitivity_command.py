@@ -7,6 +7,7 @@ from click.testing import CliRunner
 from engine_helpers import certain_enterprise
 
 from cli import main
+from cli_helpers import assert_one_line_error
 
 PRICE = {"uniform": {"low": 6000, "high": 18000}, "per": "run"}
 
@@ -22,15 +23,6 @@ def _scenario_file(tmp_path, uncertain: bool = True):
     return str(path)
 
 
-def _one_line_error(result, *words):
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    for word in words:
-        assert word in lines[0]
-
-
 @pytest.mark.parametrize("args, words", [
     (["--metric", "npx"], ("unknown metric 'npx'", "did you mean 'npv'")),
     (["--strategy", "c"], ("unknown strategy 'c'",)),
@@ -38,19 +30,19 @@ def _one_line_error(result, *words):
 ])
 def test_bad_names_exit_2_in_one_line_before_any_run(tmp_path, args, words):
     result = CliRunner().invoke(main, ["sensitivity", _scenario_file(tmp_path), "--quiet", *args])
-    _one_line_error(result, *words)
+    assert_one_line_error(result, *words)
 
 
 def test_a_scenario_without_uncertain_inputs_says_so(tmp_path):
     result = CliRunner().invoke(main, ["sensitivity", _scenario_file(tmp_path, uncertain=False), "--quiet"])
-    _one_line_error(result, "no uncertain inputs")
+    assert_one_line_error(result, "no uncertain inputs")
 
 
 def test_an_invalid_scenario_or_a_damaged_directory_exits_2(tmp_path):
     result = CliRunner().invoke(main, ["sensitivity", _scenario_file(tmp_path), "--set", "horizon_months=-1"])
     assert result.exit_code == 2 and "invalid" in result.stderr
     result = CliRunner().invoke(main, ["sensitivity", str(tmp_path)])
-    _one_line_error(result, "summary.json")
+    assert_one_line_error(result, "summary.json")
 
 
 def test_the_table_and_the_files(tmp_path):

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from engine_helpers import certain_enterprise
 
 from cli import main
+from cli_helpers import assert_one_line_error
 
 REPS = "motions.a.team.reps"
 
@@ -24,15 +25,6 @@ def _scenario_file(tmp_path):
     return str(path)
 
 
-def _one_line_error(result, *words):
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    for word in words:
-        assert word in lines[0]
-
-
 @pytest.mark.parametrize("vary, words", [
     (["motions.a.team.rep=1,2"], ("unknown key 'motions.a.team.rep'", "did you mean 'reps'")),
     (["company.currency=1,2"], ("'company.currency' is not a numeric key",)),
@@ -45,7 +37,7 @@ def _one_line_error(result, *words):
 def test_bad_input_exits_2_in_one_line_before_any_run(tmp_path, vary, words):
     args = [arg for v in vary for arg in ("--vary", v)]
     result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--quiet", *args])
-    _one_line_error(result, *words)
+    assert_one_line_error(result, *words)
     assert not (tmp_path / "results").exists()
 
 
