@@ -1,0 +1,135 @@
+"""simulator.seek: targets, bisection to a known edge, integer keys, bounded optimisation, the check with fresh
+seeds, and the errors."""
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from engine_helpers import certain_enterprise, scenario_from
+
+import simulator
+from simulator.analysis import SeekError, parse_target
+from simulator.analysis.seek import key_limits
+
+CASH = "company.starting_cash"
+REPS = "motions.a.team.reps"
+SALARY_YEAR = 12 * 10_000   # what one more rep costs over the 12 months (certain_enterprise: no attrition)
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    """One strategy whose every deal is won after 100 days: ending cash is starting cash plus what the runs earn."""
+    return scenario_from({"a": certain_enterprise()}, horizon_months=12, runs=4)
+
+
+def _earned(scenario, **values):
+    results = simulator.simulate(scenario.with_values(values), runs=4, seed=7, workers=1)
+    return results.runs["a"]["ending_cash"] - scenario.with_values(values).company.starting_cash
+
+
+@pytest.mark.parametrize("text, label, op, threshold, goal", [
+    ("p50(ending_arr) >= 3e6", "p50(ending_arr)", ">=", 3e6, None),
+    ("p95(capital_needed)<=2e6", "p95(capital_needed)", "<=", 2e6, None),
+    ("mean(npv) max", "mean(npv)", None, None, "max"),
+    ("P(cash_out) <= 0.05", "P(cash_out_month)", "<=", 0.05, None),
+    ("P(npv < 0) < 0.2", "P(npv < 0)", "<", 0.2, None),
+])
+def test_targets_are_written_in_the_terms_of_the_summary(text, label, op, threshold, goal):
+    target = parse_target(text, simulator.engine.catalogue.METRICS)
+    assert (target.label, target.op, target.threshold, target.goal) == (label, op, threshold, goal)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("p50(ending_ar) >= 3", "unknown metric 'ending_ar' in 'p50(ending_ar) >= 3'; did you mean 'ending_arr'?"),
+    ("p100(npv) >= 0", "unknown statistic 'p100'"),
+    ("median(npv) >= 0", "unknown statistic 'median'"),
+    ("mean npv >= 0", "is not a target"),
+    ("mean(npv) >= lots", "is not a target"),
+    ("P(npv) <= 0.1", "P(npv < 0)"),
+])
+def test_a_target_that_cannot_be_read_says_why(text, words):
+    with pytest.raises(SeekError, match=words.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+        parse_target(text, simulator.engine.catalogue.METRICS)
+
+
+def test_bisection_finds_the_least_starting_cash_known_by_hand(scenario):
+    earned = _earned(scenario)
+    assert np.ptp(earned - _earned(scenario, **{CASH: 3e6})) == 0, "ending cash is linear in starting cash"
+    exact = 2e6 - float(np.median(earned))          # the least starting cash with p50(ending_cash) >= 2e6
+    found = simulator.seek(scenario, CASH, "p50(ending_cash) >= 2e6", 0, 5e6, runs=4, workers=1)
+    assert exact <= found.answer <= exact + 5e6 / 1000
+    assert found.achieved >= 2e6 and all(v >= 0 for v, _ in found.evaluations[:2])
+    assert [v for v, _ in found.evaluations[:2]] == [0.0, 5e6], "both ends first"
+    check = found.check
+    assert check["seed"] == 8 and check["low"] <= check["value"] <= check["high"]
+    assert "quantile" in check["interval"] and check["holds"] in (True, False)
+    assert "answer: company.starting_cash=" in repr(found)
+
+
+def test_an_integer_key_is_searched_on_whole_numbers(scenario):
+    one = float(np.median(_earned(scenario, **{REPS: 1}))) + 1e6   # p50(ending_cash) with one rep
+    found = simulator.seek(scenario, REPS, f"p50(ending_cash) >= {one - 5 * SALARY_YEAR - 1}", 1, 40,
+                           direction="maximize", runs=4, workers=1)
+    assert found.answer == 6 and found.kind == "integer"
+    assert all(isinstance(v, int) for v, _ in found.evaluations)
+    best = simulator.seek(scenario, REPS, "mean(ending_cash) max", 1, 40, runs=4, workers=1)
+    assert best.answer == 1 and all(isinstance(v, int) for v, _ in best.evaluations)
+    assert "Student t" in best.check["interval"] and best.check["holds"] is None
+
+
+def test_a_scalar_maximum_by_golden_section():
+    # Revenue per deal grows with the contract value and nothing else changes: the best is the upper end.
+    scenario = scenario_from({"a": certain_enterprise()}, horizon_months=12, runs=4)
+    found = simulator.seek(scenario, "motions.a.deal.contract_value", "mean(revenue) max", 1_000, 50_000, runs=4,
+                           workers=1, tolerance=500)
+    assert found.answer >= 50_000 - 500
+
+
+def test_the_share_of_runs_that_run_out_of_cash(scenario):
+    found = simulator.seek(scenario, CASH, "P(cash_out) <= 0", 0, 5e6, runs=4, workers=1)
+    at = simulator.simulate(scenario.with_values({CASH: found.answer}), runs=4, seed=7, workers=1)
+    below = simulator.simulate(scenario.with_values({CASH: found.answer - 5e6 / 1000}), runs=4, seed=7, workers=1)
+    assert np.isnan(at.runs["a"]["cash_out_month"]).all()
+    assert not np.isnan(below.runs["a"]["cash_out_month"]).all()
+    assert "Wilson" in found.check["interval"]
+
+
+def test_limits_come_from_the_schema(scenario):
+    assert key_limits(scenario, REPS) == (True, 0, 1000)
+    assert key_limits(scenario, CASH)[0] is False
+
+
+@pytest.mark.parametrize("args, words", [
+    ((CASH, "p50(ending_cash) >= 1e9", 0, 1e6), "'p50(ending_cash) >= 1e9' cannot be met for company.starting_cash "
+                                                "within [0, 1,000,000]"),
+    (("company.currency", "mean(npv) max", 0, 1), "is not a numeric key"),
+    ((REPS, "mean(npv) max", 1.5, 4), "takes whole numbers"),
+    ((CASH, "mean(npv) max", 5, 1), "must rise"),
+    (("horizon_months", "mean(npv) max", None, 12), "'horizon_months' has no low limit"),
+    ((CASH, "mean(npv) max", 0, 1e6, "b"), "unknown strategy 'b'"),
+])
+def test_errors_name_what_is_wrong(scenario, args, words):
+    with pytest.raises(SeekError, match=words.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+        simulator.seek(scenario, *args, runs=4, workers=1)
+
+
+def test_several_strategies_need_one_named():
+    two = scenario_from({"a": certain_enterprise(), "b": certain_enterprise()}, horizon_months=12)
+    with pytest.raises(SeekError, match="name the one"):
+        simulator.seek(two, CASH, "mean(npv) max", 0, 1e6, runs=4, workers=1)
+    with pytest.raises(SeekError, match="did you mean 'b'"):
+        simulator.seek(two, CASH, "mean(npv) max", 0, 1e6, strategy="bb", runs=4, workers=1)
+    with pytest.raises(SeekError, match="says what to seek"):
+        simulator.seek(two, CASH, "mean(npv) max", 0, 1e6, strategy="b", direction="minimize", runs=4, workers=1)
+
+
+def test_save_writes_the_answer_and_every_evaluation(scenario, tmp_path):
+    found = simulator.seek(scenario, REPS, "mean(ending_cash) max", 1, 3, runs=4, workers=1)
+    saved = found.save(tmp_path / "seek")
+    data = json.loads((saved / "seek.json").read_text())
+    assert data["answer"] == 1 and data["check"]["seed"] == 8 and len(data["evaluations"]) == 3
+    with open(saved / "evaluations.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [row[REPS] for row in rows] == ["1", "2", "3"]
