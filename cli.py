@@ -404,5 +404,58 @@ def sweep(scenario, vary, runs, seed, metrics, overrides, workers, dask, schedul
     click.echo(f"\nsweep: {saved}/")
 
 
+def _default_seek_out(scenario) -> Path:
+    """results/<scenario name>-seek-<UTC time>, with -2, -3... when a seek started in the same second has it."""
+    from simulator.montecarlo.results import unused_directory
+
+    return unused_directory(Path("results") / f"{scenario.name}-seek-{_utc_now().strftime('%Y%m%dT%H%M%SZ')}")
+
+
+@main.command()
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option("--vary", "path", required=True, metavar="PATH",
+              help="The numeric key to search, e.g. company.starting_cash or motions.enterprise.team.reps.")
+@click.option("--target", required=True, metavar="EXPRESSION",
+              help="What the strategy's runs must show: 'P(cash_out) <= 0.05', 'p95(capital_needed) <= 2e6', "
+                   "'p50(ending_arr) >= 3e6', 'P(npv < 0) <= 0.2', or 'mean(npv) max'.")
+@click.option("--low", type=float, help="Lowest value searched (default: the key's lower limit, if it has one).")
+@click.option("--high", type=float, help="Highest value searched (default: the key's upper limit, if it has one).")
+@click.option("--minimize", "direction", flag_value="minimize",
+              help="For a threshold target: the smallest value that meets it (the default).")
+@click.option("--maximize", "direction", flag_value="maximize",
+              help="For a threshold target: the largest value that meets it.")
+@click.option("--strategy", metavar="NAME", help="The strategy whose runs the target reads (default: the only one).")
+@click.option("--runs", type=click.IntRange(min=2), help="Runs at each value tried (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 2),
+              help="Seed of every value tried (default: the scenario's); the answer is checked with seed + 1.")
+@click.option("--tolerance", type=click.FloatRange(min=0, min_open=True),
+              help="For a key that is not a whole number: stop when the search is this narrow "
+                   "(default: 1/1000 of HIGH - LOW).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Change a scenario key at every value tried (repeatable).")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: every core).")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Output directory (default: results/<scenario name>-seek-<UTC time>/).")
+def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tolerance, overrides, workers, out):
+    """Goal seek: the value of one numeric key of SCENARIO (default: the bundled one) that meets a target,
+    every value tried with the same seed (common random numbers); the answer is simulated again with fresh
+    seeds and reported with its 95% interval. Saves seek.json and evaluations.csv."""
+    from simulator.analysis.sweep import SweepError   # SeekError is one
+
+    loaded = _scenario_or_exit(scenario, overrides)
+    out = _default_seek_out(loaded) if not out else Path(out)
+    _check_out(out)
+    try:
+        found = simulator.seek(loaded, path, target, low, high, strategy=strategy, direction=direction, runs=runs,
+                               seed=seed, tolerance=tolerance, workers=workers)
+    except SweepError as err:
+        _fail(str(err))
+    except NotEnoughMemory as err:
+        raise click.UsageError(f"{err}; ask for fewer runs (--runs)") from None
+    click.echo(repr(found))
+    saved = found.save(out)
+    click.echo(f"\nseek: {saved}/")
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,53 @@
+"""salesim seek: the answer, its check and files, and bad input told in one line with exit code 2."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from engine_helpers import certain_enterprise
+
+from cli import main
+from cli_helpers import assert_one_line_error
+
+REPS = "motions.a.team.reps"
+
+
+def _scenario_file(tmp_path, strategies=("a",)):
+    data = {"name": "certain", "horizon_months": 12, "seed": 3, "runs": 4,
+            "company": {"starting_cash": 1_000_000, "overhead_per_month": 10_000},
+            "motions": {s: certain_enterprise() for s in strategies},
+            "strategies": {s: {"motions": [s]} for s in strategies}}
+    path = tmp_path / "certain.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return str(path)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--vary", "motions.a.team.rep", "--target", "mean(npv) max"], ("unknown key 'motions.a.team.rep'",
+                                                                     "did you mean 'reps'")),
+    (["--vary", "company.currency", "--target", "mean(npv) max"], ("'company.currency' is not a numeric key",)),
+    (["--vary", REPS, "--target", "mean(npvv) max"], ("unknown metric 'npvv'", "did you mean 'npv'")),
+    (["--vary", REPS, "--target", "p500(npv) max"], ("unknown statistic 'p500'",)),
+    (["--vary", REPS, "--target", "mean(npv) max", "--maximize"], ("says what to seek",)),
+    (["--vary", REPS, "--target", "p50(ending_cash) >= 1e9", "--low", "1", "--high", "4"],
+     ("cannot be met", "within [1, 4]")),
+])
+def test_bad_input_exits_2_in_one_line(tmp_path, args, words):
+    result = CliRunner().invoke(main, ["seek", _scenario_file(tmp_path), "--workers", "1", "--out",
+                                       str(tmp_path / "out"), *args])
+    assert_one_line_error(result, *words)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_answer_the_check_and_the_files(tmp_path):
+    out = tmp_path / "enough"
+    result = CliRunner().invoke(main, ["seek", _scenario_file(tmp_path), "--vary", REPS, "--target",
+                                       "mean(ending_cash) max", "--low", "1", "--high", "5", "--workers", "1",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "answer: motions.a.team.reps=1 " in result.stdout
+    assert "check with seed 4: mean(ending_cash)" in result.stdout and "Student t interval" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["evaluations.csv", "seek.json"]
+    assert json.loads((out / "seek.json").read_text())["answer"] == 1
