@@ -45,14 +45,21 @@ def _x_axis(ax, found) -> None:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, pos=None: f"{x:,.0f}"))
 
 
+def _metric_panels(found, height: float):
+    """A figure with a panel per metric of the sweep, ``height`` inches each, the panels left over hidden."""
+    rows, columns = _grid(len(found.metrics))
+    fig = _figure(6.2 * columns, height * rows + 0.6)
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes[len(found.metrics):]:
+        ax.set_axis_off()
+    return fig, axes
+
+
 def metrics_figure(found):
     """Each metric of a one-key sweep against the key's value: per strategy the P50 line, the P25-P75 and
     P5-P95 bands."""
-    x = np.asarray(found.dimensions[0][1], dtype=float)
-    colors = strategy_colors(found.strategies)
-    rows, columns = _grid(len(found.metrics))
-    fig = _figure(6.2 * columns, 3.6 * rows + 0.6)
-    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    x, colors = np.asarray(found.dimensions[0][1], dtype=float), strategy_colors(found.strategies)
+    fig, axes = _metric_panels(found, 3.6)
     for ax, metric in zip(axes, found.metrics):
         entry = metric_entry(metric)
         for s in found.strategies:
@@ -72,8 +79,6 @@ def metrics_figure(found):
             ax.yaxis.set_major_formatter(_percent_ticks())
         _x_axis(ax, found)
         ax.grid(alpha=0.3)
-    for ax in axes[len(found.metrics):]:
-        ax.set_axis_off()
     handles, labels = axes[0].get_legend_handles_labels()
     fig.suptitle(_t(f"What if {found.paths[0].removeprefix('motions.')} changes: median, P25-P75 (dark) and "
                     f"P5-P95 (light)\nover {found.runs:,} runs at each value, the same draws at every value"), x=0.01,
@@ -86,11 +91,8 @@ def metrics_figure(found):
 
 def p_best_figure(found):
     """For each metric of a one-key sweep, the chance each strategy is the best at each value (run by run)."""
-    x = np.asarray(found.dimensions[0][1], dtype=float)
-    colors = strategy_colors(found.strategies)
-    rows, columns = _grid(len(found.metrics))
-    fig = _figure(6.2 * columns, 3.2 * rows + 0.6)
-    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    x, colors = np.asarray(found.dimensions[0][1], dtype=float), strategy_colors(found.strategies)
+    fig, axes = _metric_panels(found, 3.2)
     for ax, metric in zip(axes, found.metrics):
         for s in found.strategies:
             ax.plot(x, found.series(s, metric, "p_best"), color=colors[s], marker="o", markersize=3.5, label=s)
@@ -100,8 +102,6 @@ def p_best_figure(found):
         ax.yaxis.set_major_formatter(_percent_ticks())
         _x_axis(ax, found)
         ax.grid(alpha=0.3)
-    for ax in axes[len(found.metrics):]:
-        ax.set_axis_off()
     handles, labels = axes[0].get_legend_handles_labels()
     path = found.paths[0].removeprefix("motions.")
     fig.suptitle(_t(f"Which strategy is best as {path} changes: the share of runs each one wins"), x=0.01, ha="left",
