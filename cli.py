@@ -1,8 +1,8 @@
 """The salesim command line: a thin shell over the ``simulator`` API.
 
 Exit codes: 0 success; 1 a failure while running; 2 bad usage or an invalid
-scenario; 130 interrupted. No input shows a Python traceback unless
-``--debug`` is given.
+scenario; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). No input shows
+a Python traceback unless ``--debug`` is given.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 import simulator
-from simulator.montecarlo.interrupts import interruptible, sigint_handled
+from simulator.montecarlo.interrupts import Terminated, interruptible, sigint_handled
 from simulator.montecarlo.runner import NotEnoughMemory
 from simulator.scenario import ScenarioError
 
@@ -27,6 +27,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except Terminated:
+            click.echo("terminated", err=True)
+            sys.exit(143)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
@@ -94,6 +97,16 @@ def _default_out(scenario) -> Path:
     from simulator.montecarlo.results import unused_directory
 
     return unused_directory(Path("results") / f"{scenario.name}-{_utc_now().strftime('%Y%m%dT%H%M%SZ')}")
+
+
+def _stopped(sigint) -> str:
+    """How a simulation stopped by a signal reads: 'terminated' (SIGTERM) or 'interrupted' (Ctrl-C)."""
+    return "terminated" if sigint is not None and sigint.terminated else "interrupted"
+
+
+def _stop_code(sigint) -> int:
+    """The exit code after a simulation stopped by a signal: 143 for SIGTERM, 130 for Ctrl-C."""
+    return sigint.exit_code if sigint is not None else 130
 
 
 def _check_out(out: Path) -> None:
@@ -205,15 +218,15 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
                 bar.close()
         if results.partial:
             click.echo(comparison_table(results))
-            click.echo("interrupted: the table shows the runs completed so far; nothing was saved", err=True)
-            sys.exit(130)
+            click.echo(f"{_stopped(sigint)}: the table shows the runs completed so far; nothing was saved", err=True)
+            sys.exit(_stop_code(sigint))
         try:
             with interruptible(sigint):
                 out = _save(results, out, default_out, no_plots)
         except KeyboardInterrupt:
             click.echo(comparison_table(results))
-            click.echo("interrupted while saving: the table shows every run; nothing was saved", err=True)
-            sys.exit(130)
+            click.echo(f"{_stopped(sigint)} while saving: the table shows every run; nothing was saved", err=True)
+            sys.exit(_stop_code(sigint))
         click.echo(comparison_table(results))
         rule = results.provenance.get("stopping_rule") or {}
         if rule.get("rule") == "memory":   # the table's heading tells only of the precision and max-runs stops
@@ -317,16 +330,17 @@ def sensitivity(source, metrics, strategies, versus, runs, seed, overrides, work
         _check_out(Path(out))
     if results is None:
         bar = None if quiet else ProgressBar(sys.stderr)
-        try:
-            results = simulator.simulate(scenario, runs=runs, seed=seed, workers=workers, progress=bar)
-        except NotEnoughMemory as err:
-            raise click.UsageError(f"{err}; ask for fewer runs (--runs)") from None
-        finally:
-            if bar is not None:
-                bar.close()
+        with sigint_handled() as sigint:
+            try:
+                results = simulator.simulate(scenario, runs=runs, seed=seed, workers=workers, progress=bar)
+            except NotEnoughMemory as err:
+                raise click.UsageError(f"{err}; ask for fewer runs (--runs)") from None
+            finally:
+                if bar is not None:
+                    bar.close()
         if results.partial:
-            click.echo("interrupted: nothing was analysed", err=True)
-            sys.exit(130)
+            click.echo(f"{_stopped(sigint)}: nothing was analysed", err=True)
+            sys.exit(_stop_code(sigint))
     bar = None if quiet or no_swing else ProgressBar(sys.stderr)
     try:
         found = simulator.sensitivity(results, swing=not no_swing, swing_runs=swing_runs, workers=workers,

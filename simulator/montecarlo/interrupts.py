@@ -12,6 +12,12 @@ would otherwise lose every finished run.
 Worker processes ignore SIGINT (the parent decides what to stop), so a
 terminal's Ctrl-C, which reaches the whole process group, stops them only
 through the parent.
+
+SIGTERM (`kill`, `timeout`'s default, a job scheduler's first warning) is
+handled the same way while a simulation runs, where it would otherwise end
+the main process at once and leave its workers computing: the workers are
+stopped, the finished runs are shown, nothing is saved, and the command
+exits 143 (128 + 15) rather than 130.
 """
 from __future__ import annotations
 
@@ -20,30 +26,53 @@ import signal
 import threading
 
 
+class Terminated(KeyboardInterrupt):
+    """The KeyboardInterrupt a SIGTERM raises: handled as Ctrl-C is, but the command exits 143."""
+
+
 class Interrupts:
-    """The SIGINT handler of a simulation: raises KeyboardInterrupt for the first SIGINT that arrives inside
-    :meth:`interruptible`, and only counts the others (``count``) for the caller to act on."""
+    """The SIGINT (and SIGTERM) handler of a simulation: raises KeyboardInterrupt for the first signal that
+    arrives inside :meth:`interruptible`, and only counts the others (``count``) for the caller to act on.
+    ``signum`` is the first signal's number."""
 
     def __init__(self):
         self.count = 0
+        self.signum: int | None = None
         self._interruptible = False
 
     def __call__(self, signum, frame) -> None:
         self.count += 1
+        if self.signum is None:
+            self.signum = signum
         if self._interruptible and self.count == 1:
             self._interruptible = False
-            raise KeyboardInterrupt
+            raise Terminated if self.terminated else KeyboardInterrupt
 
     @property
     def received(self) -> bool:
-        """Whether SIGINT arrived since this handler was installed."""
+        """Whether SIGINT (or SIGTERM) arrived since this handler was installed."""
         return self.count > 0
+
+    @property
+    def terminated(self) -> bool:
+        """Whether the first signal was SIGTERM (exit 143) rather than Ctrl-C (exit 130)."""
+        return self.signum == signal.SIGTERM
+
+    @property
+    def stop(self) -> str:
+        """How the stop reads in a message: 'interrupted (Ctrl-C)' or 'terminated (SIGTERM)'."""
+        return "terminated (SIGTERM)" if self.terminated else "interrupted (Ctrl-C)"
+
+    @property
+    def exit_code(self) -> int:
+        """The command's exit code after the stop: 143 for SIGTERM, 130 for Ctrl-C."""
+        return 143 if self.terminated else 130
 
     @contextlib.contextmanager
     def interruptible(self):
         """Let the first SIGINT raise KeyboardInterrupt in here (at once, even while waiting for a worker)."""
         if self.received:   # it came while nothing could be interrupted: act on it now
-            raise KeyboardInterrupt
+            raise Terminated if self.terminated else KeyboardInterrupt
         self._interruptible = True
         try:
             yield
@@ -56,26 +85,34 @@ def sigint_handled():
     """Handle SIGINT with an :class:`Interrupts` while the block runs, and yield it.
 
     Yields the handler already installed by an enclosing block (the command
-    line covers printing and saving too), or None where SIGINT is left as it
-    is: outside the main thread, or where someone else's handler (or an
-    ignored SIGINT) is in place.
+    line covers printing and saving too), or None where SIGINT and SIGTERM
+    are both left as they are: outside the main thread, or where someone
+    else's handlers (or an ignored SIGINT) are in place. SIGINT is taken
+    over only from Python's default handler, SIGTERM only from the default
+    action (ending the process at once); a background job of a shell, whose
+    SIGINT is ignored, still has its SIGTERM handled.
     """
     if threading.current_thread() is not threading.main_thread():
         yield None
         return
-    current = signal.getsignal(signal.SIGINT)
-    if isinstance(current, Interrupts):
-        yield current
+    current = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    enclosing = [h for h in current.values() if isinstance(h, Interrupts)]
+    if enclosing:
+        yield enclosing[0]
         return
-    if current is not signal.default_int_handler:
+    takes = [signum for signum, default in ((signal.SIGINT, signal.default_int_handler),
+                                            (signal.SIGTERM, signal.SIG_DFL)) if current[signum] is default]
+    if not takes:
         yield None
         return
     handler = Interrupts()
-    signal.signal(signal.SIGINT, handler)
+    for signum in takes:
+        signal.signal(signum, handler)
     try:
         yield handler
     finally:
-        signal.signal(signal.SIGINT, current)
+        for signum in takes:
+            signal.signal(signum, current[signum])
 
 
 def interruptible(handler: Interrupts | None):

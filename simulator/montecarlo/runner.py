@@ -432,7 +432,8 @@ def simulate(scenario, runs: int | None = None, seed: int | None = None, workers
             interrupted = True
         completed = np.flatnonzero(store.done) if interrupted else np.arange(counter.planned)
         if interrupted:
-            rule = {"rule": "interrupted", "description": f"interrupted (Ctrl-C) after {completed.size:,} of "
+            stop = sigint.stop if sigint is not None else "interrupted (Ctrl-C)"
+            rule = {"rule": "interrupted", "description": f"{stop} after {completed.size:,} of "
                                                           f"{counter.planned:,} runs"}
         provenance = {
             "salesim_version": simulator.__version__, "scenario": scenario.name,

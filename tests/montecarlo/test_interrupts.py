@@ -22,6 +22,7 @@ from montecarlo_helpers import FAST, fast_scenario
 import cli
 import simulator
 from simulator.montecarlo import runner
+from simulator.montecarlo.interrupts import Terminated, sigint_handled
 from simulator.montecarlo.results import Results
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,10 +126,12 @@ def _start_run(tmp_path, workers: int) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signals", [1, 2, 3])
-def test_sigint_to_the_main_process_only_prints_the_partial_table(tmp_path, signals):
-    """As `timeout -s INT` or a job scheduler does: the main process gets SIGINT (`timeout` sends it twice),
-    its workers do not. Every time: the table of the runs finished, exit 130, no worker left behind."""
+@pytest.mark.parametrize("signum, signals", [(signal.SIGINT, 1), (signal.SIGINT, 2), (signal.SIGINT, 3),
+                                             (signal.SIGTERM, 1), (signal.SIGTERM, 2)])
+def test_a_signal_to_the_main_process_only_prints_the_partial_table(tmp_path, signum, signals):
+    """As `timeout` or a job scheduler does: the main process gets SIGINT (`timeout -s INT` sends it twice)
+    or SIGTERM, its workers do not. Every time: the table of the runs finished, exit 130 (143 for SIGTERM),
+    no worker left behind (SIGTERM used to end the main process at once and leave them computing)."""
     process = _start_run(tmp_path, workers=2)
     try:
         deadline = time.monotonic() + 60
@@ -138,15 +141,17 @@ def test_sigint_to_the_main_process_only_prints_the_partial_table(tmp_path, sign
         time.sleep(1.5)                                             # the pool has been at work for a while
         workers = psutil.Process(process.pid).children()
         for _ in range(signals):
-            os.kill(process.pid, signal.SIGINT)
+            os.kill(process.pid, signum)
             time.sleep(0.01)
         returncode = process.wait(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
     stdout, stderr = (tmp_path / "stdout").read_text(), (tmp_path / "stderr").read_text()
-    assert returncode == 130, stderr
-    found = re.search(r"PARTIAL RESULTS: interrupted \(Ctrl-C\) after ([\d,]+) of 100,000 runs", stdout)
+    term = signum == signal.SIGTERM
+    assert returncode == (143 if term else 130), stderr
+    stop = r"terminated \(SIGTERM\)" if term else r"interrupted \(Ctrl-C\)"
+    found = re.search(rf"PARTIAL RESULTS: {stop} after ([\d,]+) of 100,000 runs", stdout)
     assert found and int(found[1].replace(",", "")) >= 1, stdout + stderr
     assert "P(enterprise beats smb)" in stdout and "Traceback" not in stderr
     assert not (tmp_path / "out").exists()
@@ -155,3 +160,24 @@ def test_sigint_to_the_main_process_only_prints_the_partial_table(tmp_path, sign
     for worker in left:
         worker.kill()
     assert not left, "worker processes outlived the interrupted run"
+
+
+@pytest.mark.skipif(signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL, reason="SIGTERM is handled here already")
+def test_a_background_job_whose_sigint_is_ignored_still_stops_cleanly_on_sigterm():
+    """A shell's background job starts with SIGINT ignored: that is left alone, but SIGTERM, which would end
+    the main process at once and leave its workers computing, is handled for the block and then restored."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with sigint_handled() as handler:
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is handler
+            with sigint_handled() as inner:              # simulate inside the command line's block
+                assert inner is handler
+            with pytest.raises(Terminated):
+                with handler.interruptible():
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    time.sleep(0.5)
+            assert (handler.terminated, handler.exit_code, handler.stop) == (True, 143, "terminated (SIGTERM)")
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGINT, previous)
