@@ -31,7 +31,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from simulator.analysis.files import write_directory, write_json, write_rows
-from simulator.engine.catalogue import lower_is_better, run_metric_names
+from simulator.engine.catalogue import lower_is_better, nan_means_never, run_metric_names
 from simulator.montecarlo import simulate
 from simulator.montecarlo.results import jsonable
 from simulator.montecarlo.statistics import KEY_METRICS
@@ -262,15 +262,19 @@ def point_scenario(scenario, point: Mapping[str, object]):
 
 # -- statistics ------------------------------------------------------------------------------------------------------
 
-def best_shares(values: Mapping[str, np.ndarray], lower: bool) -> dict[str, float]:
+def best_shares(values: Mapping[str, np.ndarray], lower: bool, never: bool = False) -> dict[str, float]:
     """Each strategy's share of the runs in which it did best (a tie shared equally among those tied).
 
     ``values``: strategy -> the metric over the same runs. A run counts
-    where at least one strategy has a value (NaN: the metric did not happen,
-    never best).
+    where at least one strategy has a value (NaN: the metric is undefined,
+    never best). With ``never`` (the month of an event that may not happen,
+    such as running out of cash), NaN is "never": later than any month, so
+    best when later is better.
     """
     names = list(values)
     table = np.vstack([np.asarray(values[s], dtype=np.float64) for s in names])
+    if never:
+        table = np.where(np.isnan(table), np.inf, table)
     filled = np.where(np.isnan(table), np.inf if lower else -np.inf, table)
     best = filled.min(axis=0) if lower else filled.max(axis=0)
     counted = ~np.all(np.isnan(table), axis=0)
@@ -288,7 +292,7 @@ def cells(results, metrics: Sequence[str]) -> dict[tuple[str, str], Cell]:
         have = {s: results.runs[s][metric] for s in results.strategies if metric in results.runs[s]}
         if not have:
             continue
-        best = best_shares(have, lower_is_better(metric))
+        best = best_shares(have, lower_is_better(metric), nan_means_never(metric))
         for s, raw in have.items():
             x = np.asarray(raw, dtype=np.float64)
             x = x[~np.isnan(x)]

@@ -8,7 +8,12 @@ metrics (:data:`MOTION`) describe one motion within it and are named
 
 Kinds: ``money``, ``months``, ``days``, ``percent`` (a share: 0.25 is 25%),
 ``ratio`` (an x-multiple), ``count``. ``better`` says which way a strategy
-beats another on the metric. ``shown`` lists where the metric appears:
+beats another on the metric. ``never`` marks the month of an event that may
+not happen within the horizon: there NaN means "never", later than any
+month, and ranks as such (a strategy that never runs out of cash beats one
+that does; one that never breaks even loses to one that does); elsewhere NaN
+means the metric is undefined in that run, and comparisons leave the run
+out. ``shown`` lists where the metric appears:
 
 - ``table``: the terminal table's P5 / P50 / P95 rows (company money figures);
 - ``report``: the report's side-by-side table;
@@ -36,10 +41,11 @@ class Metric:
     kind: str           # money, months, days, percent, ratio, count
     better: str         # "higher" or "lower"
     shown: frozenset = frozenset()
+    never: bool = False  # NaN means the event never happened: later than any month
 
 
-def _m(name, label, short, kind, better="higher", shown=()) -> Metric:
-    return Metric(name, label, short, kind, better, frozenset(shown))
+def _m(name, label, short, kind, better="higher", shown=(), never=False) -> Metric:
+    return Metric(name, label, short, kind, better, frozenset(shown), never)
 
 
 # Per-run metrics of a strategy (contract: the names are fixed), in the order files list them.
@@ -55,8 +61,9 @@ COMPANY = (
        ("table", "report", "compare", "convergence")),
     _m("new_money_needed", "New money to raise (beyond the starting cash)", "new money to raise", "money", "lower",
        ("table", "report")),
-    _m("cash_out_month", "Month cash runs out", "month cash runs out", "months", "lower"),
-    _m("breakeven_month", "Month of cash-flow breakeven", "breakeven month", "months", "lower", ("report",)),
+    _m("cash_out_month", "Month cash runs out", "month cash runs out", "months", "higher", never=True),
+    _m("breakeven_month", "Month of cash-flow breakeven", "breakeven month", "months", "lower", ("report",),
+       never=True),
     _m("ending_arr", "ARR at the end", "ending ARR", "money", shown=("table", "report", "convergence")),
     _m("customers", "Customers at the end", "customers", "count", shown=("report",)),
     _m("deals_won", "Deals won", "deals won", "count", shown=("report",)),
@@ -124,7 +131,8 @@ def metric_entry(name: str) -> Metric:
     motion, _, own = name.rpartition(".")
     if motion and own in _MOTION:
         entry = _MOTION[own]
-        return Metric(name, f"{entry.label} ({motion})", entry.short, entry.kind, entry.better, entry.shown)
+        return Metric(name, f"{entry.label} ({motion})", entry.short, entry.kind, entry.better, entry.shown,
+                      entry.never)
     raise KeyError(f"no metric named '{name}'")
 
 
@@ -136,6 +144,11 @@ def motion_metric_entry(own: str) -> Metric:
 def lower_is_better(name: str) -> bool:
     """Whether less of the metric is better (capital needed, CAC, churn ...)."""
     return metric_entry(name).better == "lower"
+
+
+def nan_means_never(name: str) -> bool:
+    """Whether NaN in the metric means the event never happened (ranked later than any month), not undefined."""
+    return metric_entry(name).never
 
 
 def shown_in(place: str, metrics: Iterable[Metric] = COMPANY) -> tuple[str, ...]:

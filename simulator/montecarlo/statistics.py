@@ -18,7 +18,7 @@ from itertools import combinations
 
 import numpy as np
 
-from simulator.engine.catalogue import lower_is_better, shown_in
+from simulator.engine.catalogue import lower_is_better, nan_means_never, shown_in
 
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
 
@@ -71,7 +71,12 @@ def compare(a, b, metric: str) -> dict:
     for metrics whose catalogue entry says lower is better); ``p_tie``: share where they are
     equal; ``mean_diff`` (A - B) with its ``se`` and ``ci95``; ``p5`` ...
     ``p95``, ``min``, ``max`` of the difference A - B. Runs where either is
-    NaN are left out (``n`` says how many remain).
+    NaN are left out (``n`` says how many remain), except that for the month
+    of an event that may never happen (``cash_out_month``; see
+    :func:`~simulator.engine.catalogue.nan_means_never`) NaN ranks as later
+    than any month in ``p_better`` and ``p_tie``, which then count every run
+    (``n_ranked``); the difference's figures still use the runs where both
+    happened.
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
@@ -82,12 +87,17 @@ def compare(a, b, metric: str) -> dict:
     diff = a[both] - b[both]
     lower = lower_is_better(metric)
     n = int(diff.size)
-    better = (diff < 0) if lower else (diff > 0)
+    if nan_means_never(metric):
+        ranked_a, ranked_b = np.where(np.isnan(a), np.inf, a), np.where(np.isnan(b), np.inf, b)
+    else:
+        ranked_a, ranked_b = a[both], b[both]
+    ranked = int(ranked_a.size)
+    better = (ranked_a < ranked_b) if lower else (ranked_a > ranked_b)
     spread = _spread(diff)
     return {"better": "lower" if lower else "higher",
-            "p_better": float(np.mean(better)) if n else math.nan,
-            "p_tie": float(np.mean(diff == 0)) if n else math.nan,
-            "mean_diff": spread.pop("mean"), **spread, "n": n}
+            "p_better": float(np.mean(better)) if ranked else math.nan,
+            "p_tie": float(np.mean(ranked_a == ranked_b)) if ranked else math.nan,
+            "mean_diff": spread.pop("mean"), **spread, "n": n, "n_ranked": ranked}
 
 
 def pair_name(a: str, b: str) -> str:

@@ -132,6 +132,18 @@ def test_p_best_is_the_share_of_runs_won_with_ties_shared_and_the_catalogue_dire
     assert best_shares(values, lower=True) == {"a": 0.0, "b": 1.0}
 
 
+def test_never_running_out_of_cash_is_best_and_running_out_later_beats_sooner():
+    """cash_out_month is NaN in a run that never runs out: that is the best outcome, not a missing value."""
+    values = {"a": np.array([10.0, 10.0, np.nan, np.nan]), "b": np.array([20.0, np.nan, 5.0, np.nan])}
+    shares = best_shares(values, lower=False, never=True)
+    # runs: b lasts longer; b never runs out; a never runs out; neither does (a tie, shared)
+    assert shares == {"a": pytest.approx((1 + 0.5) / 4), "b": pytest.approx((1 + 1 + 0.5) / 4)}
+    assert sum(shares.values()) == pytest.approx(1.0)
+    # a breakeven month that never comes is the worst outcome
+    assert best_shares({"a": np.array([np.nan, 3.0]), "b": np.array([30.0, 4.0])}, lower=True, never=True) == \
+        {"a": 0.5, "b": 0.5}
+
+
 def test_p_best_adds_up_to_one_and_capital_needed_counts_lower_as_better(scenario):
     found = simulator.sweep(scenario, {REPS: [3]}, runs=10, seed=2, workers=1, metrics=("npv", "capital_needed"))
     plain = simulator.simulate(scenario.with_values({REPS: 3}), runs=10, seed=2, workers=1)

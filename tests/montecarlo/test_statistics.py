@@ -122,3 +122,18 @@ def test_describe_is_ordered_and_counts_every_run(values):
         slack = 1e-9 * max(1.0, abs(d["min"]), abs(d["max"]))
         assert all(x <= y + slack for x, y in zip(ordered, ordered[1:]))
         assert d["min"] - slack <= d["mean"] <= d["max"] + slack
+
+
+def test_running_out_of_cash_later_or_never_is_better_and_never_breaking_even_is_worse():
+    """NaN in the month of an event means it never happened in the horizon: ranked later than any month."""
+    sooner, later = np.array([10.0, 10.0, 10.0, np.nan]), np.array([20.0, np.nan, 10.0, np.nan])
+    found = compare(sooner, later, "cash_out_month")
+    # runs: 10 vs 20 (worse), 10 vs never (worse), tie, never vs never (tie)
+    assert (found["p_better"], found["p_tie"], found["n_ranked"]) == (0.0, 0.5, 4)
+    assert compare(later, sooner, "cash_out_month")["p_better"] == 0.5
+    assert (found["n"], found["mean_diff"]) == (2, -5.0), "the difference uses the runs where both ran out"
+    never, month_30 = np.array([np.nan, 12.0]), np.array([30.0, 14.0])
+    assert compare(never, month_30, "breakeven_month")["p_better"] == 0.5
+    assert compare(month_30, never, "breakeven_month")["p_better"] == 0.5
+    # elsewhere NaN is undefined and the run is left out
+    assert compare(np.array([1.0, np.nan]), np.array([0.5, 3.0]), "npv")["n_ranked"] == 1
