@@ -25,7 +25,6 @@ which nobody waits are settled at once.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import simpy
@@ -108,7 +107,6 @@ class _LeadPool:
             column = np.zeros(n)
             column[buyers] = values()
             table[name] = column
-        table["stays_days"] = (table["live_months"] + table["lifetime"]) * DAYS_PER_MONTH   # win to departure
         # sign-up to purchase for a buyer whose touch (if any) starts on arrival
         table["buys_after"] = np.where(touched, np.maximum(table["cycle"], hold), table["cycle"])
         return table
@@ -152,15 +150,13 @@ class SmbDesk:
     def __init__(self, env, motion, streams: dict, capacity: np.ndarray, horizon: int):
         self.env, self.motion, self.streams, self.horizon = env, motion, streams, horizon
         self.capacity = capacity
-        self.days = int(math.ceil(horizon * DAYS_PER_MONTH))
         self.marketing = lead_arrival_days(motion.leads, horizon, streams["arrivals"], streams["arrival_times"])
         # room for the marketing leads and a tenth more (referrals) before the table grows
         self.pool = _LeadPool(motion, streams["deals"], expected=len(self.marketing) * 11 // 10)
         self.desk = RepDesk(capacity, motion.leads.max_wait_days)
         self.bounds = np.searchsorted(month_of(self.marketing), np.arange(horizon + 1))
         self.count = 0                                 # leads so far
-        self.month_days = np.floor(np.arange(horizon) * DAYS_PER_MONTH)   # each month's first (whole) day
-        # customers joining (+1) and leaving (-1), by the first month whose start counts them
+        # paying customers joining (+1) and leaving (-1), by the first month whose start counts them
         self.joining = np.zeros(horizon + 1)
         self.firsts: list[int] = []                    # each month's first lead
         self.referral_states: list = []                # the referral stream at each month's start
@@ -173,9 +169,7 @@ class SmbDesk:
         """Book the future wins and departures of leads whose path is now known (for referrals).
 
         A buyer buys at the end of its decision cycle, and not before the
-        rep's touch ends (a touched lead no rep took never buys). A customer
-        counts from the first month whose first whole day is on or after
-        its win day's, until the same for its departure.
+        rep's touch ends (a touched lead no rep took never buys).
         """
         t = self.pool.table
         live = leads[t["buys"][leads]]
@@ -190,11 +184,19 @@ class SmbDesk:
         self._join(live, t["arrival"][live] + t["buys_after"][live])
 
     def _join(self, buyers: np.ndarray, win: np.ndarray) -> None:
-        """Count ``buyers`` as customers from their win day ``win`` until they leave."""
-        days = np.floor(np.minimum(np.concatenate((win, win + self.pool.table["stays_days"][buyers])),
-                                   float(self.days + 1)))
-        counted_from = np.searchsorted(self.month_days, days, side="left")
-        self.joining += np.bincount(counted_from, np.repeat((1.0, -1.0), len(win)), minlength=self.horizon + 1)
+        """Count ``buyers``, who win on day ``win``, among the paying customers who refer.
+
+        The paying customers at a month's start are those live in the book
+        the month before: a customer goes live ``live_months`` after its win
+        month and leaves ``lifetime`` months later (as :func:`build_book`
+        counts them), so it refers from the month after it goes live to the
+        month after it leaves.
+        """
+        t = self.pool.table
+        live = month_of(win) + t["live_months"][buyers]
+        counted_from = np.minimum(np.concatenate((live, live + t["lifetime"][buyers])) + 1, self.horizon)
+        self.joining += np.bincount(counted_from.astype(np.int64), np.repeat((1.0, -1.0), len(win)),
+                                    minlength=self.horizon + 1)
 
     def _sign_ups(self, month: int) -> np.ndarray:
         """Arrival days of this month's leads: marketing's, and referrals from customers at the month's start."""
