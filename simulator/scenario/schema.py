@@ -81,7 +81,8 @@ class Team(Section):
         0.2, "Chance that a rep leaves within a year (25-30% of field reps fail: KBCM, Skok).",
         unit="fraction/year", ge=0, le=1)
     replacement_delay_months: ParamValue = param(
-        2, "Months from a rep leaving to the replacement starting (then ramping).", unit="months", ge=0, cap=24)
+        2, "Months from a rep leaving to the replacement starting (then ramping); rounded to whole months, "
+           "halves to even (2.5 gives 2).", unit="months", ge=0, cap=24)
     quota_per_rep: Optional[float] = Field(
         None, description="Yearly bookings quota of one rep (first-year contract value signed). Set, it gives "
                           "pipeline coverage and quota attainment; unset, those read n/a.", gt=0,
@@ -262,7 +263,8 @@ class DealTerms(Section):
         _dist("gamma", mean=15_000, sd=8_000), "Customization and implementation cost of a new client.",
         unit="money", per="deal", per_deal=True, ge=0)
     implementation_months: ParamValue = param(
-        2, "Months from signature to go-live; billing and revenue start at go-live.", unit="months",
+        2, "Months from signature to go-live; billing and revenue start at go-live. Rounded to whole months, "
+           "halves to even (2.5 gives 2).", unit="months",
         per="deal", per_deal=True, ge=0, cap=36)
     billing: Literal["annual", "quarterly", "monthly"] = Field(
         "annual", description="Billing period: invoices go out in advance for each period.")
