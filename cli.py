@@ -457,5 +457,53 @@ def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tol
     click.echo(f"\nseek: {saved}/")
 
 
+@main.command()
+@click.argument("export", type=click.Path(dir_okay=False))
+@click.option("--motion", metavar="NAME", help="Name of the fitted motion (default: its --type; with --scenario, the "
+                                               "motion of that name is replaced).")
+@click.option("--type", "kind", type=click.Choice(["enterprise", "midmarket", "smb"]),
+              help="Type of the fitted motion (default: the replaced motion's, else smb).")
+@click.option("--columns", metavar="FIELD=COLUMN,...",
+              help="Columns of another layout: created, closed, stage, amount, won, is_closed "
+                   "(e.g. created=engage_date,closed=close_date,stage=deal_stage,amount=close_value).")
+@click.option("--won-stage", "won_stages", multiple=True, metavar="LABEL", help="A stage that means won (repeatable).")
+@click.option("--lost-stage", "lost_stages", multiple=True, metavar="LABEL",
+              help="A stage that means lost (repeatable).")
+@click.option("--dayfirst/--monthfirst", default=None,
+              help="Read 03/04/2024 as 3 April (--dayfirst) or 4 March (--monthfirst); needed only when every "
+                   "date could be read either way.")
+@click.option("--by", metavar="COLUMN", help="Fit one motion per value of this column (e.g. \"Lead Source\").")
+@click.option("--as-of", metavar="DATE", help="The day the export was taken (default: its latest date).")
+@click.option("--scenario", "base", type=click.Path(dir_okay=False),
+              help="Write this whole scenario with the fitted motion in place of its motion of the same name.")
+@click.option("--out", type=click.Path(dir_okay=False), default="fitted.yaml", show_default=True,
+              help="The fitted scenario.")
+def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, as_of, base, out):
+    """Fit a scenario to a CRM export (one row per opportunity): opportunities per month, win rate, won and
+    lost cycle lengths with open deals censored, contract value, each with the uncertainty of the data."""
+    from simulator.fit import ExportError, FitError, fit_export, parse_columns, read_export
+    from simulator.fit.fitting import summary_lines, write_text
+
+    base_scenario = _scenario_or_exit(base, ()) if base else None
+    try:
+        if base_scenario is not None and motion is None:
+            if len(base_scenario.motions) != 1:
+                raise FitError(f"--motion: which motion of {base} does the fit replace? "
+                               f"({', '.join(base_scenario.motions)})")
+            motion = next(iter(base_scenario.motions))
+        if kind is None:
+            replaced = base_scenario.motions.get(motion) if base_scenario is not None else None
+            kind = replaced.type if replaced is not None else "smb"
+        data = read_export(export, parse_columns(columns), won_stages, lost_stages, dayfirst, by, as_of)
+        fitted = fit_export(data, motion or kind, kind, by=by is not None, base=base)
+    except (ExportError, FitError) as err:
+        _fail(str(err))
+    text = fitted.scenario_text()
+    fitted.scenario()   # the fitted scenario is valid, or this is a bug (exit 1)
+    click.echo("\n".join(summary_lines(fitted)))
+    write_text(out, text)
+    click.echo(f"\nfitted scenario: {out}")
+
+
 if __name__ == "__main__":
     main()

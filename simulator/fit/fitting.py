@@ -1,0 +1,182 @@
+"""From an export to a scenario: fit each group of opportunities, write the motions, validate the result.
+
+``fit_export(export, motion="smb", kind="smb")`` fits the opportunities
+(every group of ``--by`` on its own) and returns a :class:`Fitted`, whose
+:meth:`Fitted.scenario_text` is a whole scenario: the fitted motion alone
+with one strategy running it, or, given a base scenario, that scenario with
+its motion of the same name replaced by the fitted one(s). Either passes
+``salesim validate``.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from simulator.fit.estimate import (CycleFit, FitError, RateFit, ValueFit, fit_cycles, fit_rate, fit_value,
+                                    naive_cycles)
+from simulator.fit.export import Export
+from simulator.fit.motion import check_motion, motion_values, period_text, yaml_text
+from simulator.scenario import Scenario, parse_scenario
+from simulator.scenario.schema import deep_merge
+from simulator.scenario.yamlio import read_yaml
+
+KINDS = ("enterprise", "midmarket", "smb")
+
+
+@dataclass(frozen=True)
+class GroupFit:
+    """The estimates of one group of opportunities (all of them without ``--by``) and its fitted motion."""
+
+    motion: str                  # the motion's name in the scenario
+    label: str                   # the group's value in the --by column ("" without one)
+    export: Export
+    rate: RateFit
+    cycles: CycleFit             # the family with the lower AIC
+    alternatives: dict           # family -> CycleFit, both families
+    value: ValueFit
+    naive: dict                  # what ignoring open deals gives
+    data: dict                   # the motion's fitted keys, as plain data
+    notes: dict                  # dotted path -> where its value came from
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Every group's fit and the scenario they make."""
+
+    source: str
+    kind: str
+    motion: str
+    groups: list
+    base: Optional[str] = None
+
+    def scenario_text(self) -> str:
+        """The scenario as YAML, a comment above each fitted key; it passes ``salesim validate``."""
+        head = [f"# Fitted by `salesim fit` from {self.source}: {len(self.groups)} motion"
+                f"{'s' if len(self.groups) != 1 else ''} of type {self.kind}.",
+                "# Each fitted key says what data it came from. Not fitted (the export cannot say): the team,",
+                "# costs, billing, renewal and churn, which keep the base scenario's values or the type's defaults."]
+        if self.base is None:
+            data = {"name": _name(Path(self.source).stem + "-fit"),
+                    "description": f"Opportunities of {Path(self.source).name} ({self._period()}), fitted.",
+                    "motions": {g.motion: g.data for g in self.groups},
+                    "strategies": {self.motion: {"motions": [g.motion for g in self.groups]}}}
+        else:
+            data = self._into_base()
+            head.append(f"# The base scenario is {self.base}; its motion {self.motion!r} is replaced.")
+        notes = {("motions", g.motion) + path: text for g in self.groups for path, text in g.notes.items()}
+        return "\n".join(head) + "\n" + yaml_text(data, notes) + "\n"
+
+    def scenario(self) -> Scenario:
+        """The fitted scenario, validated (raises ScenarioError)."""
+        return parse_scenario(self.scenario_text(), source="<fitted scenario>")
+
+    def _period(self) -> str:
+        return period_text(self.groups[0].rate) if len(self.groups) == 1 else "by " + ", ".join(
+            g.label for g in self.groups)
+
+    def _into_base(self) -> dict:
+        data, _ = read_yaml(Path(self.base).read_bytes())
+        motions = data["motions"]
+        old = motions.get(self.motion, {})
+        keep = old if old.get("type") == self.kind else {}
+        names = [g.motion for g in self.groups]
+        replaced = {}
+        for name, motion in motions.items():
+            if name == self.motion:
+                replaced.update({g.motion: deep_merge(keep, g.data) for g in self.groups})
+            else:
+                replaced[name] = motion
+        if self.motion not in motions:
+            replaced.update({g.motion: g.data for g in self.groups})
+        data["motions"] = replaced
+        for strategy in data["strategies"].values():
+            listed = strategy.get("motions", [])
+            if self.motion in listed and names != [self.motion]:
+                at = listed.index(self.motion)
+                strategy["motions"] = listed[:at] + names + listed[at + 1:]
+                overrides = strategy.get("overrides", {})
+                if self.motion in overrides:
+                    changes = overrides.pop(self.motion)
+                    overrides.update({name: changes for name in names})
+        if self.motion not in motions:
+            data["strategies"][self.motion] = {"motions": names}
+        if names != [self.motion]:
+            data["correlations"] = [c for c in data.get("correlations", [])
+                                    if not any(p.startswith(f"motions.{self.motion}.") for p in c["between"])]
+        return data
+
+
+def _name(text: str) -> str:
+    """A scenario or motion name made of letters, digits, '_', '.' and '-'."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_.-")
+    return name or "fitted"
+
+
+def fit_group(export: Export, kind: str, motion: str, label: str = "") -> GroupFit:
+    """Fit one group of opportunities; FitError when it has too few deals of a kind."""
+    days = export.days_open
+    alternatives = {family: fit_cycles(days, export.outcome, family) for family in ("gamma", "lognormal")}
+    cycles = min(alternatives.values(), key=lambda f: f.aic)
+    rate = fit_rate(export.created, export.as_of)
+    value = fit_value(export.amount[export.outcome == "won"])
+    data, notes = motion_values(kind, rate, cycles, alternatives["gamma"], value, len(export))
+    check_motion(data)
+    return GroupFit(motion, label, export, rate, cycles, alternatives, value, naive_cycles(days, export.outcome),
+                    data, notes)
+
+
+def fit_export(export: Export, motion: str = "fitted", kind: str = "smb", by: bool = False,
+               base: Optional[str] = None) -> Fitted:
+    """Fit an export: one motion, or with ``by`` one per value of the group column (``<motion>_<value>``).
+
+    Raises :class:`FitError` naming the group that has too few deals.
+    """
+    if kind not in KINDS:
+        raise FitError(f"--type {kind!r}: expected one of {', '.join(KINDS)}")
+    if not by:
+        return Fitted(export.source, kind, motion, [fit_group(export, kind, motion)], base)
+    groups = []
+    for label in sorted(set(export.group.tolist())):
+        part = export.subset(export.group == label)
+        try:
+            groups.append(fit_group(part, kind, _name(f"{motion}_{label or 'blank'}"), label))
+        except FitError as err:
+            raise FitError(f"group {label!r} ({len(part)} rows): {err}") from None
+    return Fitted(export.source, kind, motion, groups, base)
+
+
+def summary_lines(fitted: Fitted) -> list[str]:
+    """What was fitted, a few lines per motion, for the terminal."""
+    lines = []
+    for g in fitted.groups:
+        w, w_se = g.cycles.estimate(lambda f: f.win_rate)
+        mean, mean_se = g.cycles.estimate(lambda f: f.cycle("won").mean())
+        head = f"{g.motion}" + (f" ({g.label!r})" if g.label else "")
+        lines += [
+            f"{head}: {len(g.export)} opportunities, {period_text(g.rate)}: {g.cycles.n_won} won, "
+            f"{g.cycles.n_lost} lost, {g.cycles.n_open} open (censored)",
+            f"  opportunities per month  {g.rate.per_month:.4g} (se {g.rate.per_month_sd:.3g})"
+            + (f", trend {g.rate.growth:+.2%} a month (se {g.rate.growth_se:.2%})" if g.rate.trend_kept else ""),
+            f"  win rate                 {w:.1%} (se {w_se:.1%}); closed deals alone: {g.naive['win_rate']:.1%}",
+            f"  won cycle                mean {mean:.0f} days (se {mean_se:.1f}), {g.cycles.family}; closed deals "
+            f"alone: {g.naive['won_mean_days']:.0f}",
+            f"  contract value           {g.value.kept}: median {g.value.median:,.0f} (se {g.value.median_se:,.0f}), "
+            f"sigma {g.value.sigma:.2f}; Shapiro-Wilk p = {g.value.test_p:.3g}",
+        ]
+    return lines
+
+
+def write_text(path, text: str) -> Path:
+    """Write ``text`` to ``path`` whole or not at all (a sibling file renamed into place)."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return path

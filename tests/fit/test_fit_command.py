@@ -1,0 +1,127 @@
+"""`salesim fit`: the shipped sample export round trip, the scenario it writes, and bad input in one line."""
+import math
+
+import numpy as np
+import pytest
+from cli_helpers import assert_one_line_error
+from click.testing import CliRunner
+
+import cli
+from simulator.fit import fit_export, read_export
+from simulator.fit.motion import lost_at_stages, stage_shares
+from simulator.fit.sample import SAMPLE, SAMPLE_SCENARIO
+from simulator.scenario import load_scenario
+from simulator.scenario.schema import STAGES
+
+ROOT = SAMPLE.parents[2]
+
+
+@pytest.fixture(scope="module")
+def sample_fit():
+    return fit_export(read_export(SAMPLE), motion="smb", kind="smb")
+
+
+def test_the_sample_is_labelled_generated_and_small():
+    assert SAMPLE.stat().st_size < 1_000_000
+    assert "GENERATED" in SAMPLE_SCENARIO.read_text(encoding="utf-8")
+
+
+def test_fit_recovers_the_generating_scenario_within_its_standard_errors(sample_fit):
+    truth = load_scenario(SAMPLE_SCENARIO).motions["smb"]
+    cycle = truth.process.cycle_days.law
+    group = sample_fit.groups[0]
+    fit = group.cycles
+    checks = {
+        "opportunities per month": ((group.rate.per_month, group.rate.per_month_sd), truth.leads.per_month),
+        "win rate": (fit.estimate(lambda f: f.win_rate), truth.process.buy_chance),
+        "won cycle mean": (fit.estimate(lambda f: f.cycle("won").mean()), cycle.mean_),
+        "won cycle sd": (fit.estimate(lambda f: f.cycle("won").std()), cycle.sd),
+        "lost cycle mean": (fit.estimate(lambda f: f.cycle("lost").mean()), cycle.mean_),
+        "contract value median": ((group.value.median, group.value.median_se),
+                                  truth.deal.contract_value.law.median),
+        "contract value sigma": ((group.value.sigma, group.value.sigma_se), truth.deal.contract_value.law.sigma),
+    }
+    for name, ((value, se), true) in checks.items():
+        assert abs(value - true) < 3 * se, f"{name}: fitted {value:.4g} (se {se:.3g}), true {true}"
+    assert not group.rate.trend_kept
+    assert group.value.kept == "lognormal"
+
+
+def test_the_fitted_smb_motion_carries_the_estimates_and_their_uncertainty(sample_fit):
+    scenario = sample_fit.scenario()
+    motion = scenario.motions["smb"]
+    group = sample_fit.groups[0]
+    w, w_se = group.cycles.estimate(lambda f: f.win_rate)
+    chance = motion.process.buy_chance
+    law = chance.law
+    assert chance.per == "run"
+    a, b = law.a, law.b
+    assert a / (a + b) == pytest.approx(w, rel=1e-3)
+    assert math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1))) == pytest.approx(w_se, rel=0.01)
+    assert motion.leads.per_month.law.mean_ == pytest.approx(group.rate.per_month, rel=1e-3)
+    assert motion.process.cycle_days.mean() == pytest.approx(group.cycles.cycle("won").mean(), rel=1e-3)
+    text = sample_fit.scenario_text()
+    assert "# 912 opportunities created over 24.0 months (2023-01 to 2024-12)" in text
+    assert "cannot be set apart" in text
+
+
+def test_committee_motion_stages_add_up_to_the_fitted_won_cycle_and_win_rate(sample_fit):
+    group = sample_fit.groups[0]
+    fitted = fit_export(group.export, motion="enterprise", kind="enterprise")
+    motion = fitted.scenario().motions["enterprise"]
+    gamma = fitted.groups[0].alternatives["gamma"]
+    shape, scale = np.exp(gamma.theta[1:3])
+    stages = [getattr(motion.process.stages, s) for s in STAGES]
+    assert sum(s.days.law.shape for s in stages) == pytest.approx(shape, rel=1e-3)
+    assert all(s.days.law.scale == pytest.approx(scale, rel=1e-3) for s in stages)
+    kept = np.prod([1 - (s.loss_chance.mean() if not isinstance(s.loss_chance, (int, float)) else s.loss_chance)
+                    for s in stages])
+    assert kept == pytest.approx(gamma.win_rate, rel=0.01)
+    assert lost_at_stages(gamma, stage_shares("enterprise")).sum() == pytest.approx(1.0)
+    assert motion.process.objections_per_member == 0
+
+
+def test_fit_command_writes_a_scenario_that_validates(tmp_path):
+    out = tmp_path / "fitted.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "win rate" in result.output and f"fitted scenario: {out}" in result.output
+    check = CliRunner().invoke(cli.main, ["validate", str(out)])
+    assert check.exit_code == 0, check.output
+
+
+def test_fit_into_a_base_scenario_by_lead_source(tmp_path):
+    out = tmp_path / "whole.yaml"
+    base = ROOT / "scenarios" / "enterprise_vs_smb.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--scenario", str(base), "--motion", "smb",
+                                           "--by", "Lead Source", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    scenario = load_scenario(out)
+    assert {"enterprise", "smb_Partner", "smb_Referral", "smb_Web"} == set(scenario.motions)
+    assert scenario.strategies["hybrid"].motions == ["enterprise", "smb_Partner", "smb_Referral", "smb_Web"]
+    assert scenario.motions["smb_Web"].team == load_scenario(base).motions["smb"].team
+
+
+@pytest.mark.parametrize("arguments, words", [
+    (["--columns", "created"], ["'created' is not FIELD=COLUMN"]),
+    (["--columns", "created=Engage Date"], ["column 'Engage Date' (--columns created=...)", "columns found:"]),
+    (["--by", "Lead Sorce"], ["--by: no column 'Lead Sorce'", "did you mean 'Lead Source'?"]),
+    (["--won-stage", "Signed", "--lost-stage", "Dead"],
+     ["no closed deals (won or lost) among 912 rows", "'Closed Won' (193)"]),
+    (["--won-stage", "Signed"], ["0 won deals", "at least 2"]),
+    (["--scenario", "scenarios/enterprise_vs_smb.yaml"], ["--motion: which motion"]),
+])
+def test_fit_command_bad_input_is_one_line_and_exit_2(tmp_path, arguments, words):
+    out = tmp_path / "fitted.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(out), *arguments])
+    assert_one_line_error(result, *words)
+    assert not out.exists()
+
+
+def test_fit_command_missing_file_and_too_few_deals(tmp_path):
+    assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(tmp_path / "none.csv")]), "no such file")
+    few = tmp_path / "few.csv"
+    few.write_text("Created Date,Close Date,Stage,Amount\n2024-01-01,2024-02-01,Closed Won,10\n"
+                   "2024-01-02,2024-02-11,Closed Lost,10\n2024-01-03,2024-02-21,Closed Lost,10\n", encoding="utf-8")
+    assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(few), "--out", str(tmp_path / "f.yaml")]),
+                          "1 won deal", "at least 2")
