@@ -478,11 +478,27 @@ def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tol
               help="Write this whole scenario with the fitted motion in place of its motion of the same name.")
 @click.option("--out", type=click.Path(dir_okay=False), default="fitted.yaml", show_default=True,
               help="The fitted scenario.")
-def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, as_of, base, out):
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="The fit report (default: fit.html beside --out).")
+@click.option("--no-report", is_flag=True, help="Write the fitted scenario only: no fit report.")
+@click.option("--backtest", metavar="DATE",
+              help="Also fit the history before DATE (2024-01-31), simulate the months after it and report how "
+                   "the actual months fell within the simulated bands.")
+@click.option("--runs", type=click.IntRange(min=10), default=500, show_default=True, help="Runs of the backtest.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True,
+              help="Root seed of the backtest.")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes of the backtest (default: every core).")
+def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, as_of, base, out, report_path,
+        no_report, backtest, runs, seed, workers):
     """Fit a scenario to a CRM export (one row per opportunity): opportunities per month, win rate, won and
-    lost cycle lengths with open deals censored, contract value, each with the uncertainty of the data."""
+    lost cycle lengths with open deals censored, contract value, each with the uncertainty of the data; write
+    it with a comment per key, and the fit report (fit.html). --backtest DATE checks it against the months
+    after DATE."""
     from simulator.fit import ExportError, FitError, fit_export, parse_columns, read_export
+    from simulator.fit.backtest import backtest as run_backtest
+    from simulator.fit.export import parse_date
     from simulator.fit.fitting import summary_lines, write_text
+    from simulator.fit.report import write_fit_report
 
     base_scenario = _scenario_or_exit(base, ()) if base else None
     try:
@@ -494,15 +510,25 @@ def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, as
         if kind is None:
             replaced = base_scenario.motions.get(motion) if base_scenario is not None else None
             kind = replaced.type if replaced is not None else "smb"
+        cutoff = parse_date(backtest, "--backtest") if backtest else None
         data = read_export(export, parse_columns(columns), won_stages, lost_stages, dayfirst, by, as_of)
         fitted = fit_export(data, motion or kind, kind, by=by is not None, base=base)
+        found = run_backtest(data, cutoff, motion or kind, kind, by=by is not None, runs=runs, seed=seed,
+                             workers=workers) if backtest else None
     except (ExportError, FitError) as err:
         _fail(str(err))
+    except NotEnoughMemory as err:
+        raise click.UsageError(f"{err}; ask for fewer runs (--runs)") from None
     text = fitted.scenario_text()
     fitted.scenario()   # the fitted scenario is valid, or this is a bug (exit 1)
     click.echo("\n".join(summary_lines(fitted)))
+    if found is not None:
+        click.echo("\n" + "\n".join(found.lines()))
     write_text(out, text)
     click.echo(f"\nfitted scenario: {out}")
+    if not no_report:
+        report_path = write_fit_report(fitted, report_path or Path(out).with_name("fit.html"), found)
+        click.echo(f"fit report: {report_path}")
 
 
 if __name__ == "__main__":

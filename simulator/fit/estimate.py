@@ -113,6 +113,24 @@ FAMILIES = {
 }
 
 
+def _log_density(family: str, p: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """log pdf of the family with free parameters ``p`` at ``x`` (what the frozen scipy one gives, faster)."""
+    if family == "gamma":
+        k, scale = np.exp(p)
+        return (k - 1) * np.log(x) - x / scale - special.gammaln(k) - k * np.log(scale)
+    z = (np.log(x) - p[0]) / np.exp(p[1])
+    return -0.5 * z ** 2 - np.log(x) - p[1] - 0.5 * np.log(2 * np.pi)
+
+
+def _log_survival(family: str, p: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """log of the chance to exceed ``x``."""
+    if family == "gamma":
+        k, scale = np.exp(p)
+        with np.errstate(divide="ignore"):
+            return np.log(special.gammaincc(k, x / scale))
+    return special.log_ndtr(-(np.log(np.maximum(x, 1e-300)) - p[0]) / np.exp(p[1]))
+
+
 @dataclass(frozen=True)
 class CycleFit:
     """The win rate and the won and lost cycle lengths (days), fitted together with open deals censored.
@@ -178,14 +196,15 @@ def fit_cycles(days: np.ndarray, outcome: np.ndarray, family: str = "gamma") -> 
         if mask.sum() < MIN_CLOSED or np.ptp(t[mask]) == 0:
             raise FitError(f"{int(mask.sum())} {name} deal{'s' if mask.sum() != 1 else ''} with distinct cycle "
                            f"lengths: at least {MIN_CLOSED} are needed to fit the {name} cycle")
-    make, start = FAMILIES[family]
+    start = FAMILIES[family][1]
     tw, tl, ta = t[won], t[lost], days[still].astype(float)
 
     def nll(theta):
         lw, ll = special.log_expit(theta[0]), special.log_expit(-theta[0])
-        dw, dl = make(theta[1:3]), make(theta[3:5])
-        value = (np.sum(lw + dw.logpdf(tw)) + np.sum(ll + dl.logpdf(tl))
-                 + np.sum(np.logaddexp(lw + dw.logsf(ta), ll + dl.logsf(ta))))
+        pw, pl = theta[1:3], theta[3:5]
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = (np.sum(lw + _log_density(family, pw, tw)) + np.sum(ll + _log_density(family, pl, tl))
+                     + np.sum(np.logaddexp(lw + _log_survival(family, pw, ta), ll + _log_survival(family, pl, ta))))
         return -value if np.isfinite(value) else 1e300
 
     theta0 = np.concatenate([[special.logit(won.sum() / (won.sum() + lost.sum()))], start(tw), start(tl)])

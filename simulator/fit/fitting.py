@@ -172,6 +172,7 @@ def summary_lines(fitted: Fitted) -> list[str]:
 def write_text(path, text: str) -> Path:
     """Write ``text`` to ``path`` whole or not at all (a sibling file renamed into place)."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     try:
         partial.write_text(text, encoding="utf-8")

@@ -83,8 +83,9 @@ def test_committee_motion_stages_add_up_to_the_fitted_won_cycle_and_win_rate(sam
 
 def test_fit_command_writes_a_scenario_that_validates(tmp_path):
     out = tmp_path / "fitted.yaml"
-    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(out)])
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(out), "--no-report"])
     assert result.exit_code == 0, result.output
+    assert not (tmp_path / "fit.html").exists()
     assert "win rate" in result.output and f"fitted scenario: {out}" in result.output
     check = CliRunner().invoke(cli.main, ["validate", str(out)])
     assert check.exit_code == 0, check.output
@@ -94,7 +95,7 @@ def test_fit_into_a_base_scenario_by_lead_source(tmp_path):
     out = tmp_path / "whole.yaml"
     base = ROOT / "scenarios" / "enterprise_vs_smb.yaml"
     result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--scenario", str(base), "--motion", "smb",
-                                           "--by", "Lead Source", "--out", str(out)])
+                                           "--by", "Lead Source", "--out", str(out), "--no-report"])
     assert result.exit_code == 0, result.output
     scenario = load_scenario(out)
     assert {"enterprise", "smb_Partner", "smb_Referral", "smb_Web"} == set(scenario.motions)
