@@ -126,3 +126,25 @@ def test_fit_command_missing_file_and_too_few_deals(tmp_path):
                    "2024-01-02,2024-02-11,Closed Lost,10\n2024-01-03,2024-02-21,Closed Lost,10\n", encoding="utf-8")
     assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(few), "--out", str(tmp_path / "f.yaml")]),
                           "1 won deal", "at least 2")
+
+
+@pytest.mark.slow
+def test_standard_errors_are_calibrated_over_many_histories(tmp_path):
+    """Over histories drawn from the known scenario, (fitted - true) / se averages near 0 with a spread near 1."""
+    from simulator.fit.sample import simulated_deals, write_export
+
+    scenario = load_scenario(SAMPLE_SCENARIO)
+    z = []
+    for run in range(1, 9):
+        path = write_export(simulated_deals(scenario, "smb", "smb", run=run), tmp_path / f"{run}.csv")
+        group = fit_export(read_export(path), "smb", "smb").groups[0]
+        fit = group.cycles
+        z.append([(value - true) / se for (value, se), true in (
+            ((group.rate.per_month, group.rate.per_month_sd), 40),
+            (fit.estimate(lambda f: f.win_rate), 0.25),
+            (fit.estimate(lambda f: f.cycle("won").mean()), 60),
+            (fit.estimate(lambda f: f.cycle("lost").mean()), 60),
+            ((group.value.median, group.value.median_se), 12_000))])
+    z = np.array(z)
+    assert np.all(np.abs(z.mean(axis=0)) < 3 / np.sqrt(len(z)))   # no bias beyond 3 standard errors of a mean
+    assert 0.5 < z.std() < 1.5                                      # standard errors neither too small nor too large
