@@ -473,6 +473,9 @@ def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tol
               help="Read 03/04/2024 as 3 April (--dayfirst) or 4 March (--monthfirst); needed only when every "
                    "date could be read either way.")
 @click.option("--by", metavar="COLUMN", help="Fit one motion per value of this column (e.g. \"Lead Source\").")
+@click.option("--stage-map", metavar="LABEL=STAGE,...",
+              help="The model stage (meeting, demo, technical, procurement, order) of each label of the "
+                   "stage-reached column (--columns stage_reached=COLUMN).")
 @click.option("--as-of", metavar="DATE", help="The day the export was taken (default: its latest date).")
 @click.option("--scenario", "base", type=click.Path(dir_okay=False),
               help="Write this whole scenario with the fitted motion in place of its motion of the same name.")
@@ -488,15 +491,15 @@ def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tol
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True,
               help="Root seed of the backtest.")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes of the backtest (default: every core).")
-def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, as_of, base, out, report_path,
-        no_report, backtest, runs, seed, workers):
+def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, stage_map, as_of, base, out,
+        report_path, no_report, backtest, runs, seed, workers):
     """Fit a scenario to a CRM export (one row per opportunity): opportunities per month, win rate, won and
     lost cycle lengths with open deals censored, contract value, each with the uncertainty of the data; write
     it with a comment per key, and the fit report (fit.html). --backtest DATE checks it against the months
     after DATE."""
     from simulator.fit import ExportError, FitError, fit_export, parse_columns, read_export
     from simulator.fit.backtest import backtest as run_backtest
-    from simulator.fit.export import parse_date
+    from simulator.fit.export import parse_date, parse_stage_map
     from simulator.fit.fitting import summary_lines, write_text
     from simulator.fit.report import write_fit_report
 
@@ -511,7 +514,8 @@ def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, as
             replaced = base_scenario.motions.get(motion) if base_scenario is not None else None
             kind = replaced.type if replaced is not None else "smb"
         cutoff = parse_date(backtest, "--backtest") if backtest else None
-        data = read_export(export, parse_columns(columns), won_stages, lost_stages, dayfirst, by, as_of)
+        data = read_export(export, parse_columns(columns), won_stages, lost_stages, dayfirst, by, as_of,
+                           parse_stage_map(stage_map))
         fitted = fit_export(data, motion or kind, kind, by=by is not None, base=base)
         found = run_backtest(data, cutoff, motion or kind, kind, by=by is not None, runs=runs, seed=seed,
                              workers=workers) if backtest else None

@@ -25,6 +25,8 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
+from simulator.scenario.schema import STAGES
+
 FIELDS = {
     "created": "the date the opportunity was created",
     "closed": "the date it closed (won or lost)",
@@ -32,6 +34,7 @@ FIELDS = {
     "amount": "its amount (contract value per year)",
     "won": "whether it was won",
     "is_closed": "whether it is closed",
+    "stage_reached": "the last stage a lost deal reached",
 }
 """The columns an export can give, by the name ``--columns`` uses, and what each holds."""
 
@@ -42,6 +45,7 @@ KNOWN_NAMES = {
     "amount": ("Amount", "amount", "Deal Amount"),
     "won": ("Won", "IsWon"),
     "is_closed": ("Closed", "IsClosed"),
+    "stage_reached": ("Stage Reached", "Last Stage", "Stage Before Close", "Lost Stage"),
 }
 """Column names recognised without ``--columns``: Salesforce report and API names, HubSpot's."""
 
@@ -63,9 +67,10 @@ class Export:
     ``outcome`` is "won", "lost" or "open"; ``closed`` is NaT for open rows
     (a CRM's expected close date of an open deal is a guess, not an event);
     ``amount`` is NaN where the cell was empty; ``group`` holds the
-    ``--by`` column's value ("" without one); ``row`` the spreadsheet row.
-    ``as_of`` is the day the export was taken: open deals have lasted until
-    then.
+    ``--by`` column's value ("" without one); ``row`` the spreadsheet row;
+    ``lost_at`` the index in :data:`STAGES` of the stage a lost deal
+    reached (-1 when unknown, and for deals not lost). ``as_of`` is the day
+    the export was taken: open deals have lasted until then.
     """
 
     source: str
@@ -75,7 +80,7 @@ class Export:
     amount: np.ndarray       # float
     group: np.ndarray        # str
     row: np.ndarray          # int
-    stages: dict             # stage label -> (outcome, rows)
+    lost_at: np.ndarray      # int, -1 unknown
     as_of: np.datetime64
 
     def __len__(self) -> int:
@@ -84,7 +89,7 @@ class Export:
     def subset(self, keep: np.ndarray) -> "Export":
         """The rows where ``keep`` is True, with the same ``as_of``."""
         return Export(self.source, self.created[keep], self.closed[keep], self.outcome[keep], self.amount[keep],
-                      self.group[keep], self.row[keep], self.stages, self.as_of)
+                      self.group[keep], self.row[keep], self.lost_at[keep], self.as_of)
 
     def before(self, cutoff: np.datetime64) -> "Export":
         """The export as it would have been taken on ``cutoff``: rows created before it, and those that
@@ -93,8 +98,9 @@ class Export:
         later = ~np.isnat(self.closed) & (self.closed >= cutoff)
         closed = np.where(later, np.datetime64("NaT"), self.closed)
         outcome = np.where(later, "open", self.outcome)
+        lost_at = np.where(later, -1, self.lost_at)
         return Export(self.source, self.created[keep], closed[keep], outcome[keep], self.amount[keep],
-                      self.group[keep], self.row[keep], self.stages, cutoff)
+                      self.group[keep], self.row[keep], lost_at[keep], cutoff)
 
     @property
     def days_open(self) -> np.ndarray:
@@ -103,26 +109,33 @@ class Export:
         return (end - self.created).astype(float)
 
 
-def parse_columns(text: Optional[str]) -> dict[str, str]:
-    """``created=engage_date,closed=close_date`` -> {"created": "engage_date", ...}; ExportError when malformed."""
-    mapping: dict[str, str] = {}
+def _pairs(text: Optional[str], option: str, form: str, names) -> list[tuple[str, str]]:
+    """``a=b,c=d`` -> [(a, b), (c, d)]; ExportError naming ``option`` for an item not written ``form``."""
+    pairs = []
     for item in (text or "").split(","):
         if not item.strip():
             continue
-        name, sep, column = item.partition("=")
-        name, column = name.strip(), column.strip()
-        if not sep or not column:
-            raise ExportError(f"--columns: {item.strip()!r} is not FIELD=COLUMN (fields: {', '.join(FIELDS)})")
+        left, sep, right = (part.strip() for part in item.partition("="))
+        if not sep or not left or not right:
+            kind = "fields" if option == "--columns" else "stages"
+            raise ExportError(f"{option}: {item.strip()!r} is not {form} ({kind}: {', '.join(names)})")
+        pairs.append((left, right))
+    return pairs
+
+
+def parse_columns(text: Optional[str]) -> dict[str, str]:
+    """``created=engage_date,closed=close_date`` -> {"created": "engage_date", ...}; ExportError when malformed."""
+    mapping = dict(_pairs(text, "--columns", "FIELD=COLUMN", FIELDS))
+    for name in mapping:
         if name not in FIELDS:
             raise ExportError(f"--columns: unknown field {name!r}{_did_you_mean(name, FIELDS)}; "
                               f"fields: {', '.join(FIELDS)}")
-        mapping[name] = column
     return mapping
 
 
 def read_export(path, columns: Optional[Mapping[str, str]] = None, won_stages: Sequence[str] = (),
                 lost_stages: Sequence[str] = (), dayfirst: Optional[bool] = None, by: Optional[str] = None,
-                as_of: Optional[str] = None) -> Export:
+                as_of: Optional[str] = None, stage_map: Optional[Mapping[str, str]] = None) -> Export:
     """Read a CRM export (CSV, comma, semicolon or tab separated) into an :class:`Export`.
 
     columns: field -> column name for layouts the reader does not know
@@ -134,6 +147,9 @@ def read_export(path, columns: Optional[Mapping[str, str]] = None, won_stages: S
     (an error when every date could be read either way).
     by: a column whose values split the opportunities into groups.
     as_of: the day the export was taken (default: its latest date).
+    stage_map: the CRM's label -> the model's stage (meeting, demo,
+    technical, procurement, order) for the stage_reached column; labels
+    that are the model's stage names need no mapping.
     Raises :class:`ExportError`.
     """
     path = Path(path)
@@ -173,7 +189,10 @@ def read_export(path, columns: Optional[Mapping[str, str]] = None, won_stages: S
     when = latest if as_of is None else _as_of(as_of, path, first)
     if when < latest:
         raise ExportError(f"--as-of {as_of}: the export has dates up to {latest}, after it")
-    return Export(str(path), created, closed, outcome, amount, group, numbers, stages, when)
+    lost_at = np.full(n, -1)
+    if "stage_reached" in found:
+        lost_at = _lost_at(cell["stage_reached"], found["stage_reached"], outcome, dict(stage_map or {}), path)
+    return Export(str(path), created, closed, outcome, amount, group, numbers, lost_at, when)
 
 
 def _table(text: str, path: Path) -> tuple[list[str], list[list[str]]]:
@@ -258,6 +277,37 @@ def _outcomes(cell: dict, found: dict, won_stages, lost_stages, path: Path) -> t
     for i, (label, result) in enumerate(zip(stage, outcome)):
         stages.setdefault(label, (result, []))[1].append(i + 2)
     return outcome.astype(str), stages
+
+
+def parse_stage_map(text: Optional[str]) -> dict[str, str]:
+    """``Discovery=meeting,Demo=demo`` -> {"Discovery": "meeting", ...}; ExportError when malformed."""
+    mapping = dict(_pairs(text, "--stage-map", "LABEL=STAGE", STAGES))
+    for stage in mapping.values():
+        if stage not in STAGES:
+            raise ExportError(f"--stage-map: {stage!r} is not a stage{_did_you_mean(stage, STAGES)}; stages: "
+                              f"{', '.join(STAGES)}")
+    return mapping
+
+
+def _lost_at(texts: list[str], column: str, outcome: np.ndarray, stage_map: dict, path: Path) -> np.ndarray:
+    """The model stage each lost deal reached (index in STAGES; -1 when the cell is empty or not lost)."""
+    known = {_key(s): i for i, s in enumerate(STAGES)}
+    known.update({_key(label): STAGES.index(stage) for label, stage in stage_map.items()})
+    lost_at = np.full(len(texts), -1)
+    unknown: dict[str, list[int]] = {}
+    for i, (text, result) in enumerate(zip(texts, outcome)):
+        if result != "lost" or not text.strip():
+            continue
+        if _key(text) in known:
+            lost_at[i] = known[_key(text)]
+        else:
+            unknown.setdefault(text.strip(), []).append(i + 2)
+    if unknown:
+        label, rows = next(iter(unknown.items()))
+        others = f" (and {len(unknown) - 1} other label{'s' if len(unknown) > 2 else ''})" if len(unknown) > 1 else ""
+        raise ExportError(f"{path}: column {column!r}: stage {label!r}{others} ({_rows(np.array(rows))}) is not one "
+                          f"of {', '.join(STAGES)}; map it with --stage-map {label!r}=STAGE")
+    return lost_at
 
 
 def _flags(texts: list[str], column: str, path: Path) -> np.ndarray:

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
+
 from simulator.fit.estimate import (CycleFit, FitError, RateFit, ValueFit, fit_cycles, fit_rate, fit_value,
                                     naive_cycles)
 from simulator.fit.export import Export
 from simulator.fit.motion import check_motion, motion_values, period_text, yaml_text
 from simulator.scenario import Scenario, parse_scenario
-from simulator.scenario.schema import deep_merge
+from simulator.scenario.schema import STAGES, deep_merge
 from simulator.scenario.yamlio import read_yaml
 
 KINDS = ("enterprise", "midmarket", "smb")
@@ -122,7 +124,8 @@ def fit_group(export: Export, kind: str, motion: str, label: str = "") -> GroupF
     cycles = min(alternatives.values(), key=lambda f: f.aic)
     rate = fit_rate(export.created, export.as_of)
     value = fit_value(export.amount[export.outcome == "won"])
-    data, notes = motion_values(kind, rate, cycles, alternatives["gamma"], value, len(export))
+    lost_counts = np.bincount(export.lost_at[export.lost_at >= 0], minlength=len(STAGES))
+    data, notes = motion_values(kind, rate, cycles, alternatives["gamma"], value, lost_counts)
     check_motion(data)
     return GroupFit(motion, label, export, rate, cycles, alternatives, value, naive_cycles(days, export.outcome),
                     data, notes)

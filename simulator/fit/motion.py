@@ -20,7 +20,8 @@ saying so:
   fitted cycle and losses); the won cycle, a gamma(k, s), is split over the
   stages as gamma(k x share, s) each, in proportion to the type's default
   stage days, so their sum is exactly the fitted won cycle; the lost deals
-  are spread over the stages whose expected end is nearest their fitted
+  are spread over the stages as the export's stage reached says, or
+  without one over the stages whose expected end is nearest their fitted
   cycle, which gives each stage's ``loss_chance`` (a beta ``per: run``;
   independent betas of stage-by-stage losses multiply to the win rate's
   uncertainty, as the counts of a sequential multinomial do).
@@ -61,11 +62,13 @@ def period_text(rate: RateFit) -> str:
 
 
 def motion_values(kind: str, rate: RateFit, cycles: CycleFit, gamma_cycles: CycleFit, value: ValueFit,
-                  rows: int) -> tuple[dict, dict]:
+                  lost_counts: np.ndarray) -> tuple[dict, dict]:
     """The fitted keys of a motion of type ``kind`` as plain data, and a comment for each dotted path.
 
     ``cycles`` is the family chosen by AIC, ``gamma_cycles`` the gamma fit
-    (a committee motion needs a gamma to split over its stages).
+    (a committee motion needs a gamma to split over its stages);
+    ``lost_counts`` the lost deals whose last stage the export records, by
+    stage (a committee motion's losses are spread as they are).
     """
     data: dict = {"type": kind, "leads": {}, "process": {}, "deal": {}}
     notes: dict = {}
@@ -92,7 +95,7 @@ def motion_values(kind: str, rate: RateFit, cycles: CycleFit, gamma_cycles: Cycl
     if kind == "smb":
         _smb(data, notes, cycles, w, w_se, effective, where)
     else:
-        _committee(data, notes, kind, gamma_cycles, w, w_se, effective, where)
+        _committee(data, notes, kind, gamma_cycles, w, w_se, effective, where, lost_counts)
     _contract_value(data, notes, value, period)
     return data, notes
 
@@ -149,14 +152,15 @@ def lost_at_stages(fit: CycleFit, shares: np.ndarray) -> np.ndarray:
     return np.diff(fit.cycle("lost").cdf(cuts))
 
 
-def _committee(data, notes, kind, fit: CycleFit, w, w_se, effective, where) -> None:
+def _committee(data, notes, kind, fit: CycleFit, w, w_se, effective, where, lost_counts: np.ndarray) -> None:
     process = data["process"]
     process["objections_per_member"] = 0
     notes[("process", "objections_per_member")] = ("the export records no objections: their time and blockers are "
                                                    "in the fitted stage days and losses")
     shape, scale = np.exp(fit.theta[1:3])
     shares = stage_shares(kind)
-    lost = (1 - w) * lost_at_stages(fit, shares)
+    recorded = int(lost_counts.sum())
+    lost = (1 - w) * (lost_counts / recorded if recorded else lost_at_stages(fit, shares))
     reached = 1 - np.concatenate([[0.0], np.cumsum(lost)[:-1]])
     stages = process["stages"] = {}
     for i, name in enumerate(STAGES):
@@ -164,9 +168,11 @@ def _committee(data, notes, kind, fit: CycleFit, w, w_se, effective, where) -> N
         loss = {"beta": {"a": _r(a), "b": _r(b)}, "per": "run"} if a >= 0.05 else 0
         stages[name] = {"days": {"gamma": {"shape": _r(shape * shares[i]), "scale": _r(scale)}, "per": "deal"},
                         "loss_chance": loss}
+        why = (f"{lost_counts[i]} of the {recorded} lost deals whose last stage the export records"
+               if recorded else "those whose fitted cycle ends nearest this stage's")
         notes[("process", "stages", name, "loss_chance")] = (
             f"{_pct(lost[i] / reached[i])} of the deals reaching {name} are lost there: {_pct(lost[i] / (1 - w))} "
-            f"of the losses, those whose fitted cycle ends nearest this stage's")
+            f"of the losses, {why}")
     notes[("process", "stages")] = (
         f"won cycle, gamma fitted by maximum likelihood to {where}: {_cycle_text(fit, 'won')}, split over the "
         f"stages in proportion to the {kind} default stage days ({', '.join(f'{s:.0%}' for s in shares)}): the "

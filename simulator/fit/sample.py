@@ -18,6 +18,7 @@ import numpy as np
 
 from simulator.engine import run_strategy
 from simulator.scenario import load_scenario
+from simulator.scenario.schema import STAGES
 
 LAYOUTS = ("salesforce", "hubspot", "custom")
 START = date(2023, 1, 1)
@@ -28,16 +29,20 @@ SAMPLE_SCENARIO = SAMPLE.with_name("sample.yaml")
 
 
 def simulated_deals(scenario, strategy: str, motion: str, run: int = 0, seed: int | None = None) -> dict:
-    """One run's opportunities of ``motion``: created and closed day numbers (NaN: open), won, amount.
+    """One run's opportunities of ``motion``: created and closed day numbers (NaN: open), won, amount, and
+    for a committee motion the stage each deal ended in (``last_stage``, an index in STAGES).
 
     Leads no rep took (they went cold) never became opportunities and are
     left out. The export is taken at the end of the horizon.
     """
     deals = run_strategy(scenario, strategy, run, seed).deals[motion]
     opened = ~np.isnan(deals["open_day"])
-    return {"created": np.floor(deals["open_day"][opened]), "closed": np.floor(deals["close_day"][opened]),
-            "won": deals["won"][opened], "amount": deals["acv"][opened],
-            "as_of": int(np.floor(scenario.horizon_months * 365.25 / 12))}
+    found = {"created": np.floor(deals["open_day"][opened]), "closed": np.floor(deals["close_day"][opened]),
+             "won": deals["won"][opened], "amount": deals["acv"][opened],
+             "as_of": int(np.floor(scenario.horizon_months * 365.25 / 12))}
+    if "last_stage" in deals:
+        found["last_stage"] = deals["last_stage"][opened]
+    return found
 
 
 def write_export(deals: dict, path, layout: str = "salesforce", seed: int = 0, start: date = START) -> Path:
@@ -59,6 +64,9 @@ def write_export(deals: dict, path, layout: str = "salesforce", seed: int = 0, s
                          "Stage": stage, "Amount": f"${amount:,.2f}", "Close Date": _us(closed),
                          "Created Date": _us(created), "Lead Source": source[i],
                          "Won": str(won and is_closed).lower(), "Closed": str(is_closed).lower()})
+            if "last_stage" in deals:
+                lost = is_closed and not won
+                rows[-1]["Stage Reached"] = STAGES[int(deals["last_stage"][i])].title() if lost else ""
         elif layout == "hubspot":
             stage = ("closedwon" if won else "closedlost") if is_closed else "appointmentscheduled"
             rows.append({"Deal Name": f"Deal {i + 1:05d}", "Deal Stage": stage, "Amount": f"{amount:.2f}",

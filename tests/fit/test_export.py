@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from simulator.fit.export import ExportError, parse_columns, read_export
+from simulator.fit.export import ExportError, parse_columns, parse_stage_map, read_export
 from simulator.fit.sample import SAMPLE_SCENARIO, simulated_deals, write_export
 from simulator.scenario import load_scenario
 
@@ -122,6 +122,25 @@ def test_bad_exports_say_where_and_what_was_expected(tmp_path, body, options, wo
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(ExportError, match="no such file"):
         read_export(tmp_path / "nothing.csv")
+
+
+def test_stage_reached_is_read_for_lost_deals_through_the_stage_map(tmp_path):
+    body = ("Created Date,Close Date,Stage,Last Stage\n2024-01-01,2024-02-01,Closed Lost,Discovery\n"
+            "2024-01-01,2024-02-01,Closed Lost,procurement\n2024-01-01,2024-02-01,Closed Won,Order\n"
+            "2024-01-01,2024-02-01,Closed Lost,\n")
+    path = _csv(tmp_path, body)
+    with pytest.raises(ExportError, match="column 'Last Stage': stage 'Discovery' \\(row 2\\) is not one of meeting, "
+                                          "demo, technical, procurement, order; map it with --stage-map"):
+        read_export(path)
+    export = read_export(path, stage_map=parse_stage_map("Discovery=meeting"))
+    assert export.lost_at.tolist() == [0, 3, -1, -1]
+
+
+def test_stage_map_refuses_bad_items():
+    with pytest.raises(ExportError, match="'pitch' is not a stage"):
+        parse_stage_map("Pitch=pitch")
+    with pytest.raises(ExportError, match="is not LABEL=STAGE"):
+        parse_stage_map("demo")
 
 
 def test_columns_mapping_parses_and_refuses_bad_items():

@@ -148,3 +148,27 @@ def test_standard_errors_are_calibrated_over_many_histories(tmp_path):
     z = np.array(z)
     assert np.all(np.abs(z.mean(axis=0)) < 3 / np.sqrt(len(z)))   # no bias beyond 3 standard errors of a mean
     assert 0.5 < z.std() < 1.5                                      # standard errors neither too small nor too large
+
+
+def test_committee_round_trip_with_the_stage_reached_recovers_each_stage_loss(tmp_path):
+    from fit_helpers import COMMITTEE, COMMITTEE_LOSSES
+
+    from simulator.fit.sample import simulated_deals, write_export
+    from simulator.scenario import parse_scenario
+
+    deals = simulated_deals(parse_scenario(COMMITTEE), "enterprise", "enterprise")
+    export = read_export(write_export(deals, tmp_path / "committee.csv", "salesforce"))
+    assert np.sum(export.lost_at >= 0) == np.sum(export.outcome == "lost")
+    fitted = fit_export(export, "enterprise", "enterprise")
+    w, w_se = fitted.groups[0].cycles.estimate(lambda f: f.win_rate)
+    assert abs(w - np.prod(1 - np.array(COMMITTEE_LOSSES))) < 3 * w_se
+    mean, mean_se = fitted.groups[0].alternatives["gamma"].estimate(lambda f: f.cycle("won").mean())
+    assert abs(mean - 85) < 3 * mean_se
+    motion = fitted.scenario().motions["enterprise"]
+    for stage, true in zip(STAGES, COMMITTEE_LOSSES):
+        law = getattr(motion.process.stages, stage).loss_chance.law
+        a, b = law.a, law.b
+        sd = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+        assert abs(a / (a + b) - true) < 3 * sd, (stage, a / (a + b), sd, true)
+    assert "lost deals whose last stage the export records" in fitted.groups[0].notes[
+        ("process", "stages", "meeting", "loss_chance")]
