@@ -464,7 +464,7 @@ def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tol
 @click.option("--type", "kind", type=click.Choice(["enterprise", "midmarket", "smb"]),
               help="Type of the fitted motion (default: the replaced motion's, else smb).")
 @click.option("--columns", metavar="FIELD=COLUMN,...",
-              help="Columns of another layout: created, closed, stage, amount, won, is_closed "
+              help="Columns of another layout: created, closed, stage, amount, won, is_closed, stage_reached "
                    "(e.g. created=engage_date,closed=close_date,stage=deal_stage,amount=close_value).")
 @click.option("--won-stage", "won_stages", multiple=True, metavar="LABEL", help="A stage that means won (repeatable).")
 @click.option("--lost-stage", "lost_stages", multiple=True, metavar="LABEL",
