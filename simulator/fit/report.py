@@ -100,7 +100,7 @@ def value_figure(group: GroupFit, currency: str = "USD"):
     return fig
 
 
-def backtest_figure(found: Backtest):
+def backtest_figure(found: Backtest, currency: str = "USD"):
     """Each series' simulated bands month by month after the cutoff, with the actuals."""
     fig = _figure(12, 3.4)
     months = np.arange(1, found.months + 1)
@@ -117,7 +117,7 @@ def backtest_figure(found: Backtest):
         ax.set_title(SERIES_LABELS[series], fontsize=10)
         ax.set_xlabel(f"month after {found.cutoff}")
         if series == "bookings":
-            ax.yaxis.set_major_formatter(MoneyFormatter("USD"))
+            ax.yaxis.set_major_formatter(MoneyFormatter(currency))
     fig.axes[0].legend(fontsize=7.5, frameon=False)
     return fig
 
@@ -144,6 +144,7 @@ def fit_report_html(fitted: Fitted, found: Backtest | None = None) -> str:
     from simulator.present.report import _CSS, _e, _image, _table
 
     sections = []
+    currency = fitted.scenario().company.currency
     for group in fitted.groups:
         title = group.motion + (f" ({group.label})" if group.label else "")
         w, w_se = group.cycles.estimate(lambda f: f.win_rate)
@@ -157,7 +158,7 @@ def fit_report_html(fitted: Fitted, found: Backtest | None = None) -> str:
                 ["contract value", f"{group.value.kept}; Shapiro-Wilk p = {group.value.test_p:.3g}"]]
         charts = [("Opportunities per month", rate_figure(group)),
                   ("Cycle lengths", cycle_figure(group)),
-                  ("Contract value", value_figure(group))]
+                  ("Contract value", value_figure(group, currency))]
         figures = "".join(f"<figure><h3>{_e(name)}</h3>{_image(figure_bytes(fig), name)}</figure>"
                           for name, fig in charts)
         sections.append(f"<section><h2>{_e(title)}</h2>{_table(['', ''], [[_e(a), _e(b)] for a, b in rows])}"
@@ -170,7 +171,7 @@ def fit_report_html(fitted: Fitted, found: Backtest | None = None) -> str:
             f"simulated {found.runs:,} times over the {found.months} months after it, held to the opportunities "
             f"created from then on. A credible model has about 90% of months within P5-P95 and 50% within "
             f"P25-P75.</p>{table}"
-            f"<figure>{_image(figure_bytes(backtest_figure(found)), 'backtest')}</figure>"
+            f"<figure>{_image(figure_bytes(backtest_figure(found, currency)), 'backtest')}</figure>"
             f"<figure>{_image(figure_bytes(calibration_figure(found)), 'calibration')}</figure></section>")
     scenario = _e(fitted.scenario_text())
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
