@@ -41,6 +41,7 @@ def backtests(tmp_path_factory):
     return found
 
 
+@pytest.mark.slow
 def test_backtest_coverage_is_near_nominal_on_histories_with_known_parameters(backtests):
     for level, low, high in ((0.9, 0.8, 1.0), (0.5, 0.35, 0.75)):
         inside = np.concatenate([b.inside(s, level) for b in backtests for s in ("won", "bookings", "open_deals")])
@@ -48,12 +49,14 @@ def test_backtest_coverage_is_near_nominal_on_histories_with_known_parameters(ba
         assert low <= inside.mean() <= high, (level, inside.mean())
 
 
+@pytest.mark.slow
 def test_calibration_rises_with_the_band(backtests):
     levels, observed = backtests[0].calibration()
     assert levels.tolist() == pytest.approx([0.1 * k for k in range(1, 10)])
     assert np.all(np.diff(observed) >= 0)
 
 
+@pytest.mark.slow
 def test_fit_command_with_backtest_writes_the_report(tmp_path):
     out = tmp_path / "fitted.yaml"
     result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(out), "--backtest", "2024-07-01",
@@ -78,3 +81,13 @@ def test_bad_backtest_dates_are_one_line_and_exit_2(tmp_path, date, words):
     result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(out), "--backtest", date])
     assert_one_line_error(result, *words)
     assert not out.exists() and not (tmp_path / "fit.html").exists()
+
+
+def test_a_backtest_by_group_simulates_every_group_against_all_the_actuals():
+    export = read_export(SAMPLE, by="Lead Source")
+    found = backtest(export, "2024-10-01", "smb", "smb", by=True, runs=30, seed=3, workers=1)
+    assert [g.motion for g in found.fitted.groups] == ["smb_Partner", "smb_Referral", "smb_Web"]
+    assert found.months == 3
+    for series, values in actual_series(read_export(SAMPLE), np.datetime64("2024-10-01"), 3).items():
+        assert found.actual[series].tolist() == values.tolist()
+    assert found.simulated["won"].shape == (30, 3)
