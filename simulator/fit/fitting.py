@@ -20,9 +20,10 @@ import numpy as np
 from simulator.fit.estimate import (CycleFit, FitError, RateFit, ValueFit, fit_cycles, fit_rate, fit_value,
                                     naive_cycles)
 from simulator.fit.export import Export
-from simulator.fit.motion import check_motion, motion_values, period_text, yaml_text
+from simulator.fit.motion import check_motion, motion_values, period_text, wrap, yaml_text
 from simulator.scenario import Scenario, parse_scenario
-from simulator.scenario.schema import STAGES, deep_merge
+from simulator.engine.units import DAYS_PER_MONTH
+from simulator.scenario.schema import STAGES, deep_merge, merged_motion
 from simulator.scenario.yamlio import read_yaml
 
 KINDS = ("enterprise", "midmarket", "smb")
@@ -60,16 +61,51 @@ class Fitted:
                 f"{'s' if len(self.groups) != 1 else ''} of type {self.kind}.",
                 "# Each fitted key says what data it came from. Not fitted (the export cannot say): the team,",
                 "# costs, billing, renewal and churn, which keep the base scenario's values or the type's defaults."]
-        if self.base is None:
-            data = {"name": _name(Path(self.source).stem + "-fit"),
-                    "description": f"Opportunities of {Path(self.source).name} ({self._period()}), fitted.",
-                    "motions": {g.motion: g.data for g in self.groups},
-                    "strategies": {self.motion: {"motions": [g.motion for g in self.groups]}}}
-        else:
-            data = self._into_base()
+        data = self._data()
+        if self.base is not None:
             head.append(f"# The base scenario is {self.base}; its motion {self.motion!r} is replaced.")
+        for line in self.capacity_warnings(data):
+            head += [f"# {part}" for part in wrap(f"Warning: {line}", 110)]
         notes = {("motions", g.motion) + path: text for g in self.groups for path, text in g.notes.items()}
         return "\n".join(head) + "\n" + yaml_text(data, notes) + "\n"
+
+    def _data(self) -> dict:
+        """The scenario as plain data: the fitted motions alone with a strategy running them, or the base's."""
+        if self.base is not None:
+            return self._into_base()
+        return {"name": _name(Path(self.source).stem + "-fit"),
+                "description": f"Opportunities of {Path(self.source).name} ({self._period()}), fitted.",
+                "motions": {g.motion: g.data for g in self.groups},
+                "strategies": {self.motion: {"motions": [g.motion for g in self.groups]}}}
+
+    def capacity_warnings(self, data: dict | None = None) -> list[str]:
+        """A line for each fitted motion whose team (not fitted) cannot work the deals the export shows at once.
+
+        A committee deal holds a rep slot from opening to close, so the
+        slots needed are the deals open on average at the last six month
+        ends of the export; an SMB lead holds one only while a rep handles
+        its objections. Too few slots and leads go cold in the simulation
+        that never went cold in the data.
+        """
+        data = self._data() if data is None else data
+        lines = []
+        for g in self.groups:
+            motion = merged_motion(data["motions"][g.motion], {})
+            team = motion.team
+            slots = _mean(team.reps) * _mean(team.deals_per_rep)
+            if self.kind == "smb":
+                process = motion.process
+                need = (g.rate.per_month * _mean(process.touched_share) * _mean(process.objections)
+                        * _mean(process.objection_days) / DAYS_PER_MONTH)
+                what = "touched leads held at once"
+            else:
+                need = float(np.mean(open_at_month_ends(g.export, 6)))
+                what = "deals open at once (the average of the export's last six month ends)"
+            if slots < need:
+                lines.append(f"motion {g.motion!r}: its team works {slots:.0f} deals at once (reps x "
+                             f"deals_per_rep) but the export had {need:.0f} {what}: raise team.reps or "
+                             "team.deals_per_rep, or leads will go cold in the simulation")
+        return lines
 
     def scenario(self) -> Scenario:
         """The fitted scenario, validated (raises ScenarioError)."""
@@ -151,9 +187,22 @@ def fit_export(export: Export, motion: str = "fitted", kind: str = "smb", by: bo
     return Fitted(export.source, kind, motion, groups, base)
 
 
+def _mean(value) -> float:
+    """A key's value, or its distribution's mean."""
+    return float(value) if isinstance(value, (int, float)) else float(value.mean())
+
+
+def open_at_month_ends(export: Export, months: int) -> np.ndarray:
+    """Deals open at each of the last ``months`` calendar month ends before the export's date."""
+    ends = np.arange(np.datetime64(export.as_of, "M") - months, np.datetime64(export.as_of, "M")) + 1
+    ends = ends.astype("datetime64[D]") - 1
+    closed = np.where(np.isnat(export.closed), np.datetime64("9999-12-31"), export.closed)
+    return np.array([np.sum((export.created <= end) & (closed > end)) for end in ends], dtype=float)
+
+
 def summary_lines(fitted: Fitted) -> list[str]:
     """What was fitted, a few lines per motion, for the terminal."""
-    lines = []
+    lines = [f"warning: {line}" for line in fitted.capacity_warnings()]
     for g in fitted.groups:
         w, w_se = g.cycles.estimate(lambda f: f.win_rate)
         mean, mean_se = g.cycles.estimate(lambda f: f.cycle("won").mean())

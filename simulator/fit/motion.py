@@ -218,7 +218,7 @@ def yaml_text(value, notes: dict | None = None, path: tuple = (), indent: int = 
     for key, item in value.items():
         here = path + (key,)
         if here in notes:
-            lines += [f"{pad}# {line}" for line in _wrap(notes[here], 110 - indent)]
+            lines += [f"{pad}# {line}" for line in wrap(notes[here], 110 - indent)]
         if isinstance(item, dict) and item and not is_distribution(item):
             lines.append(f"{pad}{_flow(key)}:")
             lines.append(yaml_text(item, notes, here, indent + 2))
@@ -232,7 +232,8 @@ def _flow(value) -> str:
     return re.sub(r"\n\.\.\.\n$", "", text).strip()
 
 
-def _wrap(text: str, width: int) -> list[str]:
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken between words."""
     words, lines, line = text.split(), [], ""
     for word in words:
         if line and len(line) + 1 + len(word) > width:

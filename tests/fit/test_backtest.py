@@ -83,6 +83,7 @@ def test_bad_backtest_dates_are_one_line_and_exit_2(tmp_path, date, words):
     assert not out.exists() and not (tmp_path / "fit.html").exists()
 
 
+@pytest.mark.slow
 def test_a_backtest_by_group_simulates_every_group_against_all_the_actuals():
     export = read_export(SAMPLE, by="Lead Source")
     found = backtest(export, "2024-10-01", "smb", "smb", by=True, runs=30, seed=3, workers=1)

@@ -172,3 +172,17 @@ def test_committee_round_trip_with_the_stage_reached_recovers_each_stage_loss(tm
         assert abs(a / (a + b) - true) < 3 * sd, (stage, a / (a + b), sd, true)
     assert "lost deals whose last stage the export records" in fitted.groups[0].notes[
         ("process", "stages", "meeting", "loss_chance")]
+
+
+def test_a_team_too_small_for_the_exported_pipeline_is_warned_of(sample_fit, tmp_path):
+    assert sample_fit.capacity_warnings() == []
+    enterprise = fit_export(sample_fit.groups[0].export, motion="enterprise", kind="enterprise")
+    open_deals = enterprise.capacity_warnings()
+    assert len(open_deals) == 1 and "its team works 16 deals at once" in open_deals[0]
+    assert "# Warning: motion 'enterprise'" in enterprise.scenario_text()
+    base = tmp_path / "base.yaml"
+    base.write_text("name: big\nmotions:\n  enterprise:\n    type: enterprise\n"
+                    "    team: {reps: 10, deals_per_rep: 10}\nstrategies:\n  only: {motions: [enterprise]}\n",
+                    encoding="utf-8")
+    roomy = fit_export(sample_fit.groups[0].export, motion="enterprise", kind="enterprise", base=str(base))
+    assert roomy.capacity_warnings() == []
