@@ -377,7 +377,7 @@ def _dates(texts: list[str], column: str, path: Path, dayfirst: Optional[bool], 
 def _as_of(text: str, path: Path, dayfirst: Optional[bool]) -> np.datetime64:
     value = _date(text, dayfirst if dayfirst is not None else False) if _DMY.match(text.strip()) else _date(text, None)
     if value is None:
-        raise ExportError(f"{text!r} is not a date (expected 2024-01-31)")
+        raise ExportError(f"--as-of: {text!r} is not a date (expected 2024-01-31)")
     return np.datetime64(value, "D")
 
 

@@ -111,6 +111,9 @@ def test_fit_into_a_base_scenario_by_lead_source(tmp_path):
      ["no closed deals (won or lost) among 912 rows", "'Closed Won' (193)"]),
     (["--won-stage", "Signed"], ["0 won deals", "at least 2"]),
     (["--scenario", "scenarios/enterprise_vs_smb.yaml"], ["--motion: which motion"]),
+    (["--as-of", "soon"], ["--as-of: 'soon' is not a date"]),
+    (["--as-of", "2024-06-30"], ["--as-of 2024-06-30: the export has dates up to 2024-12-31, after it"]),
+    (["--stage-map", "Demo=pitch"], ["--stage-map: 'pitch' is not a stage"]),
 ])
 def test_fit_command_bad_input_is_one_line_and_exit_2(tmp_path, arguments, words):
     out = tmp_path / "fitted.yaml"
