@@ -92,15 +92,15 @@ class Export:
                       self.group[keep], self.row[keep], self.lost_at[keep], self.as_of)
 
     def before(self, cutoff: np.datetime64) -> "Export":
-        """The export as it would have been taken on ``cutoff``: rows created before it, and those that
-        closed on or after it still open."""
+        """The export as it would have been taken at the end of the day before ``cutoff``: rows created
+        before it, and those that closed on or after it still open."""
         keep = self.created < cutoff
         later = ~np.isnat(self.closed) & (self.closed >= cutoff)
         closed = np.where(later, np.datetime64("NaT"), self.closed)
         outcome = np.where(later, "open", self.outcome)
         lost_at = np.where(later, -1, self.lost_at)
         return Export(self.source, self.created[keep], closed[keep], outcome[keep], self.amount[keep],
-                      self.group[keep], self.row[keep], lost_at[keep], cutoff)
+                      self.group[keep], self.row[keep], lost_at[keep], cutoff - np.timedelta64(1, "D"))
 
     @property
     def days_open(self) -> np.ndarray:

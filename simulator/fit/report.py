@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import LogLocator, NullFormatter
 
 from simulator.fit.backtest import BANDS, SERIES, Backtest
 from simulator.fit.estimate import cumulative_incidence, kaplan_meier
@@ -93,7 +94,9 @@ def value_figure(group: GroupFit, currency: str = "USD"):
     ax.plot(grid, density * value.n * np.log(bins[1] / bins[0]), color=FIT, lw=2,
             label=f"fitted lognormal ({value.kept} kept)")
     ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     ax.xaxis.set_major_formatter(MoneyFormatter(currency))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("contract value per year")
     ax.set_ylabel("deals")
     ax.legend(fontsize=8, frameon=False)
