@@ -471,5 +471,83 @@ def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tol
     click.echo(f"\nseek: {saved}/")
 
 
+@main.command()
+@click.argument("export", type=click.Path(dir_okay=False))
+@click.option("--motion", metavar="NAME", help="Name of the fitted motion (default: its --type; with --scenario, the "
+                                               "motion of that name is replaced).")
+@click.option("--type", "kind", type=click.Choice(["enterprise", "midmarket", "smb"]),
+              help="Type of the fitted motion (default: the replaced motion's, else smb).")
+@click.option("--columns", metavar="FIELD=COLUMN,...",
+              help="Columns of another layout: created, closed, stage, amount, won, is_closed, stage_reached "
+                   "(e.g. created=engage_date,closed=close_date,stage=deal_stage,amount=close_value).")
+@click.option("--won-stage", "won_stages", multiple=True, metavar="LABEL", help="A stage that means won (repeatable).")
+@click.option("--lost-stage", "lost_stages", multiple=True, metavar="LABEL",
+              help="A stage that means lost (repeatable).")
+@click.option("--dayfirst/--monthfirst", default=None,
+              help="Read 03/04/2024 as 3 April (--dayfirst) or 4 March (--monthfirst); needed only when every "
+                   "date could be read either way.")
+@click.option("--by", metavar="COLUMN", help="Fit one motion per value of this column (e.g. \"Lead Source\").")
+@click.option("--stage-map", metavar="LABEL=STAGE,...",
+              help="The model stage (meeting, demo, technical, procurement, order) of each label of the "
+                   "stage-reached column (--columns stage_reached=COLUMN).")
+@click.option("--as-of", metavar="DATE", help="The day the export was taken (default: its latest date).")
+@click.option("--scenario", "base", type=click.Path(dir_okay=False),
+              help="Write this whole scenario with the fitted motion in place of its motion of the same name.")
+@click.option("--out", type=click.Path(dir_okay=False), default="fitted.yaml", show_default=True,
+              help="The fitted scenario.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="The fit report (default: fit.html beside --out).")
+@click.option("--no-report", is_flag=True, help="Write the fitted scenario only: no fit report.")
+@click.option("--backtest", metavar="DATE",
+              help="Also fit the history before DATE (2024-01-31), simulate the months after it and report how "
+                   "the actual months fell within the simulated bands.")
+@click.option("--runs", type=click.IntRange(min=10), default=500, show_default=True, help="Runs of the backtest.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True,
+              help="Root seed of the backtest.")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes of the backtest (default: every core).")
+def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, stage_map, as_of, base, out,
+        report_path, no_report, backtest, runs, seed, workers):
+    """Fit a scenario to a CRM export (one row per opportunity): opportunities per month, win rate, won and
+    lost cycle lengths with open deals censored, contract value, each with the uncertainty of the data; write
+    it with a comment per key, and the fit report (fit.html). --backtest DATE checks it against the months
+    after DATE."""
+    from simulator.fit import ExportError, FitError, fit_export, parse_columns, read_export
+    from simulator.fit.backtest import backtest as run_backtest
+    from simulator.fit.export import parse_date, parse_stage_map
+    from simulator.fit.fitting import summary_lines, write_text
+    from simulator.fit.report import write_fit_report
+
+    base_scenario = _scenario_or_exit(base, ()) if base else None
+    try:
+        if base_scenario is not None and motion is None:
+            if len(base_scenario.motions) != 1:
+                raise FitError(f"--motion: which motion of {base} does the fit replace? "
+                               f"({', '.join(base_scenario.motions)})")
+            motion = next(iter(base_scenario.motions))
+        if kind is None:
+            replaced = base_scenario.motions.get(motion) if base_scenario is not None else None
+            kind = replaced.type if replaced is not None else "smb"
+        cutoff = parse_date(backtest, "--backtest") if backtest else None
+        data = read_export(export, parse_columns(columns), won_stages, lost_stages, dayfirst, by, as_of,
+                           parse_stage_map(stage_map))
+        fitted = fit_export(data, motion or kind, kind, by=by is not None, base=base)
+        found = run_backtest(data, cutoff, motion or kind, kind, by=by is not None, runs=runs, seed=seed,
+                             workers=workers) if backtest else None
+    except (ExportError, FitError) as err:
+        _fail(str(err))
+    except NotEnoughMemory as err:
+        raise click.UsageError(f"{err}; ask for fewer runs (--runs)") from None
+    text = fitted.scenario_text()
+    fitted.scenario()   # the fitted scenario is valid, or this is a bug (exit 1)
+    click.echo("\n".join(summary_lines(fitted)))
+    if found is not None:
+        click.echo("\n" + "\n".join(found.lines()))
+    write_text(out, text)
+    click.echo(f"\nfitted scenario: {out}")
+    if not no_report:
+        report_path = write_fit_report(fitted, report_path or Path(out).with_name("fit.html"), found)
+        click.echo(f"fit report: {report_path}")
+
+
 if __name__ == "__main__":
     main()

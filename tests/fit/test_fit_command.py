@@ -1,0 +1,191 @@
+"""`salesim fit`: the shipped sample export round trip, the scenario it writes, and bad input in one line."""
+import math
+
+import numpy as np
+import pytest
+from cli_helpers import assert_one_line_error
+from click.testing import CliRunner
+
+import cli
+from simulator.fit import fit_export, read_export
+from simulator.fit.motion import lost_at_stages, stage_shares
+from simulator.fit.sample import SAMPLE, SAMPLE_SCENARIO
+from simulator.scenario import load_scenario
+from simulator.scenario.schema import STAGES
+
+ROOT = SAMPLE.parents[2]
+
+
+@pytest.fixture(scope="module")
+def sample_fit():
+    return fit_export(read_export(SAMPLE), motion="smb", kind="smb")
+
+
+def test_the_sample_is_labelled_generated_and_small():
+    assert SAMPLE.stat().st_size < 1_000_000
+    assert "GENERATED" in SAMPLE_SCENARIO.read_text(encoding="utf-8")
+
+
+def test_fit_recovers_the_generating_scenario_within_its_standard_errors(sample_fit):
+    truth = load_scenario(SAMPLE_SCENARIO).motions["smb"]
+    cycle = truth.process.cycle_days.law
+    group = sample_fit.groups[0]
+    fit = group.cycles
+    checks = {
+        "opportunities per month": ((group.rate.per_month, group.rate.per_month_sd), truth.leads.per_month),
+        "win rate": (fit.estimate(lambda f: f.win_rate), truth.process.buy_chance),
+        "won cycle mean": (fit.estimate(lambda f: f.cycle("won").mean()), cycle.mean_),
+        "won cycle sd": (fit.estimate(lambda f: f.cycle("won").std()), cycle.sd),
+        "lost cycle mean": (fit.estimate(lambda f: f.cycle("lost").mean()), cycle.mean_),
+        "contract value median": ((group.value.median, group.value.median_se),
+                                  truth.deal.contract_value.law.median),
+        "contract value sigma": ((group.value.sigma, group.value.sigma_se), truth.deal.contract_value.law.sigma),
+    }
+    for name, ((value, se), true) in checks.items():
+        assert abs(value - true) < 3 * se, f"{name}: fitted {value:.4g} (se {se:.3g}), true {true}"
+    assert not group.rate.trend_kept
+    assert group.value.kept == "lognormal"
+
+
+def test_the_fitted_smb_motion_carries_the_estimates_and_their_uncertainty(sample_fit):
+    scenario = sample_fit.scenario()
+    motion = scenario.motions["smb"]
+    group = sample_fit.groups[0]
+    w, w_se = group.cycles.estimate(lambda f: f.win_rate)
+    chance = motion.process.buy_chance
+    law = chance.law
+    assert chance.per == "run"
+    a, b = law.a, law.b
+    assert a / (a + b) == pytest.approx(w, rel=1e-3)
+    assert math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1))) == pytest.approx(w_se, rel=0.01)
+    assert motion.leads.per_month.law.mean_ == pytest.approx(group.rate.per_month, rel=1e-3)
+    assert motion.process.cycle_days.mean() == pytest.approx(group.cycles.cycle("won").mean(), rel=1e-3)
+    text = sample_fit.scenario_text()
+    assert "# 912 opportunities created over 24.0 months (2023-01 to 2024-12)" in text
+    assert "cannot be set apart" in text
+
+
+def test_committee_motion_stages_add_up_to_the_fitted_won_cycle_and_win_rate(sample_fit):
+    group = sample_fit.groups[0]
+    fitted = fit_export(group.export, motion="enterprise", kind="enterprise")
+    motion = fitted.scenario().motions["enterprise"]
+    gamma = fitted.groups[0].alternatives["gamma"]
+    shape, scale = np.exp(gamma.theta[1:3])
+    stages = [getattr(motion.process.stages, s) for s in STAGES]
+    assert sum(s.days.law.shape for s in stages) == pytest.approx(shape, rel=1e-3)
+    assert all(s.days.law.scale == pytest.approx(scale, rel=1e-3) for s in stages)
+    kept = np.prod([1 - (s.loss_chance.mean() if not isinstance(s.loss_chance, (int, float)) else s.loss_chance)
+                    for s in stages])
+    assert kept == pytest.approx(gamma.win_rate, rel=0.01)
+    assert lost_at_stages(gamma, stage_shares("enterprise")).sum() == pytest.approx(1.0)
+    assert motion.process.objections_per_member == 0
+
+
+def test_fit_command_writes_a_scenario_that_validates(tmp_path):
+    out = tmp_path / "fitted.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(out), "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "fit.html").exists()
+    assert "win rate" in result.output and f"fitted scenario: {out}" in result.output
+    check = CliRunner().invoke(cli.main, ["validate", str(out)])
+    assert check.exit_code == 0, check.output
+
+
+def test_fit_into_a_base_scenario_by_lead_source(tmp_path):
+    out = tmp_path / "whole.yaml"
+    base = ROOT / "scenarios" / "enterprise_vs_smb.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--scenario", str(base), "--motion", "smb",
+                                           "--by", "Lead Source", "--out", str(out), "--no-report"])
+    assert result.exit_code == 0, result.output
+    scenario = load_scenario(out)
+    assert {"enterprise", "smb_Partner", "smb_Referral", "smb_Web"} == set(scenario.motions)
+    assert scenario.strategies["hybrid"].motions == ["enterprise", "smb_Partner", "smb_Referral", "smb_Web"]
+    assert scenario.motions["smb_Web"].team == load_scenario(base).motions["smb"].team
+
+
+@pytest.mark.parametrize("arguments, words", [
+    (["--columns", "created"], ["'created' is not FIELD=COLUMN"]),
+    (["--columns", "created=Engage Date"], ["column 'Engage Date' (--columns created=...)", "columns found:"]),
+    (["--by", "Lead Sorce"], ["--by: no column 'Lead Sorce'", "did you mean 'Lead Source'?"]),
+    (["--won-stage", "Signed", "--lost-stage", "Dead"],
+     ["no closed deals (won or lost) among 912 rows", "'Closed Won' (193)"]),
+    (["--won-stage", "Signed"], ["0 won deals", "at least 2"]),
+    (["--scenario", "scenarios/enterprise_vs_smb.yaml"], ["--motion: which motion"]),
+    (["--as-of", "soon"], ["--as-of: 'soon' is not a date"]),
+    (["--as-of", "2024-06-30"], ["--as-of 2024-06-30: the export has dates up to 2024-12-31, after it"]),
+    (["--stage-map", "Demo=pitch"], ["--stage-map: 'pitch' is not a stage"]),
+])
+def test_fit_command_bad_input_is_one_line_and_exit_2(tmp_path, arguments, words):
+    out = tmp_path / "fitted.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(out), *arguments])
+    assert_one_line_error(result, *words)
+    assert not out.exists()
+
+
+def test_fit_command_missing_file_and_too_few_deals(tmp_path):
+    assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(tmp_path / "none.csv")]), "no such file")
+    few = tmp_path / "few.csv"
+    few.write_text("Created Date,Close Date,Stage,Amount\n2024-01-01,2024-02-01,Closed Won,10\n"
+                   "2024-01-02,2024-02-11,Closed Lost,10\n2024-01-03,2024-02-21,Closed Lost,10\n", encoding="utf-8")
+    assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(few), "--out", str(tmp_path / "f.yaml")]),
+                          "1 won deal", "at least 2")
+
+
+@pytest.mark.slow
+def test_standard_errors_are_calibrated_over_many_histories(tmp_path):
+    """Over histories drawn from the known scenario, (fitted - true) / se averages near 0 with a spread near 1."""
+    from simulator.fit.sample import simulated_deals, write_export
+
+    scenario = load_scenario(SAMPLE_SCENARIO)
+    z = []
+    for run in range(1, 9):
+        path = write_export(simulated_deals(scenario, "smb", "smb", run=run), tmp_path / f"{run}.csv")
+        group = fit_export(read_export(path), "smb", "smb").groups[0]
+        fit = group.cycles
+        z.append([(value - true) / se for (value, se), true in (
+            ((group.rate.per_month, group.rate.per_month_sd), 40),
+            (fit.estimate(lambda f: f.win_rate), 0.25),
+            (fit.estimate(lambda f: f.cycle("won").mean()), 60),
+            (fit.estimate(lambda f: f.cycle("lost").mean()), 60),
+            ((group.value.median, group.value.median_se), 12_000))])
+    z = np.array(z)
+    assert np.all(np.abs(z.mean(axis=0)) < 3 / np.sqrt(len(z)))   # no bias beyond 3 standard errors of a mean
+    assert 0.5 < z.std() < 1.5                                      # standard errors neither too small nor too large
+
+
+def test_committee_round_trip_with_the_stage_reached_recovers_each_stage_loss(tmp_path):
+    from fit_helpers import COMMITTEE, COMMITTEE_LOSSES
+
+    from simulator.fit.sample import simulated_deals, write_export
+    from simulator.scenario import parse_scenario
+
+    deals = simulated_deals(parse_scenario(COMMITTEE), "enterprise", "enterprise")
+    export = read_export(write_export(deals, tmp_path / "committee.csv", "salesforce"))
+    assert np.sum(export.lost_at >= 0) == np.sum(export.outcome == "lost")
+    fitted = fit_export(export, "enterprise", "enterprise")
+    w, w_se = fitted.groups[0].cycles.estimate(lambda f: f.win_rate)
+    assert abs(w - np.prod(1 - np.array(COMMITTEE_LOSSES))) < 3 * w_se
+    mean, mean_se = fitted.groups[0].alternatives["gamma"].estimate(lambda f: f.cycle("won").mean())
+    assert abs(mean - 85) < 3 * mean_se
+    motion = fitted.scenario().motions["enterprise"]
+    for stage, true in zip(STAGES, COMMITTEE_LOSSES):
+        law = getattr(motion.process.stages, stage).loss_chance.law
+        a, b = law.a, law.b
+        sd = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+        assert abs(a / (a + b) - true) < 3 * sd, (stage, a / (a + b), sd, true)
+    assert "lost deals whose last stage the export records" in fitted.groups[0].notes[
+        ("process", "stages", "meeting", "loss_chance")]
+
+
+def test_a_team_too_small_for_the_exported_pipeline_is_warned_of(sample_fit, tmp_path):
+    assert sample_fit.capacity_warnings() == []
+    enterprise = fit_export(sample_fit.groups[0].export, motion="enterprise", kind="enterprise")
+    open_deals = enterprise.capacity_warnings()
+    assert len(open_deals) == 1 and "its team works 16 deals at once" in open_deals[0]
+    assert "# Warning: motion 'enterprise'" in enterprise.scenario_text()
+    base = tmp_path / "base.yaml"
+    base.write_text("name: big\nmotions:\n  enterprise:\n    type: enterprise\n"
+                    "    team: {reps: 10, deals_per_rep: 10}\nstrategies:\n  only: {motions: [enterprise]}\n",
+                    encoding="utf-8")
+    roomy = fit_export(sample_fit.groups[0].export, motion="enterprise", kind="enterprise", base=str(base))
+    assert roomy.capacity_warnings() == []
