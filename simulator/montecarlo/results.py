@@ -167,6 +167,13 @@ class Results:
         """Runs of each strategy held here."""
         return int(self.run_ids.size)
 
+    def statements(self) -> dict:
+        """Each strategy's monthly P&L and cash-flow view at the mean, P10, P50 and P90 over the runs:
+        strategy -> :class:`simulator.montecarlo.statements.Statement`."""
+        from simulator.montecarlo.statements import statements
+
+        return statements(self)
+
     def __repr__(self) -> str:
         flag = ", partial" if self.partial else ""
         return f"<Results {self.scenario.name}: {', '.join(self.strategies)}; {self.n_runs} runs{flag}>"
