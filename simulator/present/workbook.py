@@ -49,6 +49,8 @@ STATEMENT_NOTE = ("The mean statement adds up: gross profit = revenue - cost of 
                   "sales and marketing - overhead; ending cash = opening cash + collections - payments. "
                   "P10, P50 and P90 are percentiles over the runs taken line by line, so their lines do not add up. "
                   "No funding is recorded in a run, so there is no funding line.")
+# Numbers as XlsxWriter writes them: 16 significant digits (Excel shows 15).
+_DIGITS = "{:.16G}"
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 _COLUMN_WIDTH = {"label": 44, "name": 30, "number": 13, "month": 12, "text": 90}
 _NS = {"main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -351,7 +353,7 @@ def _runs_sheet(book, formats: _Formats, results, strategy: str, name: str) -> n
     for row in sorted({0, len(table) - 1}):
         for col, value in enumerate(table[row].tolist()):
             _number(sheet, 1 + row, col, value, cells[col])
-    sheet.set_column(0, 0, 7)
+    sheet.set_column(0, 0, 8)
     sheet.set_column(1, len(names) - 1, _COLUMN_WIDTH["number"])
     sheet.freeze_panes(1, 1)
     return table
@@ -438,12 +440,14 @@ def _with_middle_rows(xml: bytes, table: np.ndarray) -> bytes:
     middle = table[1:-1]
     defined = np.isfinite(middle)
     text = np.full(middle.shape, "", dtype=object)
-    text[defined] = list(map(float.__repr__, middle[defined].tolist()))
+    text[defined] = list(map(_DIGITS.format, middle[defined].tolist()))
     heads = np.array([f'<c r="{letter}' for letter in letters], dtype=object)
     tails = np.array([f'"{_style(styles.get(letter.encode()))}><v>' for letter in letters], dtype=object)
     numbers = np.arange(3, rows + 1).astype(str).astype(object)[:, None]
     cells = heads + numbers + tails + text + "</v></c>"
-    cells[~defined] = ""
+    empty = ~defined   # an empty cell keeps its column's format, as XlsxWriter writes one
+    cells[empty] = (heads + numbers + np.array([f'"{_style(styles.get(x.encode()))}/>' for x in letters],
+                                               dtype=object))[empty]
     body = "".join(f'<row r="{r}">' + "".join(line) + "</row>" for r, line in zip(range(3, rows + 1), cells.tolist()))
     last = xml.index(f'<row r="{rows + 1}"'.encode())
     return xml[:last] + body.encode("utf-8") + xml[last:]
