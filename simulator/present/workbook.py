@@ -49,8 +49,8 @@ STATEMENT_NOTE = ("The mean statement adds up: gross profit = revenue - cost of 
                   "sales and marketing - overhead; ending cash = opening cash + collections - payments. "
                   "P10, P50 and P90 are percentiles over the runs taken line by line, so their lines do not add up. "
                   "No funding is recorded in a run, so there is no funding line.")
-# Numbers as XlsxWriter writes them: 16 significant digits (Excel shows 15).
-_DIGITS = "{:.16G}"
+# A cell's number as XlsxWriter writes it: 16 significant digits (Excel shows 15).
+_VALUE = "<v>{:.16G}</v>"
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 _COLUMN_WIDTH = {"label": 44, "name": 30, "number": 13, "month": 12, "text": 90}
 _NS = {"main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -218,7 +218,7 @@ def _summary_sheet(book, formats: _Formats, results) -> None:
         for metric, entry in metrics.items():
             sheet.write_string(row, 0, s)
             sheet.write_string(row, 1, metric)
-            sheet.write_string(row, 2, metric_entry(metric).label if _known(metric) else metric)
+            sheet.write_string(row, 2, metric_entry(metric).label)
             _stat_cells(sheet, formats, row, 3, entry, SUMMARY_STATS, _kind(metric))
             row += 1
     row += 1
@@ -235,14 +235,6 @@ def _summary_sheet(book, formats: _Formats, results) -> None:
     sheet.set_column(3, 2 + len(SUMMARY_STATS), _COLUMN_WIDTH["number"])
     sheet.freeze_panes(1, 3)
     sheet.autofilter(0, 0, max(row - 2, 1), 2 + len(SUMMARY_STATS))
-
-
-def _known(metric: str) -> bool:
-    try:
-        metric_entry(metric)
-    except KeyError:
-        return False
-    return True
 
 
 def _stat_cells(sheet, formats: _Formats, row: int, col: int, entry: dict, stats, kind: str) -> None:
@@ -432,26 +424,25 @@ def _column_letters(count: int) -> list[str]:
 
 
 def _with_middle_rows(xml: bytes, table: np.ndarray) -> bytes:
-    """A per-run sheet's XML with the rows of ``table[1:-1]`` (sheet rows 3 .. n) put before its last row."""
+    """A per-run sheet's XML with the rows of ``table[1:-1]`` (sheet rows 3 .. n) put before its last row.
+
+    A row is one ``str.format`` of a template holding every cell's reference and style; a value is
+    ``<v>number</v>``, or nothing for an empty cell (``<c r="B7" s="3"></c>``, still styled).
+    """
     rows, cols = table.shape
-    letters = _column_letters(cols)
     first = re.search(rb'<row r="2"[^>]*>(.*?)</row>', xml, re.S).group(1)
-    styles = dict(re.findall(rb'<c r="([A-Z]+)2"(?: s="(\d+)")?', first))
+    styles = {letter.decode(): _style(index) for letter, index in re.findall(rb'<c r="([A-Z]+)2"(?: s="(\d+)")?',
+                                                                           first)}
+    template = '<row r="{0}">' + "".join(f'<c r="{letter}{{0}}"{styles.get(letter, "")}>{{{j}}}</c>'
+                                         for j, letter in enumerate(_column_letters(cols), start=1)) + "</row>"
     middle = table[1:-1]
     defined = np.isfinite(middle)
-    text = np.full(middle.shape, "", dtype=object)
-    text[defined] = list(map(_DIGITS.format, middle[defined].tolist()))
-    heads = np.array([f'<c r="{letter}' for letter in letters], dtype=object)
-    tails = np.array([f'"{_style(styles.get(letter.encode()))}><v>' for letter in letters], dtype=object)
-    numbers = np.arange(3, rows + 1).astype(str).astype(object)[:, None]
-    cells = heads + numbers + tails + text + "</v></c>"
-    empty = ~defined   # an empty cell keeps its column's format, as XlsxWriter writes one
-    cells[empty] = (heads + numbers + np.array([f'"{_style(styles.get(x.encode()))}/>' for x in letters],
-                                               dtype=object))[empty]
-    body = "".join(f'<row r="{r}">' + "".join(line) + "</row>" for r, line in zip(range(3, rows + 1), cells.tolist()))
+    values = np.full(middle.shape, "", dtype=object)
+    values[defined] = list(map(_VALUE.format, middle[defined].tolist()))
+    body = "".join(template.format(r, *line) for r, line in zip(range(3, rows + 1), values.tolist()))
     last = xml.index(f'<row r="{rows + 1}"'.encode())
     return xml[:last] + body.encode("utf-8") + xml[last:]
 
 
-def _style(index) -> str:
+def _style(index: bytes) -> str:
     return f' s="{index.decode()}"' if index else ""

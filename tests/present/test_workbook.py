@@ -215,6 +215,7 @@ def test_sheet_names_are_valid_and_distinct():
     assert len({n.lower() for n in names.values()}) == 4
 
 
+@pytest.mark.slow
 def test_libreoffice_opens_it(saved, tmp_path):
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None:
