@@ -2,6 +2,7 @@
 results'; number formats, frozen headers and widths set; atomic; opened by LibreOffice when installed."""
 from __future__ import annotations
 
+import csv
 import json
 import math
 import shutil
@@ -216,14 +217,22 @@ def test_sheet_names_are_valid_and_distinct():
 
 
 @pytest.mark.slow
-def test_libreoffice_opens_it(saved, tmp_path):
+def test_libreoffice_opens_it(saved, results, tmp_path):
+    """LibreOffice converts every sheet to CSV: the answer is there, and each run's revenue, the rows written by
+    XlsxWriter and those added after alike."""
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None:
         pytest.skip("LibreOffice (soffice or libreoffice) is not installed: install it to check that a spreadsheet "
                     "application opens results.xlsx")
+    # CSV options: comma, double quotes, UTF-8, from line 1, ..., the values (not as shown), every sheet (-1).
+    every_sheet = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
     done = subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to",
-                           "csv", "--outdir", str(tmp_path), str(saved / "results.xlsx")],
-                          capture_output=True, text=True, timeout=180)
+                           every_sheet, "--outdir", str(tmp_path), str(saved / "results.xlsx")],
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    text = (tmp_path / "results.csv").read_text(encoding="utf-8", errors="replace")
-    assert "has the highest NPV on average" in text   # the first sheet, converted
+    assert "has the highest NPV on average" in (tmp_path / "results-Answer.csv").read_text(encoding="utf-8")
+    with open(tmp_path / "results-Runs hybrid.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert len(rows) == 1 + results.n_runs
+    revenue = [float(row[rows[0].index("revenue")]) for row in rows[1:]]
+    np.testing.assert_allclose(revenue, results.runs["hybrid"]["revenue"], rtol=1e-14)   # 15 digits shown
