@@ -85,7 +85,7 @@ class _Formats:
         self.book = book
         money = '"$"#,##0;-"$"#,##0' if currency.upper() == "USD" else f'#,##0 "{currency}";-#,##0 "{currency}"'
         self.numbers = {"money": money, "percent": "0.0%", "months": "0.0", "days": "0.0", "ratio": '0.00"x"',
-                        "count": "#,##0.0", "integer": "0", "number": "#,##0.00"}
+                        "count": "#,##0.0", "integer": "#,##0", "number": "#,##0.00"}
         self.cache: dict = {}
         self.header = self.get("header")
         self.title = book.add_format({"bold": True, "font_size": 14})
@@ -332,7 +332,11 @@ def runs_table(results, strategy: str) -> tuple[list[str], list[str], np.ndarray
              *(_unit_kind(assumptions.input_unit(scenario, p)) for p in inputs)]
     columns = [results.run_ids.astype(np.float64), *(results.runs[strategy][m] for m in metrics),
                *(results.inputs[strategy][p] for p in inputs)]
-    return names, kinds, np.column_stack(columns).astype(np.float64)
+    table = np.column_stack(columns).astype(np.float64)
+    # A count that is whole in every run (deals, customers) reads 409, not 409.0.
+    whole = np.all(np.isnan(table) | (table == np.round(table)), axis=0)
+    kinds = ["integer" if kind == "count" and is_whole else kind for kind, is_whole in zip(kinds, whole)]
+    return names, kinds, table
 
 
 def _runs_sheet(book, formats: _Formats, results, strategy: str, name: str) -> np.ndarray:

@@ -155,7 +155,8 @@ def test_numbers_have_formats_in_the_scenarios_currency_and_as_percentages(book,
         assert cells["win_rate"].number_format == "0.0%" and cells["enterprise.win_rate"].number_format == "0.0%"
         assert cells["motions.smb.deal.monthly_churn"].number_format == "0.0%"
         assert cells["ltv_to_cac"].number_format == '0.00"x"'
-        assert cells["run"].number_format == "0"
+        assert cells["run"].number_format == "#,##0" and cells["deals_won"].number_format == "#,##0"
+        assert cells["objections_per_deal"].number_format == "#,##0.0"
     summary = book["Summary"]
     for row in summary.iter_rows(min_row=2, max_row=30):
         kind = metric_entry(row[1].value).kind
