@@ -3,9 +3,10 @@
 Loads the results of DIR once, then writes the workbook --repeats times into
 a temporary directory (DIR itself is never changed), timing the monthly
 statements, the sheets XlsxWriter writes, and the per-run rows added after,
-and the whole of ``write_workbook``. Prints each stage's median seconds (this
-machine is shared and noisy: read them as +-10-15%), the cells of the
-per-run sheets and the file's size.
+and the whole of ``write_workbook``. Prints each stage's median wall-clock
+and CPU seconds (this machine is shared and noisy: read them as +-10-15%,
+and the CPU time as the steadier of the two when other work competes for
+the cores), the cells of the per-run sheets and the file's size.
 
 Make a directory to time once, e.g. ``salesim run --runs 10000 --no-plots --no-xlsx --out /tmp/r10k``.
 
@@ -30,12 +31,12 @@ def main() -> None:
     args = parser.parse_args()
     results = simulator.Results.load(args.directory)
     cells = sum(workbook.runs_table(results, s)[2].size for s in results.strategies)
-    times: dict[str, list[float]] = {}
+    times: dict[str, list[tuple[float, float]]] = {}
 
     def timed(stage, call, *arguments):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         value = call(*arguments)
-        times.setdefault(stage, []).append(time.perf_counter() - started)
+        times.setdefault(stage, []).append((time.perf_counter() - started, time.process_time() - cpu))
         return value
 
     with tempfile.TemporaryDirectory(prefix="workbook-speed-") as tmp:
@@ -48,8 +49,11 @@ def main() -> None:
         size = path.stat().st_size
     print(f"{results.n_runs:,} runs x {len(results.strategies)} strategies x {results.scenario.horizon_months} "
           f"months; per-run sheets {cells:,} cells; results.xlsx {size / 1e6:.1f} MB")
-    for stage, seconds in times.items():
-        print(f"{stage:28s} {statistics.median(seconds):6.2f} s  (min {min(seconds):.2f}, max {max(seconds):.2f})")
+    print(f"{'':28s} {'wall s':>8s} {'(min-max)':>12s} {'CPU s':>7s}")
+    for stage, pairs in times.items():
+        wall, cpu = [w for w, _ in pairs], [c for _, c in pairs]
+        print(f"{stage:28s} {statistics.median(wall):8.2f} {min(wall):5.2f}-{max(wall):5.2f} "
+              f"{statistics.median(cpu):7.2f}")
 
 
 if __name__ == "__main__":

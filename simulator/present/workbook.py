@@ -14,8 +14,9 @@ The per-run sheets hold most of the cells (10,000 runs x ~80 columns for a
 strategy), more than a cell-by-cell writer can write in a few seconds. So
 XlsxWriter writes every sheet, with the first and last row of each per-run
 table, and the rows between are then added to those sheets' XML in one
-pass, cell styles copied from the first row: the same workbook, written
-about ten times faster. The file appears only once complete.
+pass, cell styles copied from the first row: the same workbook, its
+per-run sheets written about five times faster. The file appears only once
+complete.
 """
 from __future__ import annotations
 
