@@ -2,8 +2,9 @@
 
 Loads the results of DIR once, then writes the workbook --repeats times into
 a temporary directory (DIR itself is never changed), timing the monthly
-statements, the sheets XlsxWriter writes, and the per-run rows added after,
-and the whole of ``write_workbook``. Prints each stage's median wall-clock
+statements, the sheets XlsxWriter writes (the statements computed again
+among them), the per-run rows added after, and the whole of
+``write_workbook``. Prints each stage's median wall-clock
 and CPU seconds (this machine is shared and noisy: read them as +-10-15%,
 and the CPU time as the steadier of the two when other work competes for
 the cores), the cells of the per-run sheets and the file's size.
@@ -43,7 +44,7 @@ def main() -> None:
         tmp = Path(tmp)
         for _ in range(args.repeats):
             timed("monthly statements", results.statements)
-            bulk = timed("sheets (XlsxWriter)", workbook._draft, results, tmp / "draft.xlsx")
+            bulk = timed("sheets, statements incl.", workbook._draft, results, tmp / "draft.xlsx")
             timed("per-run rows added", workbook._add_rows, tmp / "draft.xlsx", tmp / "done.xlsx", bulk)
             path = timed("write_workbook, in all", workbook.write_workbook, results, tmp)
         size = path.stat().st_size
