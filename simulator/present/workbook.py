@@ -140,10 +140,10 @@ def _unit_kind(unit: str) -> str:
 
 def sheet_names(prefix: str, strategies) -> dict[str, str]:
     """``<prefix> <strategy>`` for each strategy, as a sheet name may be: at most 31 characters, none of
-    ``[]:*?/\\``, and distinct (a clash gets `` (2)``, `` (3)`` ...)."""
+    ``[]:*?/\\``, not ending in an apostrophe, and distinct (a clash gets `` (2)``, `` (3)`` ...)."""
     names: dict[str, str] = {}
     for strategy in strategies:
-        base = _SHEET_NAME_BAD.sub("_", f"{prefix} {strategy}")[:31]
+        base = _SHEET_NAME_BAD.sub("_", f"{prefix} {strategy}")[:31].rstrip("'")
         name, count = base, 1
         while name.lower() in (n.lower() for n in names.values()):
             count += 1

@@ -212,9 +212,17 @@ def test_a_failure_leaves_no_workbook_and_the_old_one_untouched(results, tmp_pat
 
 
 def test_sheet_names_are_valid_and_distinct():
-    names = workbook.sheet_names("Statements", ["a/b", "x" * 40, "x" * 40 + "y", "A/B"])
-    assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names.values())
-    assert len({n.lower() for n in names.values()}) == 4
+    names = workbook.sheet_names("Statements", ["a/b", "x" * 40, "x" * 40 + "y", "A/B", "q'"])
+    assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") and not n.endswith("'") for n in names.values())
+    assert len({n.lower() for n in names.values()}) == 5
+
+
+def test_strategies_of_any_name_get_their_sheets(tmp_path):
+    strategies = ("a&b <bet>", "it's", "x" * 40)
+    book = openpyxl.load_workbook(write_workbook(fake_results(strategies, runs=5), tmp_path))
+    names = workbook.sheet_names("Runs", strategies)
+    for strategy, name in names.items():
+        assert book[name].max_row == 6, strategy
 
 
 @pytest.mark.slow
