@@ -5,7 +5,9 @@ profit, sales and marketing, overhead, EBITDA) and a cash-flow view
 (opening cash, collections, payments, ending cash) with the months as
 columns. Each run of a strategy has its own such plan, line for line, from
 its books; the statement of the strategy gives, for every line and month,
-the mean over the runs and the P10, P50 and P90.
+the mean over the runs and the P10, P50 and P90, and the same for each year
+(a run's year: the sum of its months, or a balance at the year's start or
+end).
 
 The mean statement adds up: means are linear, so gross profit = revenue -
 cost of revenue, EBITDA = gross profit - sales and marketing - overhead and
@@ -41,14 +43,16 @@ _PERCENTILES = {"p10": 10, "p50": 50, "p90": 90}
 @dataclass(frozen=True)
 class Line:
     """A line of a statement: ``key``, ``label``, its ``section`` ("P&L" or "Cash flow"), whether it is a
-    part of the total above it (``part``), and how a run's value is made: the sum of ``terms``, each
-    (sign, monthly series)."""
+    part of the total above it (``part``), how a run's value is made (the sum of ``terms``, each (sign,
+    monthly series)), and what its value for a year is (``year``): the sum of its months, or for a balance
+    the value of the year's ``first`` or ``last`` month."""
 
     key: str
     label: str
     section: str
     terms: tuple
     part: bool = False
+    year: str = "sum"
 
 
 _COST_OF_REVENUE = ((1, "costs.cost_of_revenue"), (1, "costs.customization"), (1, "costs.payment_fees"))
@@ -72,11 +76,11 @@ LINES = (
     Line("overhead", "Overhead (G&A)", PNL, ((1, "costs.overhead"),)),
     Line("ebitda", "EBITDA", PNL, (*_GROSS_PROFIT, *((-1, s) for _, s in _SALES_AND_MARKETING),
                                    (-1, "costs.overhead"))),
-    Line("opening_cash", "Opening cash", CASH, ()),
+    Line("opening_cash", "Opening cash", CASH, (), year="first"),
     Line("collections", "Collections", CASH, ((1, "collections"),)),
     Line("payments", "Payments (every cost)", CASH, ((1, "costs"),)),
     Line("net_cash_flow", "Net cash flow", CASH, ((1, "net_cash_flow"),)),
-    Line("ending_cash", "Ending cash", CASH, ((1, "cash"),)),
+    Line("ending_cash", "Ending cash", CASH, ((1, "cash"),), year="last"),
 )
 
 
@@ -90,7 +94,11 @@ class Statement:
 
     ``values["mean"][i, t]`` is the mean over the runs of line ``lines[i]``
     in month ``t + 1``; ``values["p10"]`` its 10th percentile (linear
-    interpolation, as the summary's), line by line. Money in ``currency``.
+    interpolation, as the summary's), line by line. ``years`` holds the same
+    for each year of the horizon (months 1-12, 13-24, ...; the last year may
+    be shorter, ``year_months`` says which months each has): each run's year
+    is the sum of its months (a balance: its first or last month), then the
+    statistic is taken over the runs. Money in ``currency``.
     """
 
     strategy: str
@@ -98,20 +106,25 @@ class Statement:
     values: dict
     runs: int
     currency: str
+    years: dict
+    year_months: tuple
 
     @property
     def months(self) -> int:
         """Months in the statement (the horizon)."""
         return int(self.values["mean"].shape[1])
 
-    def line(self, key: str, statistic: str = "mean") -> np.ndarray:
-        """One line's values month by month (float64, ``months``) at ``statistic``: mean, p10, p50 or p90."""
+    def line(self, key: str, statistic: str = "mean", by: str = "month") -> np.ndarray:
+        """One line's values (float64) at ``statistic`` (mean, p10, p50 or p90), month by month or, with
+        ``by="year"``, year by year."""
         keys = [line.key for line in self.lines]
         if key not in keys:
             raise KeyError(f"no line '{key}' in a statement; lines: {', '.join(keys)}")
         if statistic not in self.values:
             raise KeyError(f"statistic '{statistic}' is not one of {', '.join(STATISTICS)}")
-        return self.values[statistic][keys.index(key)]
+        if by not in ("month", "year"):
+            raise KeyError(f"by='{by}' is not 'month' or 'year'")
+        return (self.values if by == "month" else self.years)[statistic][keys.index(key)]
 
     def __repr__(self) -> str:
         return f"<Statement {self.strategy}: {len(self.lines)} lines x {self.months} months, {self.runs:,} runs>"
@@ -138,10 +151,29 @@ def statement(results, strategy: str) -> Statement:
             f"the results of '{strategy}' have no monthly costs by category ({', '.join(missing[:2])}...): they "
             "were saved by an earlier salesim; run the scenario again for monthly statements")
     per_line = np.stack([line_values(monthly, line) for line in LINES])   # lines x runs x months
+    months = per_line.shape[2]
+    year_months = tuple((first, min(first + 11, months)) for first in range(1, months + 1, 12))
+    per_year = np.stack([_by_year(values, line.year, year_months) for line, values in zip(LINES, per_line)])
+    return Statement(strategy, LINES, _statistics(per_line), int(per_line.shape[1]),
+                     results.scenario.company.currency, _statistics(per_year), year_months)
+
+
+def _by_year(values: np.ndarray, how: str, year_months: tuple) -> np.ndarray:
+    """A line's values (runs x months) for each year (runs x years): summed, or the first or last month's."""
+    columns = [values[:, first - 1:last] for first, last in year_months]
+    if how == "first":
+        return np.stack([c[:, 0] for c in columns], axis=1)
+    if how == "last":
+        return np.stack([c[:, -1] for c in columns], axis=1)
+    return np.stack([c.sum(axis=1) for c in columns], axis=1)
+
+
+def _statistics(per_line: np.ndarray) -> dict:
+    """Mean and percentiles over the runs (axis 1) of lines x runs x periods: statistic -> lines x periods."""
     values = {"mean": per_line.mean(axis=1)}
     percentiles = np.percentile(per_line, list(_PERCENTILES.values()), axis=1)
     values.update({name: percentiles[i] for i, name in enumerate(_PERCENTILES)})
-    return Statement(strategy, LINES, values, int(per_line.shape[1]), results.scenario.company.currency)
+    return values
 
 
 def statements(results) -> dict[str, Statement]:

@@ -48,7 +48,8 @@ COMPARISON_STATS = ("p_better", "p_tie", "mean_diff", "std", "se", "ci95_low", "
 SIDE_BY_SIDE_STATS = ("mean", "p5", "p50", "p95")
 STATEMENT_NOTE = ("The mean statement adds up: gross profit = revenue - cost of revenue; EBITDA = gross profit - "
                   "sales and marketing - overhead; ending cash = opening cash + collections - payments. "
-                  "P10, P50 and P90 are percentiles over the runs taken line by line, so their lines do not add up. "
+                  "P10, P50 and P90 are percentiles over the runs taken line by line, so their lines do not add up, "
+                  "and a year's percentile is taken over the runs' years, so it is not the sum of its months'. "
                   "No funding is recorded in a run, so there is no funding line.")
 # A cell's number as XlsxWriter writes it: 16 significant digits (Excel shows 15).
 _VALUE = "<v>{:.16G}</v>"
@@ -290,12 +291,14 @@ def _statement_sheets(book, formats: _Formats, results) -> None:
 
 
 def _statement_sheet(sheet, formats: _Formats, statement) -> None:
-    """Months as columns; a block of lines for the mean, then for P10, P50 and P90."""
+    """Months as columns, then years; a block of lines for the mean, then for P10, P50 and P90."""
     months = statement.months
     sheet.write_string(0, 0, f"{statement.strategy}: monthly statements over {statement.runs:,} runs, in "
                              f"{statement.currency}", formats.title)
     sheet.write_string(1, 0, STATEMENT_NOTE)
-    _header(sheet, formats, 3, ["line", "statistic", *(f"Month {t}" for t in range(1, months + 1))])
+    years = [f"Year {k}" if last - first == 11 else f"Year {k} ({last - first + 1} month{'s' * (last > first)})"
+             for k, (first, last) in enumerate(statement.year_months, start=1)]
+    _header(sheet, formats, 3, ["line", "statistic", *(f"Month {t}" for t in range(1, months + 1)), *years])
     row = 4
     titles = {"mean": "Mean over the runs (adds up)", "p10": "P10, line by line (does not add up)",
               "p50": "P50 (median), line by line (does not add up)", "p90": "P90, line by line (does not add up)"}
@@ -312,13 +315,15 @@ def _statement_sheet(sheet, formats: _Formats, statement) -> None:
             label_format = formats.get("money", indent=line.part, bold=line.key in totals)
             sheet.write_string(row, 0, line.label, label_format)
             sheet.write_string(row, 1, statistic)
-            for t, value in enumerate(statement.values[statistic][i].tolist()):
+            values = [*statement.values[statistic][i].tolist(), *statement.years[statistic][i].tolist()]
+            for t, value in enumerate(values):
                 _number(sheet, row, 2 + t, value, formats.get("money", bold=line.key in totals))
             row += 1
         row += 1
     sheet.set_column(0, 0, _COLUMN_WIDTH["label"] * 0.8)
     sheet.set_column(1, 1, 9)
     sheet.set_column(2, 1 + months, _COLUMN_WIDTH["month"])
+    sheet.set_column(2 + months, 1 + months + len(years), _COLUMN_WIDTH["number"] + 2)
     sheet.freeze_panes(4, 2)
 
 

@@ -87,6 +87,28 @@ def test_percentiles_are_numpys_on_the_raw_series_line_by_line(results, statemen
                                    atol=1e-9)
 
 
+def test_each_year_is_its_months_summed_and_its_balances_at_its_ends(results, statements):
+    """13 months: a year of 12 and one of 1. The mean year is the sum of the mean months (a balance: its first
+    or last month); a year's percentile is numpy's over the runs' own years."""
+    for s, found in statements.items():
+        assert found.year_months == ((1, 12), (13, 13))
+        for key in ("revenue", "ebitda", "payments", "lead_generation"):
+            months = found.line(key)
+            np.testing.assert_allclose(found.line(key, by="year"), [months[:12].sum(), months[12]], rtol=1e-12,
+                                       atol=1e-6)
+        assert np.array_equal(found.line("opening_cash", by="year"), found.line("opening_cash")[[0, 12]])
+        assert np.array_equal(found.line("ending_cash", by="year"), found.line("ending_cash")[[11, 12]])
+        revenue = _raw(results, s, "revenue")
+        for statistic, q in (("p10", 10), ("p50", 50), ("p90", 90)):
+            expected = [np.percentile(revenue[:, :12].sum(axis=1), q), np.percentile(revenue[:, 12], q)]
+            np.testing.assert_allclose(found.line("revenue", statistic, by="year"), expected, rtol=1e-12)
+            expected = [np.percentile(_raw(results, s, "cash")[:, k], q) for k in (11, 12)]
+            np.testing.assert_allclose(found.line("ending_cash", statistic, by="year"), expected, rtol=1e-12)
+        line = lambda key: found.line(key, by="year")   # noqa: E731
+        np.testing.assert_allclose(line("ebitda"), line("gross_profit") - line("sales_and_marketing")
+                                   - line("overhead"), rtol=1e-9, atol=1e-6)
+
+
 def test_percentile_statements_do_not_add_up(statements):
     """The documented caveat is real: the P10 of EBITDA is not the P10 of its parts combined."""
     found = statements["hybrid"]
@@ -107,6 +129,8 @@ def test_exact_statement_with_no_leads():
         assert np.all(line("ebitda") == -110_000) and np.all(line("payments") == 110_000)
         assert np.array_equal(line("ending_cash"), 1_000_000 - 110_000 * months)
         assert np.array_equal(line("opening_cash"), 1_000_000 - 110_000 * (months - 1))
+        assert found.line("ebitda", statistic, by="year").tolist() == [-110_000 * 12]
+        assert found.line("ending_cash", statistic, by="year").tolist() == [1_000_000 - 110_000 * 12]
 
 
 def test_cost_of_service_is_the_margin_left_of_revenue_at_every_statistic():
@@ -133,3 +157,5 @@ def test_a_line_or_statistic_that_does_not_exist_is_named(statements):
         statements["smb"].line("profit")
     with pytest.raises(KeyError, match="'p95' is not one of mean, p10, p50, p90"):
         statements["smb"].line("revenue", "p95")
+    with pytest.raises(KeyError, match="by='quarter' is not 'month' or 'year'"):
+        statements["smb"].line("revenue", by="quarter")
