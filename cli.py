@@ -119,14 +119,24 @@ def _check_out(out: Path) -> None:
         raise click.BadParameter(str(err), param_hint="'--out'") from None
 
 
-def _save(results, out: Path, default_out: bool, no_plots: bool) -> Path:
-    """Save the results (and charts) into ``out``; if another run filled an explicit ``out`` while this
-    one ran, keep them in ``<out>-2`` and fail (exit 1) saying so."""
+def _extras(no_plots: bool, no_xlsx: bool):
+    """What ``Results.save`` writes besides the results: the charts and report, the workbook, or neither."""
     from simulator.present.report import write_outputs
+    from simulator.present.workbook import write_workbook
+
+    steps = [step for step, skip in ((write_outputs, no_plots), (write_workbook, no_xlsx)) if not skip]
+    if not steps:
+        return None
+    return lambda results, directory: [step(results, directory) for step in steps]
+
+
+def _save(results, out: Path, default_out: bool, no_plots: bool, no_xlsx: bool) -> Path:
+    """Save the results (charts, report and workbook) into ``out``; if another run filled an explicit ``out``
+    while this one ran, keep them in ``<out>-2`` and fail (exit 1) saying so."""
     from simulator.present.tables import comparison_table
 
-    # Charts and report go into the same staging directory, renamed into place only when all is written.
-    extras = None if no_plots else write_outputs
+    # Charts, report and workbook go into the same staging directory, renamed into place only when all is written.
+    extras = _extras(no_plots, no_xlsx)
     try:
         return results.save(out, extras=extras, unique=default_out)
     except FileExistsError:
@@ -189,7 +199,9 @@ def _parse_precision(ctx, param, texts):
 @click.option("--max-runs", type=click.IntRange(min=1),
               help="With --precision: stop at this many runs (default 100,000).")
 @click.option("--no-plots", is_flag=True, help="Save the results only: no charts and no report.html.")
-def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, precision, max_runs, no_plots):
+@click.option("--no-xlsx", is_flag=True, help="No results.xlsx workbook.")
+def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, precision, max_runs, no_plots,
+        no_xlsx):
     """Simulate every strategy of SCENARIO (default: the bundled one), compare them, save the results."""
     from simulator.montecarlo.progress import ProgressBar
     from simulator.present.tables import comparison_table
@@ -222,7 +234,7 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
             sys.exit(_stop_code(sigint))
         try:
             with interruptible(sigint):
-                out = _save(results, out, default_out, no_plots)
+                out = _save(results, out, default_out, no_plots, no_xlsx)
         except KeyboardInterrupt:
             click.echo(comparison_table(results))
             click.echo(f"{_stopped(sigint)} while saving: the table shows every run; nothing was saved", err=True)
@@ -234,6 +246,8 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
     click.echo(f"\nresults: {out}/")
     if not no_plots:
         click.echo(f"report:  {out / 'report.html'}")
+    if not no_xlsx:
+        click.echo(f"workbook: {out / 'results.xlsx'}")
 
 
 @main.command()
@@ -244,24 +258,49 @@ def report(directory):
     The whole directory is checked first (exit 2, nothing redrawn, when a file is damaged, the files disagree,
     or scenario.yaml was edited after the run); the charts replace the old ones only once all are drawn.
     """
-    from simulator.montecarlo.results import DamagedResults
     from simulator.present.report import write_outputs
 
+    results = _saved_results(directory, "nothing redrawn")
+    files = write_outputs(results, directory)
+    click.echo(f"{len(files) - 1} chart files and {Path(directory) / 'report.html'}")
+
+
+def _saved_results(directory, unchanged: str):
+    """The results saved in ``directory``; exit 2 saying what is wrong (and ``unchanged``) when it is not a
+    results directory or is damaged."""
+    from simulator.montecarlo.results import DamagedResults
+
     try:
-        results = simulator.Results.load(directory)
+        return simulator.Results.load(directory)
     except FileNotFoundError as err:  # names the files that are missing
         raise click.BadParameter(str(err), param_hint="DIRECTORY") from None
     except DamagedResults as err:
         count = len(err.problems)
-        click.echo(f"{directory}: damaged, nothing redrawn ({count} problem{'s' if count != 1 else ''})", err=True)
+        click.echo(f"{directory}: damaged, {unchanged} ({count} problem{'s' if count != 1 else ''})", err=True)
         for problem in err.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(2)
     except OSError as err:  # the directory itself cannot be listed or opened
         raise click.BadParameter(f"'{directory}' cannot be read as salesim results: {err}",
                                  param_hint="DIRECTORY") from None
-    files = write_outputs(results, directory)
-    click.echo(f"{len(files) - 1} chart files and {Path(directory) / 'report.html'}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--xlsx", is_flag=True, help="Write results.xlsx, the workbook (the one format so far).")
+def export(directory, xlsx):
+    """Write another view of a saved results DIRECTORY into it, without running anything: --xlsx the workbook
+    results.xlsx (replacing one there only once the new one is complete).
+
+    The whole directory is checked first (exit 2, nothing written, when a file is damaged, the files disagree,
+    or scenario.yaml was edited after the run).
+    """
+    from simulator.present.workbook import write_workbook
+
+    if not xlsx:
+        raise click.UsageError("say what to export: --xlsx (the workbook results.xlsx)")
+    results = _saved_results(directory, "nothing written")
+    click.echo(f"workbook: {write_workbook(results, directory)}")
 
 
 def _load_for_sensitivity(source, runs, seed, overrides):

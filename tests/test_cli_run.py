@@ -21,8 +21,9 @@ FAST_SET = [arg for item in FAST for arg in ("--set", item)]
 
 
 def run(*args, runs=20):
-    """`salesim run` of the quick scenario, without charts (the report's tests cover those)."""
-    return CliRunner().invoke(cli.main, ["run", "--runs", str(runs), "--quiet", "--no-plots", *FAST_SET,
+    """`salesim run` of the quick scenario, without charts or workbook (the report's and workbook's tests cover
+    those)."""
+    return CliRunner().invoke(cli.main, ["run", "--runs", str(runs), "--quiet", "--no-plots", "--no-xlsx", *FAST_SET,
                                          *map(str, args)])
 
 

@@ -5,7 +5,9 @@ statistics, comparisons), ``runs.csv`` (one row per strategy and run: the
 company's metrics, then each motion's as ``<motion>.<metric>``, empty for a
 motion the strategy does not run), ``inputs.csv`` (one row per strategy and
 run: its draw of every uncertain input, by dotted path), ``monthly.npz``
-(``<strategy>/<series>`` arrays of runs x months, float32), ``costs.csv``
+(``<strategy>/<series>`` arrays of runs x months, float32: the contract's
+series, then each cost category's monthly amounts as ``costs.<category>``),
+``costs.csv``
 (each run's total cost by category) and ``scenario.yaml`` (the scenario as
 run: overrides applied, the seed and the number of runs used).
 A directory is written whole or not at all: files go into a hidden sibling
@@ -40,6 +42,10 @@ from simulator.engine.ledger import COST_CATEGORIES, SERIES
 from simulator.montecarlo.statistics import summarize
 from simulator.scenario import Scenario, ScenarioError, parse_scenario, scenario_yaml
 
+# Each cost category's amounts month by month (their sum is the ``costs`` series), kept beside the contract's
+# monthly series under these names: what the monthly statements break costs down by.
+COST_SERIES = tuple(f"costs.{category}" for category in COST_CATEGORIES)
+MONTHLY_SERIES = SERIES + COST_SERIES
 FILES = ("summary.json", "runs.csv", "inputs.csv", "monthly.npz", "costs.csv", "scenario.yaml")
 # Problems of one file listed before the rest of it is left out (a truncated file has one, a wrong one many).
 PROBLEMS_PER_FILE = 5
@@ -121,7 +127,10 @@ class Results:
 
     ``scenario``: the Scenario as run; ``strategies``: their names in order;
     ``runs[strategy][metric]``: float64 array (n,) of per-run values;
-    ``monthly[strategy][series]``: float32 array (n, months);
+    ``monthly[strategy][series]``: float32 array (n, months), for the
+    contract's SERIES and each cost category's monthly amounts
+    (:data:`COST_SERIES`, ``costs.salaries``; absent from directories saved
+    before they were recorded);
     ``costs[strategy][category]``: float64 array (n,), each run's total cost
     in that category over the horizon; ``inputs[strategy][path]``: float64
     array (n,), each run's draw of an uncertain input (a ``per: run``
@@ -157,6 +166,13 @@ class Results:
     def n_runs(self) -> int:
         """Runs of each strategy held here."""
         return int(self.run_ids.size)
+
+    def statements(self) -> dict:
+        """Each strategy's monthly P&L and cash-flow view at the mean, P10, P50 and P90 over the runs:
+        strategy -> :class:`simulator.montecarlo.statements.Statement`."""
+        from simulator.montecarlo.statements import statements
+
+        return statements(self)
 
     def __repr__(self) -> str:
         flag = ", partial" if self.partial else ""
@@ -204,7 +220,8 @@ class Results:
         self._write_table(directory / "runs.csv", self.runs, run_metric_names(self.scenario))
         self._write_table(directory / "inputs.csv", self.inputs, input_names(self.scenario))
         self._write_table(directory / "costs.csv", self.costs, COST_CATEGORIES)
-        arrays = {f"{s}/{series}": self.monthly[s][series] for s in self.strategies for series in SERIES}
+        arrays = {f"{s}/{series}": self.monthly[s][series] for s in self.strategies for series in MONTHLY_SERIES
+                  if series in self.monthly[s]}
         np.savez(directory / "monthly.npz", **arrays)
         (directory / "scenario.yaml").write_bytes(scenario_bytes)
 
@@ -440,7 +457,12 @@ def _row_problem(row: list, rows: dict, cells: int) -> str | None:
 
 
 def _read_monthly(path: Path, strategies, shape: tuple, problems: list) -> dict:
-    """monthly.npz back into strategy -> series -> array, each checked to be ``shape`` (runs, months)."""
+    """monthly.npz back into strategy -> series -> array, each checked to be ``shape`` (runs, months).
+
+    The contract's SERIES must all be there; the cost categories' series
+    (:data:`COST_SERIES`) may all be absent (directories saved before they
+    were recorded), but not some of them.
+    """
     monthly: dict = {s: {} for s in strategies}
     found: list[str] = []
     if not zipfile.is_zipfile(path):   # np.load would take it for a pickle
@@ -449,12 +471,13 @@ def _read_monthly(path: Path, strategies, shape: tuple, problems: list) -> dict:
     try:
         with np.load(path) as npz:
             names = set(npz.files)
-            missing = [f"{s}/{k}" for s in strategies for k in SERIES if f"{s}/{k}" not in names]
+            kept = MONTHLY_SERIES if any(f"{s}/{k}" in names for s in strategies for k in COST_SERIES) else SERIES
+            missing = [f"{s}/{k}" for s in strategies for k in kept if f"{s}/{k}" not in names]
             if missing:
                 shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
                 found.append(f"monthly.npz lacks {shown}")
             for s in strategies:
-                for k in SERIES:
+                for k in kept:
                     if f"{s}/{k}" not in names or len(found) >= PROBLEMS_PER_FILE:
                         continue
                     array = npz[f"{s}/{k}"]

@@ -36,7 +36,7 @@ from simulator.engine import input_names
 from simulator.engine.catalogue import run_metric_names
 from simulator.montecarlo import precision as precision_control
 from simulator.montecarlo.interrupts import ignore_sigint, interruptible, sigint_handled, sigint_ignored
-from simulator.montecarlo.results import Results, build_summary
+from simulator.montecarlo.results import MONTHLY_SERIES, Results, build_summary
 
 TARGET_CHUNK_SECONDS = 1.0
 MIN_CHUNK_SECONDS = 0.1
@@ -66,7 +66,7 @@ def run_chunk(scenario, start: int, stop: int, seed: int) -> dict:
     names, inputs_drawn = run_metric_names(scenario), input_names(scenario)
     metrics = np.empty((len(strategies), len(names), n), dtype=np.float64)
     inputs = np.empty((len(strategies), len(inputs_drawn), n), dtype=np.float64)
-    monthly = np.empty((len(strategies), len(SERIES), n, months), dtype=np.float32)
+    monthly = np.empty((len(strategies), len(MONTHLY_SERIES), n, months), dtype=np.float32)
     costs = np.empty((len(strategies), len(COST_CATEGORIES), n), dtype=np.float64)
     nan = math.nan
     for j, run in enumerate(range(start, stop)):
@@ -77,6 +77,8 @@ def run_chunk(scenario, start: int, stop: int, seed: int) -> dict:
             inputs[s, :, j] = [result.inputs.get(p, nan) for p in inputs_drawn]
             for k, series in enumerate(SERIES):
                 monthly[s, k, j] = result.monthly[series]
+            for k, category in enumerate(COST_CATEGORIES, start=len(SERIES)):
+                monthly[s, k, j] = result.costs[category]
             costs[s, :, j] = [float(np.sum(result.costs[c])) for c in COST_CATEGORIES]
     return {"start": start, "stop": stop, "metrics": metrics, "inputs": inputs, "monthly": monthly, "costs": costs,
             "seconds": time.perf_counter() - began}
@@ -95,13 +97,13 @@ def chunk_size(seconds_per_run: float, remaining: int, workers: int) -> int:
 def memory_per_run(scenario) -> int:
     """Bytes that the results of one run (every strategy) take in memory while a simulation runs.
 
-    Per strategy: every monthly series, ``months`` float32 values each (4
-    bytes), and every per-run metric (the company's and each motion's),
-    uncertain input and cost total (float64, 8 bytes); plus one byte marking
-    the run done: about 8.1 kB for the default scenario's 3 strategies over
-    36 months.
+    Per strategy: every monthly series and each cost category's monthly
+    amounts, ``months`` float32 values each (4 bytes), and every per-run
+    metric (the company's and each motion's), uncertain input and cost total
+    (float64, 8 bytes); plus one byte marking the run done: about 11 kB for
+    the default scenario's 3 strategies over 36 months.
     """
-    per_strategy = (len(SERIES) * scenario.horizon_months * 4
+    per_strategy = (len(MONTHLY_SERIES) * scenario.horizon_months * 4
                     + (len(run_metric_names(scenario)) + len(input_names(scenario)) + len(COST_CATEGORIES)) * 8)
     return len(scenario.strategies) * per_strategy + 1
 
@@ -153,7 +155,7 @@ class _Store:
         self.names, self.input_names = run_metric_names(scenario), input_names(scenario)
         self.metrics = np.empty((strategies, len(self.names), capacity), dtype=np.float64)
         self.inputs = np.empty((strategies, len(self.input_names), capacity), dtype=np.float64)
-        self.monthly = np.empty((strategies, len(SERIES), capacity, months), dtype=np.float32)
+        self.monthly = np.empty((strategies, len(MONTHLY_SERIES), capacity, months), dtype=np.float32)
         self.costs = np.empty((strategies, len(COST_CATEGORIES), capacity), dtype=np.float64)
         self.done = np.zeros(capacity, dtype=bool)
 
@@ -541,7 +543,8 @@ def _results(scenario, strategies, store: _Store, rows: np.ndarray, provenance: 
                 if "." not in m or m.split(".")[0] in own[s]} for i, s in enumerate(strategies)}
     inputs = {s: {p: store.inputs[i, j, pick] for j, p in enumerate(store.input_names)
                   if not np.isnan(store.inputs[i, j, pick]).all()} for i, s in enumerate(strategies)}
-    monthly = {s: {k: store.monthly[i, j, pick] for j, k in enumerate(SERIES)} for i, s in enumerate(strategies)}
+    monthly = {s: {k: store.monthly[i, j, pick] for j, k in enumerate(MONTHLY_SERIES)}
+               for i, s in enumerate(strategies)}
     costs = {s: {c: store.costs[i, j, pick] for j, c in enumerate(COST_CATEGORIES)}
              for i, s in enumerate(strategies)}
     summary = build_summary(provenance, runs, costs)

@@ -127,6 +127,16 @@ def _lookup(motion, path: str):
     return getattr(node, parts[-1]), (bounds.unit if bounds else "")
 
 
+def input_unit(scenario, path: str) -> str:
+    """The unit of an uncertain input named by its dotted path (``motions.smb.leads.per_month``,
+    ``company.starting_cash``), as the schema declares it; '' when it declares none."""
+    head, _, rest = path.partition(".")
+    if head == "motions":
+        name, _, rest = rest.partition(".")
+        return _lookup(scenario.motions[name], rest)[1]
+    return _lookup(getattr(scenario, head), rest)[1]
+
+
 def _describe_special(motion, path: str, currency: str) -> Optional[str]:
     """Rows that combine keys: the start, the hiring plan, billing with payment terms, stages."""
     if path == "start_month":

@@ -154,6 +154,12 @@ def _best_sentence(results, metric: str, words: str) -> str:
 
 def answer_html(results) -> str:
     """The answer first: which bet wins on NPV and revenue and how often, and the capital to raise."""
+    return ('<section class="answer" id="answer"><h2>The answer</h2><ul>'
+            + "".join(f"<li>{item}</li>" for item in answer_items(results)) + "</ul></section>")
+
+
+def answer_items(results) -> list[str]:
+    """The answer's points, each an HTML fragment (escaped text, the key figures in ``<b>``)."""
     currency = results.scenario.company.currency
     names = results.strategies
     months = results.scenario.horizon_months
@@ -176,8 +182,7 @@ def answer_html(results) -> str:
         f"that cash stays at or above {format_money(buffer, currency)} in 95% of runs is {_list_and(raise95)}. "
         f"Without new money, cash runs out in {_list_and(out_of_cash)}.",
     ]
-    return ('<section class="answer" id="answer"><h2>The answer</h2><ul>'
-            + "".join(f"<li>{item}</li>" for item in items) + "</ul></section>")
+    return items
 
 
 def results_table_html(results, colors: Mapping[str, str]) -> str:
@@ -389,6 +394,14 @@ def convergence_html(results) -> str:
 
 def provenance_html(results) -> str:
     """Version, seed, scenario hash, date and the scenario as run."""
+    rows = [[_e(label), f"<code>{_e(text)}</code>"] for label, text in provenance_rows(results)]
+    yaml_text = scenario_yaml(results.scenario)
+    return (_table(["", ""], rows) + "<details><summary>The scenario as run (overrides applied)</summary>"
+            f"<pre>{_e(yaml_text)}</pre></details>")
+
+
+def provenance_rows(results) -> list[tuple[str, str]]:
+    """(label, value as text) for each fact of the provenance, and the scenario file."""
     provenance = dict(results.summary.get("provenance", {})) if results.summary else {}
     labels = {"salesim_version": "salesim version", "version": "salesim version", "scenario": "scenario",
               "scenario_sha256": "scenario SHA-256", "seed": "seed", "runs": "runs per strategy",
@@ -410,12 +423,10 @@ def provenance_html(results) -> str:
             text = "yes" if value else "no"
         else:
             text = str(value)
-        rows.append([_e(labels.get(key, key.replace("_", " "))), f"<code>{_e(text)}</code>"])
+        rows.append((labels.get(key, key.replace("_", " ")), text))
     if results.scenario.source:
-        rows.append(["scenario file", f"<code>{_e(results.scenario.source)}</code>"])
-    yaml_text = scenario_yaml(results.scenario)
-    return (_table(["", ""], rows) + "<details><summary>The scenario as run (overrides applied)</summary>"
-            f"<pre>{_e(yaml_text)}</pre></details>")
+        rows.append(("scenario file", str(results.scenario.source)))
+    return rows
 
 
 def _image(png: bytes, alt: str) -> str:

@@ -11,8 +11,9 @@ from montecarlo_helpers import assert_identical, fast_scenario
 
 import simulator
 import simulator.montecarlo.results as results_module
-from simulator.engine.ledger import COST_CATEGORIES, SERIES
 from simulator.engine.catalogue import run_metric_names
+from simulator.engine.ledger import COST_CATEGORIES, SERIES
+from simulator.montecarlo.results import COST_SERIES, MONTHLY_SERIES
 from simulator.montecarlo.statistics import KEY_METRICS, PERCENTILES
 
 STAT_KEYS = {"mean", "std", "se", "ci95", *(f"p{q}" for q in PERCENTILES), "min", "max", "n", "nan_runs",
@@ -64,9 +65,33 @@ def test_runs_csv_has_a_row_per_strategy_and_run(results, saved):
 
 def test_monthly_npz_holds_runs_x_months_per_strategy_and_series(results, saved):
     with np.load(saved / "monthly.npz") as npz:
-        assert sorted(npz.files) == sorted(f"{s}/{k}" for s in results.strategies for k in SERIES)
+        assert sorted(npz.files) == sorted(f"{s}/{k}" for s in results.strategies for k in MONTHLY_SERIES)
         cash = npz["hybrid/cash"]
     assert cash.shape == (24, 13) and cash.dtype == np.float32
+
+
+def test_monthly_costs_by_category_add_up_to_the_costs_series_and_the_totals(results):
+    for s in results.strategies:
+        monthly = results.monthly[s]
+        by_category = sum(monthly[k].astype(np.float64) for k in COST_SERIES)
+        np.testing.assert_allclose(by_category, monthly["costs"], rtol=1e-6, atol=1e-2)
+        for category in COST_CATEGORIES:
+            total = monthly[f"costs.{category}"].astype(np.float64).sum(axis=1)
+            np.testing.assert_allclose(total, results.costs[s][category], rtol=1e-6, atol=1e-2)
+
+
+def test_a_directory_saved_before_monthly_costs_were_recorded_loads_without_them(results, saved, tmp_path):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(saved, old)
+    with np.load(saved / "monthly.npz") as npz:
+        np.savez(old / "monthly.npz", **{k: npz[k] for k in npz.files if k.split("/", 1)[1] in SERIES})
+    assert set(simulator.Results.load(old).monthly["smb"]) == set(SERIES)
+    with np.load(saved / "monthly.npz") as npz:   # some categories but not all: damaged
+        np.savez(old / "monthly.npz", **{k: npz[k] for k in npz.files if not k.endswith("costs.overhead")})
+    with pytest.raises(results_module.DamagedResults, match="costs.overhead"):
+        simulator.Results.load(old)
 
 
 def test_load_round_trips(results, saved):
