@@ -35,8 +35,8 @@ import numpy as np
 import yaml
 
 from simulator.engine import input_names
-from simulator.engine.catalogue import run_metric_names
-from simulator.engine.ledger import COST_CATEGORIES, SERIES
+from simulator.engine.catalogue import belongs_to, run_metric_names, run_series_names
+from simulator.engine.ledger import COST_CATEGORIES
 from simulator.montecarlo.statistics import summarize
 from simulator.scenario import Scenario, ScenarioError, parse_scenario, scenario_yaml
 
@@ -204,7 +204,8 @@ class Results:
         self._write_table(directory / "runs.csv", self.runs, run_metric_names(self.scenario))
         self._write_table(directory / "inputs.csv", self.inputs, input_names(self.scenario))
         self._write_table(directory / "costs.csv", self.costs, COST_CATEGORIES)
-        arrays = {f"{s}/{series}": self.monthly[s][series] for s in self.strategies for series in SERIES}
+        arrays = {f"{s}/{series}": self.monthly[s][series] for s in self.strategies
+                  for series in run_series_names(self.scenario)}
         np.savez(directory / "monthly.npz", **arrays)
         (directory / "scenario.yaml").write_bytes(scenario_bytes)
 
@@ -279,7 +280,8 @@ class Results:
                 problems.append(f"costs.csv: {len(costs[strategies[0]][COST_CATEGORIES[0]]):,} runs of each "
                                 f"strategy, but {n:,} in runs.csv")
         months = provenance.get("horizon_months", scenario.horizon_months if scenario else None)
-        monthly = _read_monthly(directory / "monthly.npz", strategies, (n, months), problems)
+        monthly = _read_monthly(directory / "monthly.npz", strategies, run_series_names(scenario), (n, months),
+                                problems)
         if problems:
             raise DamagedResults(directory, problems)
         return cls(scenario, strategies, runs, monthly, summary, costs, run_ids, inputs)
@@ -288,7 +290,7 @@ class Results:
 def _own_columns(scenario: Scenario, strategy: str, columns: dict) -> dict:
     """A strategy's metrics: the company's, and those of the motions it runs (runs.csv has every motion's)."""
     own = scenario.strategies[strategy].motions
-    return {name: values for name, values in columns.items() if "." not in name or name.split(".")[0] in own}
+    return {name: values for name, values in columns.items() if belongs_to(name, own)}
 
 
 def _read_summary(path: Path, problems: list) -> dict | None:
@@ -439,8 +441,8 @@ def _row_problem(row: list, rows: dict, cells: int) -> str | None:
     return None
 
 
-def _read_monthly(path: Path, strategies, shape: tuple, problems: list) -> dict:
-    """monthly.npz back into strategy -> series -> array, each checked to be ``shape`` (runs, months)."""
+def _read_monthly(path: Path, strategies, series: tuple, shape: tuple, problems: list) -> dict:
+    """monthly.npz back into strategy -> ``series`` -> array, each checked to be ``shape`` (runs, months)."""
     monthly: dict = {s: {} for s in strategies}
     found: list[str] = []
     if not zipfile.is_zipfile(path):   # np.load would take it for a pickle
@@ -449,12 +451,12 @@ def _read_monthly(path: Path, strategies, shape: tuple, problems: list) -> dict:
     try:
         with np.load(path) as npz:
             names = set(npz.files)
-            missing = [f"{s}/{k}" for s in strategies for k in SERIES if f"{s}/{k}" not in names]
+            missing = [f"{s}/{k}" for s in strategies for k in series if f"{s}/{k}" not in names]
             if missing:
                 shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
                 found.append(f"monthly.npz lacks {shown}")
             for s in strategies:
-                for k in SERIES:
+                for k in series:
                     if f"{s}/{k}" not in names or len(found) >= PROBLEMS_PER_FILE:
                         continue
                     array = npz[f"{s}/{k}"]
