@@ -121,11 +121,12 @@ FUNDING = (
     _m("funding_received", "Funding received (rounds that came)", "funding received", "money"),
 )
 # Per round, named "round.<round>": 1 when the round came, 0 when it did not (its mean is the chance it comes).
-ROUND = _m("round", "Round came", "round comes", "percent", "lower")
+# Short names are templates filled with the round's or rule's name.
+ROUND = _m("round", "Round came", "round {round} comes", "percent", "lower")
 # Per runway rule, named "rule.<rule>.<metric>".
 RULE = (
-    _m("fired", "Rule fired", "rule fires", "percent", "lower"),
-    _m("months", "Months under the rule", "months under the rule", "months", "lower"),
+    _m("fired", "Rule fired", "rule {rule} fires", "percent", "lower"),
+    _m("months", "Months under the rule", "months under {rule}", "months", "lower"),
 )
 # Monthly series of a plan that reacts to cash, with their labels; each rule adds "rule.<rule>" (1 in the
 # months its actions apply, else 0).
@@ -144,11 +145,13 @@ def metric_entry(name: str) -> Metric:
         return _COMPANY[name]
     kind, _, rest = name.partition(".")
     if kind == "round" and rest:
-        return Metric(name, f"Round {rest} came", f"{rest} comes", ROUND.kind, ROUND.better, ROUND.shown)
+        return Metric(name, f"{ROUND.label}: {rest}", ROUND.short.format(round=rest), ROUND.kind, ROUND.better,
+                      ROUND.shown)
     rule, _, own = rest.rpartition(".")
     if kind == "rule" and rule and own in _RULE:
         entry = _RULE[own]
-        return Metric(name, f"{entry.label} {rule}", f"{entry.short} {rule}", entry.kind, entry.better, entry.shown)
+        return Metric(name, f"{entry.label}: {rule}", entry.short.format(rule=rule), entry.kind, entry.better,
+                      entry.shown)
     motion, _, own = name.rpartition(".")
     if motion and own in _MOTION:
         entry = _MOTION[own]
