@@ -243,3 +243,24 @@ def test_a_frozen_hire_starts_when_hiring_opens_again_and_other_seats_keep_their
     free = team_schedule(churning, 24, np.random.default_rng(1))
     frozen = team_schedule(churning, 24, np.random.default_rng(1), hiring=open_months, replacing=open_months)
     assert np.array_equal(free.headcount[:3], frozen.headcount[:3])
+
+
+def test_the_bundled_funded_plan_keeps_its_cash_identity_and_its_records():
+    """scenarios/funded_plan.yaml: cash moves by collections, costs and funding; the rounds' and the rule's
+    metrics agree with their series; the plan equals the plan without the rule until the freeze."""
+    scenario = load_scenario(SCENARIOS / "funded_plan.yaml")
+    amounts = {r.name: r.amount for r in scenario.company.funding}
+    for run in (0,):
+        both = run_strategies(scenario, run)
+        for strategy, result in both.items():
+            m = result.monthly
+            step = m["collections"] - m["costs"] + m["funding"]
+            np.testing.assert_allclose(np.diff(m["cash"], prepend=scenario.company.starting_cash), step, atol=1e-6)
+            assert m["funding"].sum() == sum(amounts[r] * result.metrics[f"round.{r}"] for r in amounts)
+            assert result.metrics["funding_received"] == m["funding"].sum()
+            assert result.metrics["rule.freeze.months"] == m["rule.freeze"].sum()
+            np.testing.assert_allclose(m["runway"], runway(m["cash"], m["net_cash_flow"]))
+        first = int(np.flatnonzero(both["plan"].monthly["rule.freeze"])[0])
+        for name, series in both["no_rules"].monthly.items():
+            if not name.startswith("rule."):
+                assert np.array_equal(series[:first], both["plan"].monthly[name][:first]), name
