@@ -417,7 +417,7 @@ def _read_table(path: Path, strategies, columns, runs_expected, problems: list) 
     if isinstance(runs_expected, int) and len(ids[first]) != runs_expected:
         problems.append(f"{name}: {len(ids[first]):,} runs of each strategy, but {runs_expected:,} in the "
                         "provenance of summary.json")
-    table = {s: np.asarray(rows[s], dtype=np.float64).reshape(-1, len(columns)) for s in strategies}
+    table = {s: np.asarray(rows[s], dtype=np.float64).reshape(len(rows[s]), len(columns)) for s in strategies}
     return (np.asarray(ids[first], dtype=np.int64),
             {s: {c: np.ascontiguousarray(table[s][:, j]) for j, c in enumerate(columns)} for s in strategies})
 
