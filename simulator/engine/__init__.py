@@ -120,6 +120,25 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
                      quota_per_rep=motion.team.quota_per_rep, inputs=inputs)
 
 
+def plan_effect(spec, name: str, horizon: int, seed: int, run: int, uniforms: dict,
+                plan: MotionPlan | None) -> bytes:
+    """What :func:`simulate_motion` reads of a plan: the team's schedule and the marketing factors, as bytes.
+
+    Two plans with the same effect give the same motion run, so a plan
+    change that moves no hire or replacement (a freeze in months when none
+    is due) needs no new simulation. Costs a resolve and a team schedule.
+    """
+    plan = plan or MotionPlan()
+    if spec.start_month > 1:
+        later = spec.start_month - 1
+        own = spec.model_copy(update={"start_month": 1, "team": _hires_moved(spec.team, later)})
+        return plan_effect(own, name, horizon - later, seed, run, uniforms, plan.later(later))
+    team = resolve(spec.team, seed, run, name, f"motions.{name}.team", uniforms)
+    schedule = team_schedule(team, horizon, motion_streams(seed, run, name)["team"], plan.hiring, plan.replacing)
+    marketing = b"" if plan.marketing is None else plan.marketing.tobytes()
+    return schedule.headcount.tobytes() + schedule.capacity.tobytes() + marketing
+
+
 def _hires_moved(team, months: int):
     """The team with its hiring plan counted from the motion's own start."""
     return team.model_copy(update={"hires": [h.model_copy(update={"month": h.month - months}) for h in team.hires]})
@@ -176,9 +195,18 @@ def run_strategies(scenario, run: int, seed: int | None = None, strategies=None)
                 done[key] = simulate(name, spec)
             parts[name] = done[key]
         if company.funding or scenario.policies:
+            # a plan change that moves nothing the motion reads (no hire due while frozen) is not simulated again
+            known = {(name, plan_effect(specs[name], name, horizon, seed, run, uniforms, None)): part
+                     for name, part in parts.items()}
+
+            def replan(name, plan, specs=specs, known=known):
+                key = (name, plan_effect(specs[name], name, horizon, seed, run, uniforms, plan))
+                if key not in known:
+                    known[key] = simulate(name, specs[name], plan)
+                return known[key]
+
             results[strategy], reaction, parts = react(
-                company, strategy_policies(scenario, strategy), horizon, dict(parts),
-                lambda name, plan, specs=specs: simulate(name, specs[name], plan),
+                company, strategy_policies(scenario, strategy), horizon, dict(parts), replan,
                 lambda parts, funding, overhead: _books(company, horizon, parts, funding, overhead))
             reaction_outputs(results[strategy], reaction, [p.name for p in scenario.policies or ()])
         else:

@@ -264,3 +264,22 @@ def test_the_bundled_funded_plan_keeps_its_cash_identity_and_its_records():
         for name, series in both["no_rules"].monthly.items():
             if not name.startswith("rule."):
                 assert np.array_equal(series[:first], both["plan"].monthly[name][:first]), name
+
+
+def test_a_plan_change_that_moves_no_hire_has_the_same_effect_and_needs_no_new_simulation():
+    from simulator.engine import plan_effect
+
+    scenario = load_scenario(SCENARIOS / "enterprise_vs_smb.yaml")   # enterprise hires in months 7 and 13
+    spec = scenario.motions["enterprise"].model_copy(update={"team": scenario.motions["enterprise"].team.model_copy(
+        update={"attrition_per_year": 0.0})})
+    uniforms = _uniforms(scenario, 0)
+
+    def effect(closed_months):
+        hiring = np.ones(36, bool)
+        hiring[list(closed_months)] = False
+        return plan_effect(spec, "enterprise", 36, scenario.seed, 0, uniforms, MotionPlan(hiring=hiring))
+
+    unchanged = plan_effect(spec, "enterprise", 36, scenario.seed, 0, uniforms, None)
+    assert effect(range(0, 5)) == unchanged          # months 1-5: no hire due
+    assert effect(range(6, 8)) != unchanged          # month 7's hire waits until month 9
+    assert effect([6]) == effect([6])
