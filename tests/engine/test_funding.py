@@ -283,3 +283,28 @@ def test_a_plan_change_that_moves_no_hire_has_the_same_effect_and_needs_no_new_s
     assert effect(range(0, 5)) == unchanged          # months 1-5: no hire due
     assert effect(range(6, 8)) != unchanged          # month 7's hire waits until month 9
     assert effect([6]) == effect([6])
+
+
+def test_a_round_with_a_month_comes_only_if_its_condition_holds_then():
+    """No sales, 100k a month from 1.2M: cash at month 5's end is 700k."""
+    data = yaml.safe_load(yaml.safe_dump(_hand_solved().as_data()))
+    data["policies"] = []
+    data["company"]["funding"] = [{"name": "never", "amount": 1e5, "month": 3, "when": "cash > 2e6"},
+                                  {"name": "later", "amount": 2e5, "month": 5, "when": "cash < 7.5e5 and month >= 5"}]
+    result = run_strategy(parse_scenario(yaml.safe_dump(data)), "enterprise", 0)
+    assert result.monthly["funding"].tolist() == [0] * 4 + [200_000] + [0] * 13
+    assert (result.metrics["round.never"], result.metrics["round.later"]) == (0.0, 1.0)
+    assert result.metrics["ending_cash"] == 1_200_000 - 18 * 100_000 + 200_000
+    assert result.metrics["capital_needed"] == 1_800_000 and result.metrics["new_money_needed"] == 400_000
+
+
+def test_stop_replacing_leaves_each_seat_empty_after_its_first_rep_leaves():
+    """With replacing closed from month 1, seat s holds its first rep until the tenure drawn at (s, 0) ends."""
+    team = SimpleNamespace(reps=5.0, hires=[], attrition_per_year=0.6, ramp_months=0.0, salary_per_month=1.0,
+                           deals_per_rep=1.0, replacement_delay_months=0.0)
+    schedule = team_schedule(team, 24, np.random.default_rng(5), replacing=np.zeros(24, bool))
+    hazard = -math.log1p(-0.6) / 12
+    tenures = np.random.default_rng(5).exponential(1 / hazard, (5, 4))[:, 0]
+    leave = np.minimum(24, 1 + tenures.astype(int))
+    assert schedule.headcount.tolist() == [float(np.sum(leave > t)) for t in range(24)]
+    assert schedule.headcount[-1] < 5
