@@ -87,9 +87,10 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
     schedule = team_schedule(motion.team, horizon, streams["team"], plan.hiring, plan.replacing)
     env = simpy.Environment()
     if spec.type == "smb":
-        record = start_smb_motion(env, motion, streams, schedule.capacity, horizon, plan.marketing)
+        record = start_smb_motion(env, motion, streams, schedule.capacity, horizon, marketing=plan.marketing)
     else:
-        record = start_committee_motion(env, motion, streams, schedule.capacity, horizon, shared, plan.marketing)
+        record = start_committee_motion(env, motion, streams, schedule.capacity, horizon, shared,
+                                        marketing=plan.marketing)
     env.run(until=horizon * DAYS_PER_MONTH)
     book = build_book(record.won_deals(), motion.deal, horizon)
     leads = motion.leads
