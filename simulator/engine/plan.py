@@ -12,7 +12,9 @@ lead (:mod:`simulator.engine.streams`). So the months are walked in order
 on the books of the plan as it stands, and at the first month whose end
 changes the plan, the motions it touches are simulated again, from the
 start, under the new plan: months 1..m come out the same, bit for bit, and
-the walk goes on from month m + 1. Without rounds or rules nothing here
+the walk goes on from month m + 1. (The caller may hand back a motion's
+earlier run when the new plan changes nothing it reads, such as a freeze
+in months when no hire is due.) Without rounds or rules nothing here
 runs, and a run is exactly what it was without this module.
 """
 from __future__ import annotations
@@ -63,7 +65,6 @@ class Reaction:
     rounds: dict[str, float]                 # round -> 1 if it came, 0 if not
     in_force: dict[str, np.ndarray]          # rule -> 1.0 in the months its actions apply
     fired: dict[str, float] = field(default_factory=dict)   # rule -> 1 if it ever fired
-    replans: int = 0                          # times the motions were simulated again
 
 
 def trailing_burn(net_cash_flow: np.ndarray) -> np.ndarray:
@@ -121,7 +122,7 @@ def react(company, policies, horizon: int, parts: dict, simulate, books):
     active = {r.name: False for r in rules}
     needs_pipeline = any(t.name == "pipeline" for tests in [*conditions.values(), *(r.when for r in rules),
                                                              *(r.release or () for r in rules)] for t in tests)
-    state = _State(company, books(parts, None, None), parts, horizon, needs_pipeline)
+    state = _State(books(parts, None, None), parts, horizon, needs_pipeline)
     received = 0.0
     for month in range(horizon):
         for r in rounds:
@@ -147,15 +148,14 @@ def react(company, policies, horizon: int, parts: dict, simulate, books):
         for name in redo:
             parts[name] = simulate(name, None if new_plans[name] is UNCHANGED else new_plans[name])
         plans.update(new_plans)
-        reaction.replans += bool(redo)
-        state = _State(company, books(parts, None, reaction.overhead), parts, horizon, needs_pipeline)
+        state = _State(books(parts, None, reaction.overhead), parts, horizon, needs_pipeline)
     return books(parts, reaction.funding, reaction.overhead), reaction, parts
 
 
 class _State:
     """The company's state at each month's end under one plan, before any funding (added by :meth:`at`)."""
 
-    def __init__(self, company, result, parts: dict, horizon: int, needs_pipeline: bool):
+    def __init__(self, result, parts: dict, horizon: int, needs_pipeline: bool):
         monthly = result.monthly
         self.cash, self.burn = monthly["cash"], trailing_burn(monthly["net_cash_flow"])
         self.mrr, self.customers = monthly["mrr"], monthly["customers"]
