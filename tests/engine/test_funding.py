@@ -308,3 +308,14 @@ def test_stop_replacing_leaves_each_seat_empty_after_its_first_rep_leaves():
     leave = np.minimum(24, 1 + tenures.astype(int))
     assert schedule.headcount.tolist() == [float(np.sum(leave > t)) for t in range(24)]
     assert schedule.headcount[-1] < 5
+
+
+def test_the_pipeline_counts_the_deals_open_at_each_month_s_end():
+    """With every deal worth 1, the pipeline is the open_deals series of the books."""
+    from simulator.engine.plan import pipeline_value
+
+    scenario = load_scenario(SCENARIOS / "enterprise_vs_smb.yaml")
+    result = run_strategy(scenario, "hybrid", 0)
+    parts = {name: SimpleNamespace(deals={**deals, "acv": np.ones(len(deals["open_day"]))})
+             for name, deals in result.deals.items()}
+    assert np.array_equal(pipeline_value(parts, 36), result.monthly["open_deals"])
