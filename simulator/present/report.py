@@ -172,7 +172,8 @@ def answer_html(results) -> str:
         + _best_sentence(results, "npv", "NPV"),
         f"<b>Revenue over {months} months</b>: " + _best_sentence(results, "revenue", "revenue"),
         f"<b>Capital</b>: in 95% of runs the plan consumes at most {_list_and(need95)} in all (the 95th "
-        f"percentile of capital needed). On top of the {starting_text} in the bank, the new money to raise so "
+        f"percentile of capital needed). On top of the {starting_text} in the bank"
+        f"{' and the funding rounds that came' if results.scenario.company.funding else ''}, the new money to raise so "
         f"that cash stays at or above {format_money(buffer, currency)} in 95% of runs is {_list_and(raise95)}. "
         f"Without new money, cash runs out in {_list_and(out_of_cash)}.",
     ]
