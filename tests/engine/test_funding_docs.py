@@ -1,11 +1,9 @@
 """docs/funding.md: its Python example runs as written (with fewer runs, on one process)."""
 from __future__ import annotations
 
-import pytest
 from guide_helpers import run_guide_example
 
 
-@pytest.mark.slow
 def test_the_guide_example_runs(tmp_path, monkeypatch, capsys):
     run_guide_example("funding.md", [], 6, tmp_path, monkeypatch)
     out = capsys.readouterr().out
