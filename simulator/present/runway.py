@@ -30,7 +30,8 @@ def rules_figure(results):
     fig = plots._figure(9.5, 3.6)
     ax = fig.add_subplot()
     colors = plots.strategy_colors(results.strategies)
-    styles = dict(zip(_rules(results.scenario), ["-", "--", ":", "-."] * 10))
+    lines = ("-", "--", ":", "-.")
+    styles = {rule: lines[k % len(lines)] for k, rule in enumerate(_rules(results.scenario))}
     for (rule, s), share in shares_under_rules(results).items():
         ax.plot(np.arange(1, months + 1), share, styles[rule], color=colors[s], label=f"{s}: {rule}")
     ax.set_xlim(1, months)
