@@ -20,6 +20,7 @@ from simulator.engine.customers import Retention, build_book
 from simulator.engine.enterprise import start_committee_motion
 from simulator.engine.ledger import COST_CATEGORIES, SERIES, Ledger
 from simulator.engine.metrics import motion_metrics, run_metrics
+from simulator.engine.plan import MotionPlan, react, reaction_outputs
 from simulator.engine.resolve import correlated_uniforms, resolve, uncertain_inputs
 from simulator.engine.smb import start_smb_motion
 from simulator.engine.streams import motion_streams
@@ -59,7 +60,7 @@ class MotionRun:
 
 
 def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms: dict,
-                    shared: list | None = None) -> MotionRun:
+                    shared: list | None = None, plan: MotionPlan | None = None) -> MotionRun:
     """Run ``run`` of one motion in its own SimPy world, then its customer book.
 
     A motion that starts later is simulated from its own start, over the
@@ -70,24 +71,33 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
     streams; strategies running the same motion share the result.
     ``shared`` (a list kept for one run index and motion name) lets
     strategies whose versions of the motion differ only in the team share
-    its leads and deal draws.
+    its leads and deal draws. ``plan``, when given, changes the plan month
+    by month (hires and replacements that wait, marketing scaled): a plan
+    that reacts to cash (:mod:`simulator.engine.plan`).
     """
     if spec.start_month > 1:
         later = spec.start_month - 1
         own = spec.model_copy(update={"start_month": 1, "team": _hires_moved(spec.team, later)})
-        return _started_later(simulate_motion(own, name, horizon - later, seed, run, uniforms, shared), later)
+        return _started_later(simulate_motion(own, name, horizon - later, seed, run, uniforms, shared,
+                                              plan.later(later) if plan is not None else None), later)
     inputs: dict[str, float] = {}
     motion = resolve(spec, seed, run, name, f"motions.{name}", uniforms, inputs)
     streams = motion_streams(seed, run, name)
-    schedule = team_schedule(motion.team, horizon, streams["team"])
+    plan = plan or MotionPlan()
+    schedule = team_schedule(motion.team, horizon, streams["team"], plan.hiring, plan.replacing)
     env = simpy.Environment()
     if spec.type == "smb":
-        record = start_smb_motion(env, motion, streams, schedule.capacity, horizon)
+        record = start_smb_motion(env, motion, streams, schedule.capacity, horizon, marketing=plan.marketing)
     else:
-        record = start_committee_motion(env, motion, streams, schedule.capacity, horizon, shared)
+        record = start_committee_motion(env, motion, streams, schedule.capacity, horizon, shared,
+                                        marketing=plan.marketing)
     env.run(until=horizon * DAYS_PER_MONTH)
     book = build_book(record.won_deals(), motion.deal, horizon)
     leads = motion.leads
+    lead_generation = record.paid_leads * leads.cost_per_lead + leads.marketing_per_month + leads.outsourced_per_month
+    if plan.marketing is not None:   # each term scaled, so a factor of 1 gives the unscaled sum bit for bit
+        lead_generation = (record.paid_leads * leads.cost_per_lead + leads.marketing_per_month * plan.marketing
+                           + leads.outsourced_per_month * plan.marketing)
     flows = {
         "leads": record.leads, "deals_opened": record.deals_opened, "won": record.won, "lost": record.lost,
         "open_deals": record.open_deals(), "customers": book.customers, "mrr": book.mrr,
@@ -99,8 +109,7 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
     costs = {
         "salaries": schedule.salaries,
         "commissions": book.bookings * motion.team.commission_rate,
-        "lead_generation": record.paid_leads * leads.cost_per_lead + leads.marketing_per_month
-                           + leads.outsourced_per_month,
+        "lead_generation": lead_generation,
         "customization": book.customization,
         "cost_of_revenue": book.revenue * (1 - motion.deal.gross_margin),
         "payment_fees": book.payment_fees,
@@ -110,6 +119,25 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
     return MotionRun(flows=flows, costs=costs, detail={"reps": schedule.headcount, "capacity": schedule.capacity},
                      deals=deals, retention=book.retention, slot_days=record.slot_days, kind=spec.type,
                      quota_per_rep=motion.team.quota_per_rep, inputs=inputs)
+
+
+def plan_effect(spec, name: str, horizon: int, seed: int, run: int, uniforms: dict,
+                plan: MotionPlan | None) -> bytes:
+    """What :func:`simulate_motion` reads of a plan: the team's schedule and the marketing factors, as bytes.
+
+    Two plans with the same effect give the same motion run, so a plan
+    change that moves no hire or replacement (a freeze in months when none
+    is due) needs no new simulation. Costs a resolve and a team schedule.
+    """
+    plan = plan or MotionPlan()
+    if spec.start_month > 1:
+        later = spec.start_month - 1
+        own = spec.model_copy(update={"start_month": 1, "team": _hires_moved(spec.team, later)})
+        return plan_effect(own, name, horizon - later, seed, run, uniforms, plan.later(later))
+    team = resolve(spec.team, seed, run, name, f"motions.{name}.team", uniforms)
+    schedule = team_schedule(team, horizon, motion_streams(seed, run, name)["team"], plan.hiring, plan.replacing)
+    marketing = b"" if plan.marketing is None else plan.marketing.tobytes()
+    return schedule.headcount.tobytes() + schedule.capacity.tobytes() + marketing
 
 
 def _hires_moved(team, months: int):
@@ -151,20 +179,47 @@ def run_strategies(scenario, run: int, seed: int | None = None, strategies=None)
     done: dict[tuple, MotionRun] = {}
     shared: dict[str, list] = {}
     results = {}
+
+    def simulate(name, spec, plan=None) -> MotionRun:
+        part = simulate_motion(spec, name, horizon, seed, run, uniforms, shared.setdefault(name, []), plan)
+        part.metrics = motion_metrics(part.kind, part.flows, part.costs, part.detail, part.deals, part.retention,
+                                      part.slot_days, ltv_max_months=company.ltv_max_months,
+                                      quota_per_rep=part.quota_per_rep)
+        return part
+
     for strategy in (scenario.strategies if strategies is None else strategies):
         parts = {}
-        for name, spec in scenario.strategy_motions(strategy).items():
+        specs = scenario.strategy_motions(strategy)
+        for name, spec in specs.items():
             key = (name, id(spec))
             if key not in done:
-                part = simulate_motion(spec, name, horizon, seed, run, uniforms, shared.setdefault(name, []))
-                part.metrics = motion_metrics(part.kind, part.flows, part.costs, part.detail, part.deals,
-                                              part.retention, part.slot_days, ltv_max_months=company.ltv_max_months,
-                                              quota_per_rep=part.quota_per_rep)
-                done[key] = part
+                done[key] = simulate(name, spec)
             parts[name] = done[key]
-        results[strategy] = _books(company, horizon, parts)
+        if company.funding or scenario.policies:
+            # a plan change that moves nothing the motion reads (no hire due while frozen) is not simulated again
+            known = {(name, plan_effect(specs[name], name, horizon, seed, run, uniforms, None)): part
+                     for name, part in parts.items()}
+
+            def replan(name, plan, specs=specs, known=known):
+                key = (name, plan_effect(specs[name], name, horizon, seed, run, uniforms, plan))
+                if key not in known:
+                    known[key] = simulate(name, specs[name], plan)
+                return known[key]
+
+            results[strategy], reaction, parts = react(
+                company, strategy_policies(scenario, strategy), horizon, dict(parts), replan,
+                lambda parts, funding, overhead: _books(company, horizon, parts, funding, overhead))
+            reaction_outputs(results[strategy], reaction, [p.name for p in scenario.policies or ()])
+        else:
+            results[strategy] = _books(company, horizon, parts)
         results[strategy].inputs = {**company_inputs, **{k: v for p in parts.values() for k, v in p.inputs.items()}}
     return results
+
+
+def strategy_policies(scenario, strategy: str) -> list:
+    """The runway rules a strategy follows: those its ``policies`` names, every rule when it names none."""
+    named = scenario.strategies[strategy].policies
+    return [p for p in scenario.policies or () if named is None or p.name in named]
 
 
 def run_strategy(scenario, strategy: str, run: int, seed: int | None = None) -> RunResult:
@@ -172,13 +227,18 @@ def run_strategy(scenario, strategy: str, run: int, seed: int | None = None) -> 
     return run_strategies(scenario, run, seed, [strategy])[strategy]
 
 
-def _books(company, horizon: int, parts: dict[str, MotionRun]) -> RunResult:
-    """A strategy's books: its motions' flows and costs, the company's overhead, cash, metrics."""
+def _books(company, horizon: int, parts: dict[str, MotionRun], funding: np.ndarray | None = None,
+           overhead: np.ndarray | None = None) -> RunResult:
+    """A strategy's books: its motions' flows and costs, the company's overhead, cash, metrics.
+
+    ``funding`` (money received each month) and ``overhead`` (overhead paid
+    each month, when a rule cuts it) come from a plan that reacts to cash.
+    """
     ledger = Ledger(horizon, company.starting_cash)
-    ledger.add({}, {"overhead": np.full(horizon, float(company.overhead_per_month))})
+    ledger.add({}, {"overhead": np.full(horizon, float(company.overhead_per_month)) if overhead is None else overhead})
     for part in parts.values():
         ledger.add(part.flows, part.costs)
-    monthly = ledger.series()
+    monthly = ledger.series(funding)
     won_cycles = [(p.deals["close_day"] - p.deals["open_day"])[p.deals["won"]] for p in parts.values()]
     won_objections = [p.deals["objections"][p.deals["won"]] for p in parts.values()]
     retention = sum((p.retention for p in parts.values()), Retention())

@@ -4,7 +4,11 @@ The summary, the comparisons, precision control, the terminal table, the
 charts and the report all read this one list instead of keeping their own.
 Company metrics (:data:`COMPANY`) describe a strategy's whole run; motion
 metrics (:data:`MOTION`) describe one motion within it and are named
-``<motion>.<metric>`` in results (``enterprise.win_rate``).
+``<motion>.<metric>`` in results (``enterprise.win_rate``). A scenario with
+funding rounds or runway rules adds :data:`FUNDING` and, per round and
+rule, :data:`ROUND` (``round.<name>``) and :data:`RULE`
+(``rule.<name>.fired``, ``rule.<name>.months``), and the monthly series of
+:data:`REACTION_SERIES` (see :func:`run_series_names`).
 
 Kinds: ``money``, ``months``, ``days``, ``percent`` (a share: 0.25 is 25%),
 ``ratio`` (an x-multiple), ``count``. ``better`` says which way a strategy
@@ -28,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from simulator.engine.ledger import SERIES
 from simulator.scenario.schema import STAGES
 
 
@@ -118,8 +123,25 @@ MOTION = (
     _m("quota_attainment", "Quota attainment (bookings / quota, last 12 months)", "attainment", "percent"),
 )
 
+# Per-run metrics of a plan that reacts to cash (scenarios with company.funding or policies).
+FUNDING = (
+    _m("funding_received", "Funding received (rounds that came)", "funding received", "money"),
+)
+# Per round, named "round.<round>": 1 when the round came, 0 when it did not (its mean is the chance it comes).
+# Short names are templates filled with the round's or rule's name.
+ROUND = _m("round", "Round came", "round {round} comes", "percent", "lower")
+# Per runway rule, named "rule.<rule>.<metric>".
+RULE = (
+    _m("fired", "Rule fired", "rule {rule} fires", "percent", "lower"),
+    _m("months", "Months under the rule", "months under {rule}", "months", "lower"),
+)
+# Monthly series of a plan that reacts to cash, with their labels; each rule adds "rule.<rule>" (1 in the
+# months its actions apply, else 0).
+REACTION_SERIES = {"funding": "Funding received", "runway": "Months of runway (cash / trailing 3-month net burn)"}
+
 METRICS = tuple(m.name for m in COMPANY)
-_COMPANY = {m.name: m for m in COMPANY}
+_COMPANY = {m.name: m for m in COMPANY + FUNDING}
+_RULE = {m.name: m for m in RULE}
 _MOTION = {m.name: m for m in MOTION}
 COMMITTEE_ONLY = frozenset(f"{stage}_conversion" for stage in STAGES)
 
@@ -128,6 +150,15 @@ def metric_entry(name: str) -> Metric:
     """The catalogue entry of a metric: a company metric, or ``<motion>.<metric>`` (labelled for the motion)."""
     if name in _COMPANY:
         return _COMPANY[name]
+    kind, _, rest = name.partition(".")
+    if kind == "round" and rest:
+        return Metric(name, f"{ROUND.label}: {rest}", ROUND.short.format(round=rest), ROUND.kind, ROUND.better,
+                      ROUND.shown)
+    rule, _, own = rest.rpartition(".")
+    if kind == "rule" and rule and own in _RULE:
+        entry = _RULE[own]
+        return Metric(name, f"{entry.label}: {rule}", entry.short.format(rule=rule), entry.kind, entry.better,
+                      entry.shown)
     motion, _, own = name.rpartition(".")
     if motion and own in _MOTION:
         entry = _MOTION[own]
@@ -161,7 +192,42 @@ def motion_metric_names(motion_type: str) -> tuple[str, ...]:
     return tuple(m.name for m in MOTION if motion_type != "smb" or m.name not in COMMITTEE_ONLY)
 
 
+def reacts(scenario) -> bool:
+    """Whether the scenario's plan reacts to cash: it has funding rounds or runway rules."""
+    return bool(scenario.company.funding or scenario.policies)
+
+
+def reaction_metric_names(scenario) -> tuple[str, ...]:
+    """The metrics of a plan that reacts to cash: funding received, each round, each rule (none without)."""
+    if not reacts(scenario):
+        return ()
+    return (tuple(m.name for m in FUNDING) + tuple(f"round.{r.name}" for r in scenario.company.funding or ())
+            + tuple(f"rule.{p.name}.{m.name}" for p in scenario.policies or () for m in RULE))
+
+
 def run_metric_names(scenario) -> tuple[str, ...]:
-    """Every per-run metric of a scenario's results: the company's, then each motion's, motions in file order."""
+    """Every per-run metric of a scenario's results: the company's, then each motion's, motions in file order,
+    then those of a plan that reacts to cash."""
     return METRICS + tuple(f"{name}.{own}" for name, spec in scenario.motions.items()
-                           for own in motion_metric_names(spec.type))
+                           for own in motion_metric_names(spec.type)) + reaction_metric_names(scenario)
+
+
+def belongs_to(name: str, motions) -> bool:
+    """Whether a strategy running ``motions`` has metric ``name``: a company metric, a round's or rule's, or
+    the metric of one of its motions."""
+    prefix, dot, _ = name.partition(".")
+    return not dot or prefix in motions or prefix in ("round", "rule")
+
+
+def run_series_names(scenario) -> tuple[str, ...]:
+    """The monthly series of a scenario's results: the contract's SERIES, then those of a plan that reacts."""
+    if not reacts(scenario):
+        return SERIES
+    return SERIES + tuple(REACTION_SERIES) + tuple(f"rule.{p.name}" for p in scenario.policies or ())
+
+
+def series_label(name: str) -> str:
+    """A reader's label for a series of :data:`REACTION_SERIES` or a rule's series."""
+    if name.startswith("rule."):
+        return f"Under rule {name[5:]} (share of runs)"
+    return REACTION_SERIES[name]

@@ -29,7 +29,7 @@ import simpy
 
 from simulator.engine.committee import N_STAGES, CommitteeOutcomes, committee_outcomes, draw_committees
 from simulator.engine.customers import WonDeals, draw_lifetimes
-from simulator.engine.motion import MotionRecord, lead_arrival_days, per_month
+from simulator.engine.motion import MotionRecord, kept_leads, lead_arrival_days, per_month
 from simulator.engine.resolve import draw
 from simulator.engine.team import RepDesk
 from simulator.engine.units import DAYS_PER_MONTH
@@ -101,21 +101,30 @@ class DealDraws:
         return Deals(outcomes, *(joined(lambda p, f=f.name: getattr(p, f)) for f in fields(Deals)[1:]))
 
 
-def leads_and_deals(motion, streams: dict, horizon: int, shared: list | None = None):
+def leads_and_deals(motion, streams: dict, horizon: int, shared: list | None = None,
+                    marketing: np.ndarray | None = None):
     """The run's arrivals (days), the target account each one is for, and the deals its leads meet.
 
     None depends on the motion's team: strategies running the same motion
     with different teams (a hybrid's smaller enterprise team) share them
     through ``shared``, a list kept for one run index of one motion.
     Accounts are drawn in order of arrival from their own stream.
+    ``marketing``, when given, scales the arrivals month by month (see
+    :func:`~simulator.engine.motion.kept_leads`); an arrival left out
+    keeps its account draw unused.
     """
     key = (horizon, motion.leads, motion.process, motion.deal)
+    if marketing is not None:
+        key += (marketing.tobytes(),)
     for known, value in shared or ():
         if known == key:
             return value
     leads = motion.leads
     arrivals = lead_arrival_days(leads, horizon, streams["arrivals"], streams["arrival_times"])
     picks = streams["accounts"].integers(0, leads.target_accounts, len(arrivals)) if leads.target_accounts else None
+    if marketing is not None:
+        kept = kept_leads(arrivals, marketing, streams["marketing"])
+        arrivals, picks = arrivals[kept], (picks[kept] if picks is not None else None)
     value = arrivals, picks, DealDraws(motion, streams["deals"])
     if shared is not None:
         shared.append((key, value))
@@ -123,9 +132,13 @@ def leads_and_deals(motion, streams: dict, horizon: int, shared: list | None = N
 
 
 def start_committee_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
-                           horizon: int, shared: list | None = None) -> MotionRecord:
-    """Set up a committee motion's process in ``env``; its record is complete once the run ends."""
-    arrivals, picks, deals = leads_and_deals(motion, streams, horizon, shared)
+                           horizon: int, shared: list | None = None,
+                           marketing: np.ndarray | None = None) -> MotionRecord:
+    """Set up a committee motion's process in ``env``; its record is complete once the run ends.
+
+    ``marketing``, when given, scales the leads month by month (see :func:`leads_and_deals`).
+    """
+    arrivals, picks, deals = leads_and_deals(motion, streams, horizon, shared, marketing)
     record = MotionRecord(horizon, 0)
     pipeline = _Pipeline(env, motion.leads, RepDesk(capacity, motion.leads.max_wait_days), arrivals, picks, deals,
                          horizon)

@@ -15,8 +15,8 @@ COST_CATEGORIES = ("salaries", "commissions", "lead_generation", "customization"
 class Ledger:
     """Monthly books of one run: motions add their flows, the company its overhead, then cash follows.
 
-    Cash moves only by collections and costs: cash[t] = cash[t-1] +
-    collections[t] - costs[t], starting from the starting cash.
+    Cash moves only by collections, costs and funding: cash[t] = cash[t-1] +
+    collections[t] - costs[t] + funding[t], starting from the starting cash.
     """
 
     FLOWS = ("leads", "deals_opened", "won", "lost", "open_deals", "customers", "mrr", "bookings", "billings",
@@ -36,12 +36,17 @@ class Ledger:
         for name, values in costs.items():
             self.costs[name] += values
 
-    def series(self) -> dict[str, np.ndarray]:
-        """The contract's monthly series (SERIES), with costs and cash worked out."""
+    def series(self, funding: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """The contract's monthly series (SERIES), with costs and cash worked out.
+
+        ``funding``, when given, is money received in each month (funding
+        rounds): it adds to cash, not to the net cash flow.
+        """
         costs = sum(self.costs[c] for c in COST_CATEGORIES)
         net = self.flows["collections"] - costs
         out = {name: self.flows[name].copy() for name in SERIES if name in self.flows}
         out["costs"] = costs
         out["net_cash_flow"] = net
-        out["cash"] = np.cumsum(np.concatenate(([self.starting_cash], net)))[1:]   # month by month, exactly
+        moves = net if funding is None else net + funding
+        out["cash"] = np.cumsum(np.concatenate(([self.starting_cash], moves)))[1:]   # month by month, exactly
         return {name: out[name] for name in SERIES}

@@ -28,6 +28,18 @@ def lead_arrival_days(leads, horizon: int, counts: np.random.Generator, times: n
     return np.sort((month + times.random(len(month))) * DAYS_PER_MONTH)
 
 
+def kept_leads(days: np.ndarray, scale: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Which of a motion's paid leads (arrival days, sorted) come when its marketing is scaled month by month.
+
+    Lead k is kept when the k-th uniform of ``rng`` (the motion's own
+    marketing stream) is below its month's factor, so a smaller factor
+    keeps a subset of the leads a larger one keeps, and a month's leads are
+    kept or not whatever the factors of other months.
+    """
+    months = np.minimum(month_of(days), len(scale) - 1)
+    return rng.random(len(days)) < scale[months]
+
+
 class MotionRecord:
     """What happened to each lead of a motion in one run, and monthly counts of it.
 

@@ -30,7 +30,7 @@ import numpy as np
 import simpy
 
 from simulator.engine.customers import WonDeals, draw_lifetimes
-from simulator.engine.motion import MotionRecord, lead_arrival_days, per_month
+from simulator.engine.motion import MotionRecord, kept_leads, lead_arrival_days, per_month
 from simulator.engine.resolve import draw, draw_int
 from simulator.engine.team import RepDesk
 from simulator.engine.units import DAYS_PER_MONTH, month_of
@@ -129,9 +129,13 @@ def _signal_table(signals) -> tuple[np.ndarray, np.ndarray]:
 
 
 def start_smb_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
-                     horizon: int) -> MotionRecord:
-    """Set up an SMB motion's process in ``env``; its record is complete once the run ends."""
-    return SmbDesk(env, motion, streams, capacity, horizon).record
+                     horizon: int, marketing: np.ndarray | None = None) -> MotionRecord:
+    """Set up an SMB motion's process in ``env``; its record is complete once the run ends.
+
+    ``marketing``, when given, scales the paid sign-ups month by month (see
+    :func:`~simulator.engine.motion.kept_leads`); referrals are not scaled.
+    """
+    return SmbDesk(env, motion, streams, capacity, horizon, marketing).record
 
 
 class SmbDesk:
@@ -147,10 +151,13 @@ class SmbDesk:
     answer as settling every month lead by lead (a test compares the two).
     """
 
-    def __init__(self, env, motion, streams: dict, capacity: np.ndarray, horizon: int):
+    def __init__(self, env, motion, streams: dict, capacity: np.ndarray, horizon: int,
+                 marketing: np.ndarray | None = None):
         self.env, self.motion, self.streams, self.horizon = env, motion, streams, horizon
         self.capacity = capacity
         self.marketing = lead_arrival_days(motion.leads, horizon, streams["arrivals"], streams["arrival_times"])
+        if marketing is not None:
+            self.marketing = self.marketing[kept_leads(self.marketing, marketing, streams["marketing"])]
         # room for the marketing leads and a tenth more (referrals) before the table grows
         self.pool = _LeadPool(motion, streams["deals"], expected=len(self.marketing) * 11 // 10)
         self.desk = RepDesk(capacity, motion.leads.max_wait_days)

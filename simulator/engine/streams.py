@@ -22,8 +22,9 @@ import zlib
 import numpy as np
 
 # Separate streams for separate uses, so that (say) hiring one more rep does
-# not shift the deal sizes every later deal draws.
-PURPOSES = ("arrivals", "arrival_times", "referrals", "deals", "team", "accounts")
+# not shift the deal sizes every later deal draws. New purposes go at the end: a SeedSequence's first n
+# children are the same however many are spawned, so appending one leaves every other stream unchanged.
+PURPOSES = ("arrivals", "arrival_times", "referrals", "deals", "team", "accounts", "marketing")
 
 # Blocks of one stream start this many 64-bit draws apart: far more than any block uses.
 BLOCK_SPACING = 1 << 64

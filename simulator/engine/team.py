@@ -35,7 +35,8 @@ class TeamSchedule:
     departures: int         # reps who left over the horizon
 
 
-def team_schedule(team, horizon: int, rng: np.random.Generator) -> TeamSchedule:
+def team_schedule(team, horizon: int, rng: np.random.Generator, hiring: np.ndarray | None = None,
+                  replacing: np.ndarray | None = None) -> TeamSchedule:
     """Work out a resolved team's schedule over ``horizon`` months.
 
     Each seat (a rep at month 0, or one of a hire's reps) is filled by a
@@ -43,6 +44,12 @@ def team_schedule(team, horizon: int, rng: np.random.Generator) -> TeamSchedule:
     stays the tenure drawn at (s, j) of a seats x 4 matrix, more matrices
     drawn as long chains need them, so a rep's tenure depends on the seat
     and its place in the chain alone, never on the horizon.
+
+    ``hiring`` and ``replacing`` (a plan that reacts to cash), when given,
+    say for each month whether a planned hire, or a replacement, may start
+    in it; one due in a closed month starts in the next open one (never,
+    when none is left). A seat waiting so keeps its place in the matrix,
+    so every other seat's tenures stay the same.
     """
     starts = [(0, True)] * int(round(team.reps))
     for hire in team.hires:
@@ -55,8 +62,11 @@ def team_schedule(team, horizon: int, rng: np.random.Generator) -> TeamSchedule:
     headcount = np.zeros(horizon)
     departures = 0
     tenures = np.zeros((len(starts), 0))
+    hire_from, replace_from = _next_open(hiring, horizon), _next_open(replacing, horizon)
     for seat, (start, ramped) in enumerate(starts):
         link = 0
+        if hire_from is not None and not ramped and start < horizon:
+            start = hire_from[start]
         while start < horizon:
             leave = horizon
             if monthly_hazard > 0:
@@ -72,9 +82,23 @@ def team_schedule(team, horizon: int, rng: np.random.Generator) -> TeamSchedule:
                 break
             departures += 1
             start, ramped, link = leave + delay, False, link + 1
+            if replace_from is not None and start < horizon:
+                start = replace_from[start]
     capacity = np.floor(load + 1e-9)
     return TeamSchedule(headcount=headcount, capacity=capacity, salaries=headcount * team.salary_per_month,
                         departures=departures)
+
+
+def _next_open(open_months: np.ndarray | None, horizon: int) -> list[int] | None:
+    """For each month, the first month from it on that is open (``horizon``: none); None when all are open."""
+    if open_months is None:
+        return None
+    first, found = [horizon] * horizon, horizon
+    for month in range(horizon - 1, -1, -1):
+        if open_months[month]:
+            found = month
+        first[month] = found
+    return first
 
 
 class RepDesk:

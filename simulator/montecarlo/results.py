@@ -37,15 +37,21 @@ import numpy as np
 import yaml
 
 from simulator.engine import input_names
-from simulator.engine.catalogue import run_metric_names
-from simulator.engine.ledger import COST_CATEGORIES, SERIES
+from simulator.engine.catalogue import belongs_to, run_metric_names, run_series_names
+from simulator.engine.ledger import COST_CATEGORIES
 from simulator.montecarlo.statistics import summarize
 from simulator.scenario import Scenario, ScenarioError, parse_scenario, scenario_yaml
 
 # Each cost category's amounts month by month (their sum is the ``costs`` series), kept beside the contract's
 # monthly series under these names: what the monthly statements break costs down by.
 COST_SERIES = tuple(f"costs.{category}" for category in COST_CATEGORIES)
-MONTHLY_SERIES = SERIES + COST_SERIES
+
+
+def monthly_series_names(scenario) -> tuple[str, ...]:
+    """The monthly series results keep for a scenario: :func:`run_series_names`, then :data:`COST_SERIES`."""
+    return run_series_names(scenario) + COST_SERIES
+
+
 FILES = ("summary.json", "runs.csv", "inputs.csv", "monthly.npz", "costs.csv", "scenario.yaml")
 # Problems of one file listed before the rest of it is left out (a truncated file has one, a wrong one many).
 PROBLEMS_PER_FILE = 5
@@ -128,7 +134,9 @@ class Results:
     ``scenario``: the Scenario as run; ``strategies``: their names in order;
     ``runs[strategy][metric]``: float64 array (n,) of per-run values;
     ``monthly[strategy][series]``: float32 array (n, months), for the
-    contract's SERIES and each cost category's monthly amounts
+    contract's SERIES (with a plan that reacts, funding, runway and its
+    rules': :func:`~simulator.engine.catalogue.run_series_names`) and each
+    cost category's monthly amounts
     (:data:`COST_SERIES`, ``costs.salaries``; absent from directories saved
     before they were recorded);
     ``costs[strategy][category]``: float64 array (n,), each run's total cost
@@ -220,8 +228,8 @@ class Results:
         self._write_table(directory / "runs.csv", self.runs, run_metric_names(self.scenario))
         self._write_table(directory / "inputs.csv", self.inputs, input_names(self.scenario))
         self._write_table(directory / "costs.csv", self.costs, COST_CATEGORIES)
-        arrays = {f"{s}/{series}": self.monthly[s][series] for s in self.strategies for series in MONTHLY_SERIES
-                  if series in self.monthly[s]}
+        arrays = {f"{s}/{series}": self.monthly[s][series] for s in self.strategies
+                  for series in monthly_series_names(self.scenario) if series in self.monthly[s]}
         np.savez(directory / "monthly.npz", **arrays)
         (directory / "scenario.yaml").write_bytes(scenario_bytes)
 
@@ -296,7 +304,8 @@ class Results:
                 problems.append(f"costs.csv: {len(costs[strategies[0]][COST_CATEGORIES[0]]):,} runs of each "
                                 f"strategy, but {n:,} in runs.csv")
         months = provenance.get("horizon_months", scenario.horizon_months if scenario else None)
-        monthly = _read_monthly(directory / "monthly.npz", strategies, (n, months), problems)
+        monthly = _read_monthly(directory / "monthly.npz", strategies, monthly_series_names(scenario), (n, months),
+                                problems)
         if problems:
             raise DamagedResults(directory, problems)
         return cls(scenario, strategies, runs, monthly, summary, costs, run_ids, inputs)
@@ -305,7 +314,7 @@ class Results:
 def _own_columns(scenario: Scenario, strategy: str, columns: dict) -> dict:
     """A strategy's metrics: the company's, and those of the motions it runs (runs.csv has every motion's)."""
     own = scenario.strategies[strategy].motions
-    return {name: values for name, values in columns.items() if "." not in name or name.split(".")[0] in own}
+    return {name: values for name, values in columns.items() if belongs_to(name, own)}
 
 
 def _read_summary(path: Path, problems: list) -> dict | None:
@@ -432,7 +441,7 @@ def _read_table(path: Path, strategies, columns, runs_expected, problems: list) 
     if isinstance(runs_expected, int) and len(ids[first]) != runs_expected:
         problems.append(f"{name}: {len(ids[first]):,} runs of each strategy, but {runs_expected:,} in the "
                         "provenance of summary.json")
-    table = {s: np.asarray(rows[s], dtype=np.float64).reshape(-1, len(columns)) for s in strategies}
+    table = {s: np.asarray(rows[s], dtype=np.float64).reshape(len(rows[s]), len(columns)) for s in strategies}
     return (np.asarray(ids[first], dtype=np.int64),
             {s: {c: np.ascontiguousarray(table[s][:, j]) for j, c in enumerate(columns)} for s in strategies})
 
@@ -456,12 +465,12 @@ def _row_problem(row: list, rows: dict, cells: int) -> str | None:
     return None
 
 
-def _read_monthly(path: Path, strategies, shape: tuple, problems: list) -> dict:
-    """monthly.npz back into strategy -> series -> array, each checked to be ``shape`` (runs, months).
+def _read_monthly(path: Path, strategies, series: tuple, shape: tuple, problems: list) -> dict:
+    """monthly.npz back into strategy -> ``series`` -> array, each checked to be ``shape`` (runs, months).
 
-    The contract's SERIES must all be there; the cost categories' series
-    (:data:`COST_SERIES`) may all be absent (directories saved before they
-    were recorded), but not some of them.
+    The series of :func:`run_series_names` must all be there; the cost
+    categories' series (:data:`COST_SERIES`) may all be absent (directories
+    saved before they were recorded), but not some of them.
     """
     monthly: dict = {s: {} for s in strategies}
     found: list[str] = []
@@ -471,13 +480,14 @@ def _read_monthly(path: Path, strategies, shape: tuple, problems: list) -> dict:
     try:
         with np.load(path) as npz:
             names = set(npz.files)
-            kept = MONTHLY_SERIES if any(f"{s}/{k}" in names for s in strategies for k in COST_SERIES) else SERIES
-            missing = [f"{s}/{k}" for s in strategies for k in kept if f"{s}/{k}" not in names]
+            if not any(f"{s}/{k}" in names for s in strategies for k in COST_SERIES):
+                series = tuple(k for k in series if k not in COST_SERIES)
+            missing = [f"{s}/{k}" for s in strategies for k in series if f"{s}/{k}" not in names]
             if missing:
                 shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
                 found.append(f"monthly.npz lacks {shown}")
             for s in strategies:
-                for k in kept:
+                for k in series:
                     if f"{s}/{k}" not in names or len(found) >= PROBLEMS_PER_FILE:
                         continue
                     array = npz[f"{s}/{k}"]

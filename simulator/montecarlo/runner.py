@@ -31,12 +31,12 @@ from datetime import datetime, timezone
 import numpy as np
 
 import simulator
-from simulator.engine.ledger import COST_CATEGORIES, SERIES
+from simulator.engine.ledger import COST_CATEGORIES
 from simulator.engine import input_names
-from simulator.engine.catalogue import run_metric_names
+from simulator.engine.catalogue import belongs_to, run_metric_names, run_series_names
 from simulator.montecarlo import precision as precision_control
 from simulator.montecarlo.interrupts import ignore_sigint, interruptible, sigint_handled, sigint_ignored
-from simulator.montecarlo.results import MONTHLY_SERIES, Results, build_summary
+from simulator.montecarlo.results import Results, build_summary, monthly_series_names
 
 TARGET_CHUNK_SECONDS = 1.0
 MIN_CHUNK_SECONDS = 0.1
@@ -63,10 +63,10 @@ def run_chunk(scenario, start: int, stop: int, seed: int) -> dict:
     began = time.perf_counter()
     strategies = list(scenario.strategies)
     n, months = stop - start, scenario.horizon_months
-    names, inputs_drawn = run_metric_names(scenario), input_names(scenario)
+    names, inputs_drawn, series_names = run_metric_names(scenario), input_names(scenario), run_series_names(scenario)
     metrics = np.empty((len(strategies), len(names), n), dtype=np.float64)
     inputs = np.empty((len(strategies), len(inputs_drawn), n), dtype=np.float64)
-    monthly = np.empty((len(strategies), len(MONTHLY_SERIES), n, months), dtype=np.float32)
+    monthly = np.empty((len(strategies), len(series_names) + len(COST_CATEGORIES), n, months), dtype=np.float32)
     costs = np.empty((len(strategies), len(COST_CATEGORIES), n), dtype=np.float64)
     nan = math.nan
     for j, run in enumerate(range(start, stop)):
@@ -75,9 +75,9 @@ def run_chunk(scenario, start: int, stop: int, seed: int) -> dict:
             result = books[strategy]
             metrics[s, :, j] = [result.metrics.get(m, nan) for m in names]
             inputs[s, :, j] = [result.inputs.get(p, nan) for p in inputs_drawn]
-            for k, series in enumerate(SERIES):
+            for k, series in enumerate(series_names):
                 monthly[s, k, j] = result.monthly[series]
-            for k, category in enumerate(COST_CATEGORIES, start=len(SERIES)):
+            for k, category in enumerate(COST_CATEGORIES, start=len(series_names)):
                 monthly[s, k, j] = result.costs[category]
             costs[s, :, j] = [float(np.sum(result.costs[c])) for c in COST_CATEGORIES]
     return {"start": start, "stop": stop, "metrics": metrics, "inputs": inputs, "monthly": monthly, "costs": costs,
@@ -103,7 +103,7 @@ def memory_per_run(scenario) -> int:
     (float64, 8 bytes); plus one byte marking the run done: about 11 kB for
     the default scenario's 3 strategies over 36 months.
     """
-    per_strategy = (len(MONTHLY_SERIES) * scenario.horizon_months * 4
+    per_strategy = (len(monthly_series_names(scenario)) * scenario.horizon_months * 4
                     + (len(run_metric_names(scenario)) + len(input_names(scenario)) + len(COST_CATEGORIES)) * 8)
     return len(scenario.strategies) * per_strategy + 1
 
@@ -153,9 +153,10 @@ class _Store:
     def __init__(self, scenario, capacity: int):
         strategies, months = len(scenario.strategies), scenario.horizon_months
         self.names, self.input_names = run_metric_names(scenario), input_names(scenario)
+        self.series = monthly_series_names(scenario)
         self.metrics = np.empty((strategies, len(self.names), capacity), dtype=np.float64)
         self.inputs = np.empty((strategies, len(self.input_names), capacity), dtype=np.float64)
-        self.monthly = np.empty((strategies, len(MONTHLY_SERIES), capacity, months), dtype=np.float32)
+        self.monthly = np.empty((strategies, len(self.series), capacity, months), dtype=np.float32)
         self.costs = np.empty((strategies, len(COST_CATEGORIES), capacity), dtype=np.float64)
         self.done = np.zeros(capacity, dtype=bool)
 
@@ -539,11 +540,11 @@ def _results(scenario, strategies, store: _Store, rows: np.ndarray, provenance: 
     prefix = n == 0 or (rows[0] == 0 and rows[-1] == n - 1)
     pick = slice(0, n) if prefix else rows
     own = {s: set(scenario.strategies[s].motions) for s in strategies}
-    runs = {s: {m: store.metrics[i, j, pick] for j, m in enumerate(store.names)
-                if "." not in m or m.split(".")[0] in own[s]} for i, s in enumerate(strategies)}
+    runs = {s: {m: store.metrics[i, j, pick] for j, m in enumerate(store.names) if belongs_to(m, own[s])}
+            for i, s in enumerate(strategies)}
     inputs = {s: {p: store.inputs[i, j, pick] for j, p in enumerate(store.input_names)
                   if not np.isnan(store.inputs[i, j, pick]).all()} for i, s in enumerate(strategies)}
-    monthly = {s: {k: store.monthly[i, j, pick] for j, k in enumerate(MONTHLY_SERIES)}
+    monthly = {s: {k: store.monthly[i, j, pick] for j, k in enumerate(store.series)}
                for i, s in enumerate(strategies)}
     costs = {s: {c: store.costs[i, j, pick] for j, c in enumerate(COST_CATEGORIES)}
              for i, s in enumerate(strategies)}

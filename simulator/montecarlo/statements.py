@@ -11,7 +11,7 @@ end).
 
 The mean statement adds up: means are linear, so gross profit = revenue -
 cost of revenue, EBITDA = gross profit - sales and marketing - overhead and
-ending cash = opening cash + collections - payments hold for the means as
+ending cash = opening cash + collections - payments (+ funding) hold for the means as
 they hold in every run (up to the float32 rounding of the stored series).
 A percentile is taken line by line: the P10 of EBITDA is the EBITDA of the
 run at the 10th percentile of EBITDA, not the P10 of revenue less the P10 of
@@ -25,8 +25,9 @@ implementation of new clients (customization) and payment fees; sales and
 marketing holds salaries, commissions and lead generation and marketing
 (the same cost as CAC's); overhead is the company's fixed cost. The model
 has no depreciation, interest or tax, so EBITDA is also operating profit.
-No funding is recorded in a run today, so the cash-flow view has no funding
-line.
+A scenario with funding rounds (``company.funding``) records the money each
+run received month by month; its cash-flow view then has a funding line
+(:data:`FUNDING_LINE`), and none otherwise.
 """
 from __future__ import annotations
 
@@ -82,6 +83,15 @@ LINES = (
     Line("net_cash_flow", "Net cash flow", CASH, ((1, "net_cash_flow"),)),
     Line("ending_cash", "Ending cash", CASH, ((1, "cash"),), year="last"),
 )
+# The cash-flow view's line for funding rounds received, before ending cash, in results that record them.
+FUNDING_LINE = Line("funding", "Funding received", CASH, ((1, "funding"),))
+
+
+def lines_of(monthly: dict) -> tuple:
+    """The lines of a strategy's statement: :data:`LINES`, with :data:`FUNDING_LINE` where funding is recorded."""
+    if "funding" not in monthly:
+        return LINES
+    return LINES[:-1] + (FUNDING_LINE, LINES[-1])
 
 
 class StatementsUnavailable(ValueError):
@@ -135,6 +145,8 @@ def line_values(monthly: dict, line: Line) -> np.ndarray:
     if line.key == "opening_cash":
         cash = np.asarray(monthly["cash"], dtype=np.float64)
         first = cash[:, :1] - np.asarray(monthly["net_cash_flow"][:, :1], dtype=np.float64)   # the starting cash
+        if "funding" in monthly:
+            first -= np.asarray(monthly["funding"][:, :1], dtype=np.float64)
         return np.concatenate((first, cash[:, :-1]), axis=1)
     total = np.zeros(np.shape(monthly[line.terms[0][1]]), dtype=np.float64)
     for sign, series in line.terms:
@@ -150,11 +162,12 @@ def statement(results, strategy: str) -> Statement:
         raise StatementsUnavailable(
             f"the results of '{strategy}' have no monthly costs by category ({', '.join(missing[:2])}...): they "
             "were saved by an earlier salesim; run the scenario again for monthly statements")
-    per_line = np.stack([line_values(monthly, line) for line in LINES])   # lines x runs x months
+    lines = lines_of(monthly)
+    per_line = np.stack([line_values(monthly, line) for line in lines])   # lines x runs x months
     months = per_line.shape[2]
     year_months = tuple((first, min(first + 11, months)) for first in range(1, months + 1, 12))
-    per_year = np.stack([_by_year(values, line.year, year_months) for line, values in zip(LINES, per_line)])
-    return Statement(strategy, LINES, _statistics(per_line), int(per_line.shape[1]),
+    per_year = np.stack([_by_year(values, line.year, year_months) for line, values in zip(lines, per_line)])
+    return Statement(strategy, lines, _statistics(per_line), int(per_line.shape[1]),
                      results.scenario.company.currency, _statistics(per_year), year_months)
 
 

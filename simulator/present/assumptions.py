@@ -195,7 +195,22 @@ def company_rows(scenario) -> list[tuple[str, str]]:
         ("Discount rate (for NPV)", describe_value(company.discount_rate_annual, "fraction/year", currency)),
         ("Horizon", f"{scenario.horizon_months} months"),
         ("Currency", currency),
-    ]
+    ] + _funding_rows(scenario)
+
+
+def _funding_rows(scenario) -> list[tuple[str, str]]:
+    """(label, words) for each funding round and runway rule (none without them)."""
+    currency = scenario.company.currency
+    rows = []
+    for r in scenario.company.funding or ():
+        when = f"month {r.month}" if r.month is not None else f"the first month of months {r.window[0]}-{r.window[1]}"
+        rows.append((f"Round {r.name}", f"{describe_value(r.amount, 'money', currency)} in {when}"
+                     + (f" when {r.when}" if r.when else "")))
+    for p in scenario.policies or ():
+        actions = "; ".join(f"{key} {json.dumps(value)}" for key, value in p.actions.as_data().items())
+        rows.append((f"Rule {p.name}", f"when {p.when}: {actions}" + (f"; until {p.release}" if p.release
+                                                                     else "; to the end")))
+    return rows
 
 
 def _flatten(tree: dict, prefix: str = "") -> list[tuple[str, object]]:
@@ -216,6 +231,8 @@ def strategy_rows(scenario) -> list[tuple[str, str, str]]:
         changes = [f"{motion}.{path} = {json.dumps(value)}" for motion, tree in strategy.overrides.items()
                    for path, value in _flatten(tree)]
         text = strategy.description + (f" Changes: {'; '.join(changes)}." if changes else "")
+        if scenario.policies and strategy.policies is not None:
+            text += f" Follows the rules: {', '.join(strategy.policies) or 'none'}."
         rows.append((name, ", ".join(strategy.motions), text.strip()))
     return rows
 

@@ -396,8 +396,10 @@ def share_defined(values) -> float:
 
 
 def starting_cash(monthly: Mapping[str, np.ndarray]) -> float:
-    """Median starting cash of a strategy's runs: the month-1 balance less month 1's net cash flow."""
+    """Median starting cash of a strategy's runs: the month-1 balance less month 1's net cash flow and funding."""
     cash, flow = np.asarray(monthly["cash"], dtype=float), np.asarray(monthly["net_cash_flow"], dtype=float)
+    if "funding" in monthly:
+        flow = flow + np.asarray(monthly["funding"], dtype=float)
     return float(np.median(cash[:, 0] - flow[:, 0]))
 
 

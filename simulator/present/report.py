@@ -19,9 +19,9 @@ from typing import Mapping, Optional
 
 
 from simulator.analysis.sensitivity import SensitivityError, sensitivity
-from simulator.present import assumptions, plots, tornado
+from simulator.present import assumptions, plots, runway, tornado
 from simulator.engine.catalogue import (lower_is_better, metric_entry, motion_metric_entry, motion_metric_names,
-                                        shown_in)
+                                        reacts, shown_in)
 from simulator.present.formatting import (format_correlation, format_metric, format_money, format_number,
                                           format_percent)
 from simulator.scenario import scenario_yaml
@@ -178,7 +178,8 @@ def answer_items(results) -> list[str]:
         + _best_sentence(results, "npv", "NPV"),
         f"<b>Revenue over {months} months</b>: " + _best_sentence(results, "revenue", "revenue"),
         f"<b>Capital</b>: in 95% of runs the plan consumes at most {_list_and(need95)} in all (the 95th "
-        f"percentile of capital needed). On top of the {starting_text} in the bank, the new money to raise so "
+        f"percentile of capital needed). On top of the {starting_text} in the bank"
+        f"{' and the funding rounds that came' if results.scenario.company.funding else ''}, the new money to raise so "
         f"that cash stays at or above {format_money(buffer, currency)} in 95% of runs is {_list_and(raise95)}. "
         f"Without new money, cash runs out in {_list_and(out_of_cash)}.",
     ]
@@ -273,6 +274,38 @@ def comparisons_html(results) -> str:
     return ("<ul>" + "".join(items) + "</ul><p class=\"note\">Run by run with common random numbers: in run i "
             "both strategies meet the same market: the same lead rate, the same deals for the same motion. "
             "For capital needed, beating means needing less.</p>")
+
+
+def funding_html(results, colors: Mapping[str, str], images: Mapping[str, bytes]) -> str:
+    """Funding and runway rules: the capital at 95%, how often each round comes and each rule fires, what the
+    rules cost in ARR against the same plan without them, and the share of runs under each rule by month."""
+    currency, names = results.scenario.company.currency, results.strategies
+    rows = [[_e(label)] + [format_metric(metric, stat(results, s, metric, key), currency) for s in names]
+            for label, metric, key in runway.summary_rows(results.scenario)]
+    parts = [_table([""] + [_swatch(s, colors) for s in names], rows).replace("<td>", '<td class="num">')]
+    for with_rules, without in runway.without_rules(results):
+        cost = runway.arr_cost(results, with_rules, without)
+        need = [format_money(stat(results, s, "capital_needed", "p95"), currency) for s in (with_rules, without)]
+        parts.append(f"<p><b>{_e(with_rules)}</b> against the same plan without its rules (<b>{_e(without)}</b>, "
+                     f"the same draws run by run): ending ARR {format_money(abs(cost), currency)} "
+                     f"{'lower' if cost >= 0 else 'higher'} on average; capital needed at 95%: {need[0]} against "
+                     f"{need[1]}.</p>")
+    if runway.CHART in images:
+        parts.append(f'<figure id="{runway.CHART}">{_image(images[runway.CHART], "When the rules hold")}'
+                     "<figcaption>Each line: the share of runs in which the rule's actions apply in that month (it "
+                     "fired at the end of an earlier month and has not let go).</figcaption></figure>")
+    shares = runway.shares_under_rules(results)
+    shown = list(range(3, results.scenario.horizon_months + 1, 3)) or [results.scenario.horizon_months]
+    if shares:
+        parts.append(_table(["share of runs under the rule, by month"] + [str(m) for m in shown],
+                            [[f"{_e(rule)} in {_swatch(s, colors)}"] + [format_percent(share[m - 1]) for m in shown]
+                             for (rule, s), share in shares.items()]).replace("<td>", '<td class="num">'))
+    parts.append('<p class="note">A round comes in its month, or in the first month of its window whose condition '
+                 "holds at the month's end; a rule fires at a month's end and changes the plan from the next month. "
+                 "Runway: cash / the average net burn of the last three months. Capital needed is counted under the "
+                 "plan as it reacted; new money to raise comes on top of the starting cash and the rounds that "
+                 "came. See docs/funding.md.</p>")
+    return "".join(parts)
 
 
 # The sensitivity section: rank correlations only (free, from the runs made); its chart explains this metric.
@@ -441,6 +474,7 @@ def report_html(results, images: Optional[Mapping[str, bytes]] = None) -> str:
     found, why = report_sensitivity(results)
     if images is None:
         images = {name: plots.figure_bytes(fig) for name, fig in plots.figures(results).items()}
+        images.update(runway.images(results))
         if found is not None:
             images[tornado.chart_name(DRIVERS_CHART_METRIC)] = plots.figure_bytes(
                 tornado.tornado_figure(found, DRIVERS_CHART_METRIC))
@@ -452,6 +486,8 @@ def report_html(results, images: Optional[Mapping[str, bytes]] = None) -> str:
                           f"<figcaption>{_e(text)}</figcaption></figure>")
     sections = [
         ("results", "Side by side", results_table_html(results, colors)),
+        *([("funding", "Funding and runway rules", funding_html(results, colors, images))] if reacts(scenario)
+          else []),
         ("motions", "By motion", motions_html(results, colors)),
         ("charts", "Charts", "".join(charts)),
         ("comparisons", "Comparisons", comparisons_html(results)),
@@ -497,7 +533,7 @@ def write_outputs(results, directory) -> list[Path]:
     directory = Path(directory)
     staging = Path(tempfile.mkdtemp(prefix=".charts-", suffix=".partial", dir=directory))
     try:
-        images = plots.write_plots(results, staging)
+        images = {**plots.write_plots(results, staging), **runway.images(results, staging)}
         found, _ = report_sensitivity(results)
         if found is not None:
             chart = tornado.chart_name(DRIVERS_CHART_METRIC)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from simulator.engine.catalogue import MOTION, metric_entry, shown_in
+from simulator.engine.catalogue import MOTION, metric_entry, reaction_metric_names, shown_in
 from simulator.montecarlo.statistics import pair_name
 from simulator.present.formatting import (format_correlation, format_metric, format_money, format_number,
                                           format_percent)
@@ -26,6 +26,7 @@ def comparison_table(results) -> str:
                          [format_money(per[s][metric][q], currency) for s in strategies]))
     rows.append(("runs out of cash", "", [format_percent(per[s]["cash_out_month"]["share_defined"])
                                           for s in strategies]))
+    rows += _reaction_rows(results.scenario, per, strategies, currency)
     for motion in results.scenario.motions:
         if not any(f"{motion}.leads" in per[s] for s in strategies):
             continue
@@ -49,6 +50,19 @@ def comparison_table(results) -> str:
                      f"{format_percent(found[m]['p_better'])}" for m in shown_in("compare") if m in found]
             lines.append(f"  P({a} beats {b}): " + ", ".join(parts))
     return "\n".join(lines)
+
+
+def _reaction_rows(scenario, per: dict, strategies: list, currency: str) -> list:
+    """Rows of a plan that reacts to cash: funding received (median), the chance each round comes and each
+    rule fires, and the mean months under each rule."""
+    rows = []
+    for name in reaction_metric_names(scenario):
+        entry = metric_entry(name)
+        stat, q = ("mean", "") if entry.kind in ("percent", "months") else ("p50", "P50")
+        label = entry.short + (" (mean)" if entry.kind == "months" else "")
+        rows.append((label, q, [format_metric(name, per[s][name][stat], currency) if name in per[s] else "-"
+                                for s in strategies]))
+    return rows
 
 
 def _heading(results) -> str:

@@ -47,10 +47,10 @@ COMPARISON_STATS = ("p_better", "p_tie", "mean_diff", "std", "se", "ci95_low", "
                     *(f"p{q}" for q in PERCENTILES), "min", "max", "n")
 SIDE_BY_SIDE_STATS = ("mean", "p5", "p50", "p95")
 STATEMENT_NOTE = ("The mean statement adds up: gross profit = revenue - cost of revenue; EBITDA = gross profit - "
-                  "sales and marketing - overhead; ending cash = opening cash + collections - payments. "
+                  "sales and marketing - overhead; ending cash = opening cash + collections - payments (+ funding "
+                  "received, with funding rounds). "
                   "P10, P50 and P90 are percentiles over the runs taken line by line, so their lines do not add up, "
-                  "and a year's percentile is taken over the runs' years, so it is not the sum of its months'. "
-                  "No funding is recorded in a run, so there is no funding line.")
+                  "and a year's percentile is taken over the runs' years, so it is not the sum of its months'.")
 # A cell's number as XlsxWriter writes it: 16 significant digits (Excel shows 15).
 _VALUE = "<v>{:.16G}</v>"
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")

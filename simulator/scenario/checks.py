@@ -19,6 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.errors import Problem
+from simulator.scenario.funding import RESERVED, Actions, Round
 from simulator.scenario.schema import (Company, Correlation, EnterpriseMotion, Hire, Motion, Scenario, deep_merge,
                                        merged_motion)
 
@@ -39,6 +40,7 @@ def cross_problems(data: dict, locate, scenario: Optional[Scenario] = None) -> l
     problems = _strategy_problems(data, motions, locate)
     problems += _month_problems(data, locate)
     problems += _correlation_problems(data, motions, scenario, locate)
+    problems += _funding_problems(data, locate)
     return problems
 
 
@@ -201,6 +203,64 @@ def _month_problems(data: dict, locate) -> list[Problem]:
             return (root if _has_path(changes, rel[:1]) else ("motions", m_name)) + rel
 
         check(plan, at, s_name)
+    return problems
+
+
+# ---------------------------------------------------------------- funding and rules
+
+
+def _named_once(items: list, what: str, base: tuple, locate) -> tuple[list[str], list[Problem]]:
+    """The names of a list of rounds or rules, and a problem for each name given twice."""
+    names, problems = [], []
+    for i, item in enumerate(items):
+        name = item.get("name") if isinstance(item, dict) else None
+        if isinstance(name, str):
+            if name in names:
+                problems.append(locate.at(base + (i, "name"), f"another {what} is already named '{name}'"))
+            names.append(name)
+    return names, problems
+
+
+def _funding_problems(data: dict, locate) -> list[Problem]:
+    """Rounds come within the horizon; rules name motions that exist; strategies name rules that exist."""
+    company = _mapping(data, "company")
+    rounds = company.get("funding") if isinstance(company.get("funding"), list) else []
+    rules = data.get("policies") if isinstance(data.get("policies"), list) else []
+    _, problems = _named_once(rounds, "round", ("company", "funding"), locate)
+    rule_names, more = _named_once(rules, "rule", ("policies",), locate)
+    problems += more
+    horizon = _field(Scenario, "horizon_months", data)
+    for i, item in enumerate(rounds):
+        for key in ("month", "window"):
+            value = _field(Round, key, item)
+            last = value if key == "month" else value[-1] if isinstance(value, list) else None
+            if horizon is not UNKNOWN and isinstance(last, int) and last > horizon:
+                problems.append(locate.at(("company", "funding", i, key),
+                                          f"month {last} is beyond the horizon ({horizon} months)"))
+    declared = _mapping(data, "motions")
+    for i, item in enumerate(rules):
+        actions = item.get("actions") if isinstance(item, dict) else None
+        for key in ("freeze_hiring", "stop_replacing", "scale_marketing"):
+            value = _field(Actions, key, actions)
+            names = list(value) if isinstance(value, (list, dict)) else []
+            for j, name in enumerate(names):
+                at = ("policies", i, "actions", key) + ((j,) if isinstance(value, list) else (name,))
+                if name not in declared:
+                    problems.append(no_such_motion(locate, at, name, declared))
+    for s_name, strategy in _mapping(data, "strategies").items():
+        listed = strategy.get("policies") if isinstance(strategy, dict) else None
+        for j, name in enumerate(listed if isinstance(listed, list) else []):
+            if isinstance(name, str) and name not in rule_names:
+                guess = difflib.get_close_matches(name, rule_names, n=1)
+                problems.append(locate.at(("strategies", s_name, "policies", j), f"no rule named '{name}'" + (
+                    f"; did you mean '{guess[0]}'?" if guess else
+                    f"; the rules (policies) are {', '.join(rule_names)}" if rule_names else
+                    "; the scenario has no policies")))
+    if rounds or rules:
+        for name in RESERVED:
+            if name in declared:
+                problems.append(locate.at(("motions", name), f"a motion cannot be named '{name}' in a scenario "
+                                                             "with funding or policies (its metrics use the name)"))
     return problems
 
 

@@ -17,6 +17,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel
 
 from simulator.scenario.distributions import DISTRIBUTIONS, PERCENTILE_PAIRS, Distribution
+from simulator.scenario.funding import STATE, Actions, Policy, Round
 from simulator.scenario.params import Bounds, Section, bounds_of
 from simulator.scenario.schema import (Company, Correlation, EnterpriseMotion, Hire, MidmarketMotion, Scenario,
                                        SmbMotion, Strategy)
@@ -42,7 +43,8 @@ EXAMPLES = {
 }
 
 # How a list or mapping of sections is named in the "allowed values" column.
-_NOUNS = {Hire: "hires (below)", Strategy: "strategies (below)", Correlation: "correlations (below)"}
+_NOUNS = {Hire: "hires (below)", Strategy: "strategies (below)", Correlation: "correlations (below)",
+          Round: "rounds (below)", Policy: "rules (below)", int: "whole numbers", float: "numbers"}
 
 INTRO = """\
 # Scenario file reference
@@ -94,6 +96,9 @@ def reference() -> str:
     parts += ["## `strategies.<name>`\n", _doc(Strategy) + "\n", _table(Strategy, [("", None)]), STRATEGY_NOTES]
     parts += ["## `correlations[]`\n", _doc(Correlation) + "\n", _table(Correlation, [("", None)]),
               CORRELATION_NOTES]
+    parts += ["## `company.funding[]`\n", _doc(Round) + "\n", _table(Round, [("", None)]),
+              "## `policies[]`\n", _doc(Policy) + "\n", _table(Policy, [("", None)]),
+              "## `policies[].actions`\n", _doc(Actions) + "\n", _table(Actions, [("", None)]), _conditions()]
     parts += _distributions()
     parts.append(RULES)
     return "\n".join(parts)
@@ -525,6 +530,35 @@ correlations:
 ```
 """
 
+FUNDING_NOTES = """\
+A scenario with rounds or rules adds, per run, `funding_received`,
+`round.<name>` (1 when the round came), `rule.<name>.fired` and
+`rule.<name>.months`, and the monthly series `funding`, `runway` and
+`rule.<name>`; see [funding.md](funding.md).
+
+```yaml
+company:
+  funding:
+    - {name: seed, amount: 1.5e6, month: 1}
+    - {name: bridge, amount: 500_000, window: [1, 36], when: "cash < 3e5"}
+policies:
+  - name: freeze
+    when: months_of_runway < 6
+    release: months_of_runway > 9
+    actions: {freeze_hiring: all}
+```
+"""
+
+
+def _conditions() -> str:
+    """What a condition may say: its grammar and the state names, from the parser's own table."""
+    names = "\n".join(f"- `{name}`: {meaning}." for name, meaning in STATE.items())
+    return ("### Conditions\n\n`when` and `release` read the company's state at a month's end: comparisons "
+            "`NAME OP NUMBER` (OP one of `<`, `<=`, `>`, `>=`; numbers as `300000`, `3e5` or `300_000`) joined "
+            "by `and`, such as `arr >= 1e6 and months_of_runway < 9`. The names:\n\n" + names + "\n\n"
+            + FUNDING_NOTES)
+
+
 RULES = """\
 ## Rules checked across keys
 
@@ -542,7 +576,11 @@ Besides each key's own allowed values, `salesim validate` checks:
 - a strategy lists existing motions, each once; its overrides name only
   its own motions, keep their `type`, and give a valid motion when merged;
 - a correlation joins two different per-run distributions, each pair once,
-  and all of them together form a positive definite matrix.
+  and all of them together form a positive definite matrix;
+- funding rounds and rules have different names, a round's month or window
+  lies within `horizon_months`, a rule's actions name existing motions, a
+  strategy's `policies` names existing rules, and no motion is named
+  `round` or `rule` when the scenario has rounds or rules.
 
 Every problem is reported at once, each with its file, line and dotted
 path (or the `--set` that caused it); the rules across keys are checked on

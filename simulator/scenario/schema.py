@@ -22,6 +22,7 @@ from pydantic import (Field, PrivateAttr, TypeAdapter, ValidationError, Validati
 from pydantic.fields import FieldInfo
 
 from simulator.scenario.distributions import DISTRIBUTIONS, Distribution, WholeNumber
+from simulator.scenario.funding import Policy, Round
 from simulator.scenario.params import ParamValue, Section, param
 
 STAGES = ("meeting", "demo", "technical", "procurement", "order")
@@ -50,6 +51,9 @@ class Company(Section):
     ltv_max_months: ParamValue = param(
         60, "Months of a customer's life LTV counts at most (also when no customer is seen to leave).",
         unit="months", gt=0, cap=600)
+    funding: Optional[list[Round]] = Field(
+        None, description="Funding rounds: money that comes in a month, or when a condition on the company's "
+                          "state holds (see docs/funding.md).")
 
 
 class Hire(Section):
@@ -367,6 +371,9 @@ class Strategy(Section):
     overrides: dict[str, dict] = Field(
         default_factory=dict, description="Per motion, keys that differ in this strategy, as a nested "
                                           "mapping (enterprise: {team: {reps: 1}}).")
+    policies: Optional[list[str]] = Field(
+        None, description="Names of the runway rules (policies) this strategy follows; unset: every rule, "
+                          "[]: none (the same plan without the rules).")
 
 
 class Correlation(Section):
@@ -393,6 +400,9 @@ class Scenario(Section):
     strategies: dict[str, Strategy] = Field(description="Named strategies to compare.", min_length=1)
     correlations: list[Correlation] = Field(default_factory=list,
                                             description="Rank correlations between per-run parameters.")
+    policies: Optional[list[Policy]] = Field(
+        None, description="Runway rules checked at every month's end, each changing the plan while it holds "
+                          "(see docs/funding.md).")
 
     # Provenance, not part of the value: the file the loader read (kept by model_copy and with_values).
     _source: str = PrivateAttr("")

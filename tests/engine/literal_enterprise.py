@@ -50,10 +50,10 @@ def apply_schedule(env: simpy.Environment, pool: RepPool, capacity: np.ndarray):
 
 
 def start_literal_committee_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
-                                   horizon: int, shared=None) -> MotionRecord:
+                                   horizon: int, shared=None, marketing=None) -> MotionRecord:
     """Set up a committee motion's processes in ``env``, one SimPy event per arrival, wait and close."""
     leads = motion.leads
-    arrivals, picks, deals = leads_and_deals(motion, streams, horizon)
+    arrivals, picks, deals = leads_and_deals(motion, streams, horizon, marketing=marketing)
     n = len(arrivals)
     record = MotionRecord(horizon, n)      # per-lead arrays cut to the leads at the end
     pool = RepPool(env, int(capacity[0]))

@@ -2,6 +2,8 @@
 exact answers where the books are certain."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from engine_helpers import certain_enterprise, scenario_from
@@ -159,3 +161,20 @@ def test_a_line_or_statistic_that_does_not_exist_is_named(statements):
         statements["smb"].line("revenue", "p95")
     with pytest.raises(KeyError, match="by='quarter' is not 'month' or 'year'"):
         statements["smb"].line("revenue", by="quarter")
+
+
+def test_a_funded_plan_has_a_funding_line_and_its_cash_still_adds_up():
+    """With funding rounds the cash-flow view has a funding line: ending = opening + collections - payments +
+    funding, in the mean and from the starting cash; the seed round of month 1 is in month 1's line exactly."""
+    scenario = simulator.load_scenario(Path(__file__).parents[2] / "scenarios" / "funded_plan.yaml")
+    results = simulator.simulate(scenario, runs=10, seed=3, workers=1)
+    for s, found in results.statements().items():
+        keys = [line.key for line in found.lines]
+        assert keys[-2:] == ["funding", "ending_cash"] and len(keys) == len(LINES) + 1
+        line = found.line
+        residual = (line("ending_cash") - line("opening_cash") - line("collections") + line("payments")
+                    - line("funding"))
+        assert np.all(np.abs(residual) <= 8 * FLOAT32 * np.abs(_raw(results, s, "cash")).max())
+        assert line("opening_cash")[0] == pytest.approx(scenario.company.starting_cash, rel=1e-6)
+        seed_round = next(r for r in scenario.company.funding if r.month == 1)
+        assert line("funding", "p10")[0] == line("funding", "p90")[0] == pytest.approx(seed_round.amount, rel=1e-6)
