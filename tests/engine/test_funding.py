@@ -21,13 +21,13 @@ from simulator.scenario import default_scenario_path
 SCENARIOS = default_scenario_path().parents[2] / "scenarios"
 
 # Regression: digests of runs 0-2 of every bundled scenario (every series, cost and metric of every
-# strategy), computed with the engine before funding and rules existed (commit 3f3f882). A scenario without
-# them must give exactly those numbers.
+# strategy), computed with the engine before funding and rules existed (commit c3a6e2c, which counts SMB
+# referrals from paying customers). A scenario without them must give exactly those numbers.
 BEFORE_FUNDING = {
     "enterprise.yaml": ["fe93ae0deae3fb9f", "15be953d7b3879b9", "65248465f0da285d"],
-    "enterprise_vs_smb.yaml": ["9b90358f5ce110b3", "30f176590196aae0", "1fdb91b71c15975e"],
-    "midmarket.yaml": ["c10f0a6a3984ef31", "1df90060bd21fa92", "f3d81ac6151b5b78"],
-    "smb.yaml": ["f46dbb3dff0f3781", "fc25e28f77be5e8c", "22384e351e54f532"],
+    "enterprise_vs_smb.yaml": ["4252048179db4adf", "5c144e1c1a5e87f9", "1fdb91b71c15975e"],
+    "midmarket.yaml": ["207aae7143fe11aa", "1df90060bd21fa92", "f3d81ac6151b5b78"],
+    "smb.yaml": ["9671bb38735c8dfc", "6ac2d40ba2d52d06", "35895a89def56241"],
 }
 
 

@@ -14,7 +14,7 @@ from scipy import stats
 
 import simulator
 import simulator.engine
-from simulator.montecarlo.results import MONTHLY_SERIES
+from simulator.montecarlo.results import monthly_series_names
 from simulator.montecarlo import runner
 from simulator.montecarlo.statistics import KEY_METRICS, relative_half_width
 
@@ -149,7 +149,7 @@ def test_memory_per_run_is_what_the_store_takes(scenario):
              + store.done.nbytes)
     assert taken == 100 * runner.memory_per_run(scenario)
     store.grow(250)
-    assert store.capacity == 250 and store.monthly.shape == (3, len(MONTHLY_SERIES), 250, 13)
+    assert store.capacity == 250 and store.monthly.shape == (3, len(monthly_series_names(scenario)), 250, 13)
 
 
 def test_available_memory_agrees_with_psutil():

@@ -13,7 +13,7 @@ import simulator
 import simulator.montecarlo.results as results_module
 from simulator.engine.catalogue import run_metric_names
 from simulator.engine.ledger import COST_CATEGORIES, SERIES
-from simulator.montecarlo.results import COST_SERIES, MONTHLY_SERIES
+from simulator.montecarlo.results import COST_SERIES, monthly_series_names
 from simulator.montecarlo.statistics import KEY_METRICS, PERCENTILES
 
 STAT_KEYS = {"mean", "std", "se", "ci95", *(f"p{q}" for q in PERCENTILES), "min", "max", "n", "nan_runs",
@@ -65,7 +65,8 @@ def test_runs_csv_has_a_row_per_strategy_and_run(results, saved):
 
 def test_monthly_npz_holds_runs_x_months_per_strategy_and_series(results, saved):
     with np.load(saved / "monthly.npz") as npz:
-        assert sorted(npz.files) == sorted(f"{s}/{k}" for s in results.strategies for k in MONTHLY_SERIES)
+        names = monthly_series_names(results.scenario)
+        assert sorted(npz.files) == sorted(f"{s}/{k}" for s in results.strategies for k in names)
         cash = npz["hybrid/cash"]
     assert cash.shape == (24, 13) and cash.dtype == np.float32
 
