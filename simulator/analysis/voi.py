@@ -476,7 +476,7 @@ def value_of_information(results, metric: str = METRIC, strategies=None, permuta
              if np.isfinite(x[keep]).all() and varies(x[keep])}
     values = values[:, keep]
     n = int(values.shape[1])
-    seed = int(results.provenance.get("seed", results.scenario.seed)) if results.summary else results.scenario.seed
+    seed = int((results.summary or {}).get("provenance", {}).get("seed", results.scenario.seed))
     means = values.mean(axis=1) if n else np.full(len(chosen), math.nan)
     best = int(np.argmax(means)) if n else 0
     winners = np.argmax(values, axis=0) if n else np.zeros(0, dtype=np.int64)
