@@ -204,7 +204,7 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
         no_xlsx):
     """Simulate every strategy of SCENARIO (default: the bundled one), compare them, save the results."""
     from simulator.montecarlo.progress import ProgressBar
-    from simulator.present.tables import comparison_table
+    from simulator.present.tables import comparison_table, worth_learning_line
 
     if dask and scheduler:
         raise click.UsageError("--dask starts a local cluster and --scheduler uses an existing one: give one")
@@ -240,6 +240,9 @@ def run(scenario, runs, seed, workers, dask, scheduler, out, overrides, quiet, p
             click.echo(f"{_stopped(sigint)} while saving: the table shows every run; nothing was saved", err=True)
             sys.exit(_stop_code(sigint))
         click.echo(comparison_table(results))
+        worth = worth_learning_line(results)
+        if worth:
+            click.echo(f"\n{worth}")
         rule = results.provenance.get("stopping_rule") or {}
         if rule.get("rule") == "memory":   # the table's heading tells only of the precision and max-runs stops
             click.echo(f"\n{rule['description']}")

@@ -37,4 +37,5 @@ def test_notebook_executes(name, monkeypatch):
     text = "".join(o.get("text", "") for o in outputs)
     assert "P(enterprise beats smb on NPV)" in text and "to cover 95% of runs" in text
     assert "What drives NPV" in text and "rank corr." in text     # the sensitivity section ran
+    assert "perfect information on everything" in text and "<ValueOfInformation" in text   # and the value's
     assert "report.html" in text

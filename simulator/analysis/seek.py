@@ -31,10 +31,11 @@ import numpy as np
 from pydantic import BaseModel
 
 from simulator.analysis.files import write_directory, write_json, write_rows
-from simulator.analysis.sweep import SweepError, _close, key_kind, point_label, point_scenario, shared_executor
+from simulator.analysis.sweep import SweepError, _close, key_kind, point_scenario, shared_executor
 from simulator.engine.catalogue import run_metric_names
 from simulator.montecarlo import simulate
 from simulator.montecarlo.results import jsonable
+from simulator.present.formatting import format_metric, format_money, format_percent
 
 MAX_EVALUATIONS = 60
 ALL_INTEGERS = 25          # an integer key with at most this many values in its bounds is evaluated at each one
@@ -189,30 +190,54 @@ class Seek:
     answer: float
     evaluations: list = field(default_factory=list)
     check: dict = field(default_factory=dict)
+    currency: str = "USD"
+    unit: str = ""             # the key's unit in the schema: how its values are written
+    simulated: tuple = ()      # the strategies each evaluation simulated
 
     @property
     def achieved(self) -> float:
         """The statistic at the answer with the search's seed."""
         return dict(self.evaluations)[self.answer]
 
+    def value_text(self, value: float, short: bool = False) -> str:
+        """A value of the key in its unit: '1,660,156 ($1.66M)', '0.25 (25%)', '4'; ``short``: '$1.66M'."""
+        plain = _plain(value)
+        if self.unit.startswith("money"):
+            money = format_money(value, self.currency)
+            return money if short else f"{plain} ({money})"
+        if self.unit.startswith("fraction"):
+            share = format_percent(value)
+            return share if short else f"{plain} ({share})"
+        return plain
+
+    def statistic_text(self, value: float) -> str:
+        """A value of the target's statistic: a share as a percentage, else in the metric's unit."""
+        if self.target.statistic == "P":
+            return format_percent(value)
+        return format_metric(self.target.metric, value, self.currency)
+
     def __repr__(self) -> str:
         c = self.check
         verdict = {True: "holds with 95% confidence", False: "does not hold with 95% confidence",
                    None: ""}[c.get("holds")]
+        alone = f"; {self.strategy} simulated alone" if self.simulated == (self.strategy,) else ""
         return "\n".join([
             f"<Seek {self.scenario}: {self.path} for '{self.target.text}' ({self.strategy}), in "
-            f"[{point_label(self.low)}, {point_label(self.high)}]; {len(self.evaluations)} evaluations of "
-            f"{self.runs:,} runs, seed {self.seed}>",
-            f"  answer: {self.path}={point_label(self.answer)} ({self.target.label} = {self.achieved:,.6g})",
-            f"  check with seed {c['seed']}: {self.target.label} = {c['value']:,.6g}, 95% interval "
-            f"[{c['low']:,.6g}, {c['high']:,.6g}] ({c['interval']})" + (f"; the target {verdict}" if verdict else ""),
+            f"[{self.value_text(self.low, True)}, {self.value_text(self.high, True)}]; {len(self.evaluations)} "
+            f"evaluations of {self.runs:,} runs, seed {self.seed}{alone}>",
+            f"  answer: {self.path}={self.value_text(self.answer)} ({self.target.label} = "
+            f"{self.statistic_text(self.achieved)})",
+            f"  check with seed {c['seed']}: {self.target.label} = {self.statistic_text(c['value'])}, 95% interval "
+            f"{self.statistic_text(c['low'])} to {self.statistic_text(c['high'])} ({c['interval']})"
+            + (f"; the target {verdict}" if verdict else ""),
         ])
 
     def as_dict(self) -> dict:
         """seek.json: the question, the answer, the check, every evaluation (NaN as null)."""
         t = self.target
         return jsonable({"scenario": self.scenario, "path": self.path, "kind": self.kind, "low": self.low,
-                         "high": self.high, "strategy": self.strategy, "runs": self.runs, "seed": self.seed,
+                         "high": self.high, "strategy": self.strategy,
+                         "simulated_strategies": list(self.simulated), "runs": self.runs, "seed": self.seed,
                          "target": {"text": t.text, "statistic": t.label, "metric": t.metric, "op": t.op,
                                     "threshold": t.threshold, "goal": t.goal, "direction": self.direction},
                          "answer": self.answer, "achieved": self.achieved, "check": self.check,
@@ -230,9 +255,18 @@ class Seek:
         return write_directory(directory, fill)
 
 
+def _plain(value) -> str:
+    """A key's value in full: 4, 1,660,156, 0.0255."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.6g}"
+
+
 METHOD = {
     "evaluation": "simulate(scenario.with_values({path: value}), runs, seed): every value with the same seed "
-                  "(common random numbers)",
+                  "(common random numbers); only the strategy the target reads is simulated, its runs being the "
+                  "same as with every strategy",
     "threshold": "both bounds first, then bisection to the edge of the values that meet the target (assumed "
                  "monotone in the key); on integers for an integer key, else to the tolerance",
     "max/min": f"an integer key with at most {ALL_INTEGERS} values in its bounds: every value; otherwise "
@@ -242,9 +276,8 @@ METHOD = {
 }
 
 
-def key_limits(scenario, path: str) -> tuple[bool, Optional[float], Optional[float]]:
-    """Of the numeric key at ``path``: whether it holds whole numbers, and its lowest and highest allowed values
-    as the schema declares them (None where it declares none)."""
+def _key_bounds(scenario, path: str):
+    """The :class:`~simulator.scenario.params.Bounds` the numeric key at ``path`` was declared with, or None."""
     parts = path.split(".")
     node, info = scenario, None
     for i, part in enumerate(parts):
@@ -256,13 +289,26 @@ def key_limits(scenario, path: str) -> tuple[bool, Optional[float], Optional[flo
             node = getattr(node, name)
         else:
             node, info = (node[int(part)] if isinstance(node, (list, tuple)) else node[part]), None
-    bounds = (info.json_schema_extra or {}).get("bounds") if info is not None and isinstance(
+    return (info.json_schema_extra or {}).get("bounds") if info is not None and isinstance(
         info.json_schema_extra, dict) else None
+
+
+def key_limits(scenario, path: str) -> tuple[bool, Optional[float], Optional[float]]:
+    """Of the numeric key at ``path``: whether it holds whole numbers, and its lowest and highest allowed values
+    as the schema declares them (None where it declares none)."""
+    bounds = _key_bounds(scenario, path)
     if bounds is None:
         return False, None, None
     low = bounds.ge if bounds.ge is not None else bounds.gt
     high = min((b for b in (bounds.le, bounds.lt, bounds.cap) if b is not None), default=None)
     return bool(bounds.integer), low, high
+
+
+def key_unit(scenario, path: str) -> str:
+    """The unit the schema declares for the numeric key at ``path`` ('money', 'fraction', 'reps', ...; '' if
+    none)."""
+    bounds = _key_bounds(scenario, path)
+    return bounds.unit if bounds is not None else ""
 
 
 def _bound(path: str, kind: str, value, name: str):
@@ -330,12 +376,15 @@ def seek(scenario, path: str, target, low=None, high=None, strategy: Optional[st
     runs = int(runs if runs is not None else scenario.runs)
     seed = int(seed if seed is not None else scenario.seed)
     tolerance = float(tolerance) if tolerance is not None else (high - low) / 1000
-    found = Seek(scenario.name, path, kind, low, high, target, strategy, direction, runs, seed, answer=low)
+    searched = only_strategy(scenario, strategy, path)
+    found = Seek(scenario.name, path, kind, low, high, target, strategy, direction, runs, seed, answer=low,
+                 currency=scenario.company.currency, unit=key_unit(scenario, path),
+                 simulated=tuple(searched.strategies))
     memo: dict = {}
 
     with shared_executor(executor, workers) as shared:
         def run(value, run_seed):
-            results = simulate(point_scenario(scenario, {path: value}), runs=runs, seed=run_seed, workers=workers,
+            results = simulate(point_scenario(searched, {path: value}), runs=runs, seed=run_seed, workers=workers,
                                executor=shared)
             if results.partial:
                 raise KeyboardInterrupt
@@ -355,7 +404,7 @@ def seek(scenario, path: str, target, low=None, high=None, strategy: Optional[st
         if target.goal:
             found.answer = _optimum(statistic, low, high, kind, tolerance, target.goal)
         else:
-            found.answer = _edge(statistic, target, low, high, kind, tolerance, direction, path)
+            found.answer = _edge(statistic, target, low, high, kind, tolerance, direction, path, found)
         x = run(found.answer, seed + 1)
         value = target.value(x)
         lo, hi, how = target.interval(x)
@@ -364,15 +413,31 @@ def seek(scenario, path: str, target, low=None, high=None, strategy: Optional[st
     return found
 
 
-def _edge(statistic, target: Target, low, high, kind: str, tolerance: float, direction: str, path: str):
+def only_strategy(scenario, strategy: str, path: str):
+    """The scenario with ``strategy`` alone, so that an evaluation simulates only the runs the target reads.
+
+    Run i of a strategy is the same whatever strategies run beside it (its draws come from streams keyed by
+    the seed, the run and the motion, and correlated inputs from the scenario's correlations, not from its
+    strategies), so the statistic is the same as with every strategy simulated. The scenario is kept whole
+    when it has one strategy, or when ``path`` is another strategy's key.
+    """
+    others = [s for s in scenario.strategies if s != strategy]
+    if not others or any(path.startswith(f"strategies.{s}.") for s in others):
+        return scenario
+    return scenario.with_values({"strategies": {strategy: scenario.strategies[strategy].as_data()}})
+
+
+def _edge(statistic, target: Target, low, high, kind: str, tolerance: float, direction: str, path: str,
+          found: Seek):
     """The smallest (minimize) or largest (maximize) value in [low, high] that meets a threshold target."""
     near, far = (low, high) if direction == "minimize" else (high, low)
     if target.met(statistic(near)):
         return near
     if not target.met(statistic(far)):
-        raise SeekError(f"'{target.text}' cannot be met for {path} within [{point_label(low)}, {point_label(high)}]: "
-                        f"{target.label} is {statistic(low):,.6g} at {point_label(low)} and {statistic(high):,.6g} "
-                        f"at {point_label(high)}")
+        at_low, at_high = found.value_text(low, True), found.value_text(high, True)
+        raise SeekError(f"'{target.text}' cannot be met for {path} within [{at_low}, {at_high}]: {target.label} is "
+                        f"{found.statistic_text(statistic(low))} at {at_low} and "
+                        f"{found.statistic_text(statistic(high))} at {at_high}")
     fails, meets = near, far     # bisection keeps the edge between them
     while abs(meets - fails) > (1 if kind == "integer" else tolerance):
         middle = (fails + meets) // 2 if kind == "integer" else (fails + meets) / 2

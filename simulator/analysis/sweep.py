@@ -427,10 +427,12 @@ def sweep(scenario, vary, runs: Optional[int] = None, seed: Optional[int] = None
         texts; several keys make a grid of every combination.
     runs, seed: of every point (default the scenario's).
     metrics: a name or names (default the key metrics: revenue, npv, ending_cash, capital_needed).
-    workers, executor: as for ``simulate``, for each point in turn. With
-        Dask ('dask' for a LocalCluster, a scheduler address, or a
-        ``distributed.Client``) one client serves every point; a process
-        pool ('auto', 'process') is started and stopped by each point.
+    workers, executor: as for ``simulate``, for each point in turn. One
+        executor serves every point: a process pool ('auto' with more than one
+        worker, 'process') or a Dask client ('dask' for a LocalCluster, a
+        scheduler address) is started before the first point and ended after
+        the last; a ``distributed.Client`` or a running process pool of your
+        own is used as it is and left running.
     progress: ``progress(done, planned)`` counts runs over all the points.
 
     Raises :class:`SweepError` before any run for a path that is not a
@@ -468,9 +470,10 @@ def sweep(scenario, vary, runs: Optional[int] = None, seed: Optional[int] = None
 
 @contextlib.contextmanager
 def shared_executor(executor, workers: Optional[int]):
-    """The executor every point uses: for Dask ('dask', a scheduler address) one client, started here and
-    closed after the last point; anything else as given ('auto', 'process' and 'in-process' start and stop
-    their workers within each ``simulate``)."""
+    """The executor every point uses, started here and ended after the last: for Dask ('dask', a scheduler
+    address) one client; for a process pool ('auto' with more than one worker, 'process') one pool, whose
+    worker processes every point reuses. Anything else (one worker, 'in-process', a client or a pool of the
+    caller's) as given."""
     if executor == "dask" or (isinstance(executor, str) and "://" in executor):
         from distributed import Client
 
@@ -484,5 +487,17 @@ def shared_executor(executor, workers: Optional[int]):
             client.close()
             if cluster is not None:
                 cluster.close()
-    else:
-        yield executor
+        return
+    count = int(workers) if workers is not None else (os.cpu_count() or 1)
+    if executor == "process" or (executor == "auto" and count > 1):
+        from simulator.montecarlo.runner import process_pool, stop_pool
+
+        pool = process_pool(count)
+        try:
+            yield pool
+        except BaseException:
+            stop_pool(pool, cancel=True)   # Ctrl-C or a failure: the workers end now
+            raise
+        stop_pool(pool)
+        return
+    yield executor

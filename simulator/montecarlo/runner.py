@@ -230,24 +230,53 @@ class _InProcess:
         """Let go of the workers; with ``cancel``, stop them now rather than letting running chunks end."""
 
 
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool for chunks of runs: ``workers`` processes that ignore Ctrl-C (the parent handles it).
+
+    ``simulate(..., executor=pool)`` runs on it and leaves it running, so that several simulations (the
+    points of a sweep, the evaluations of a seek) share its processes; end it with :func:`stop_pool`.
+    """
+    return ProcessPoolExecutor(workers, initializer=ignore_sigint)
+
+
+def stop_pool(pool: ProcessPoolExecutor, cancel: bool = False) -> None:
+    """Shut a process pool down: after its running chunks end, or with ``cancel`` at once (the workers
+    terminated: Ctrl-C, or a failure elsewhere)."""
+    if not cancel:
+        pool.shutdown(wait=True)
+        return
+    # The standard library has no public way to stop running tasks before 3.14.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    # Not waiting for the pool's manager thread, which can block for good on a result that a terminated
+    # worker was half-way through sending: the workers themselves are what must end.
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=10)
+
+
 class _Pool(_InProcess):
-    """A process pool on this machine (default: one worker per core)."""
+    """A process pool on this machine (default: one worker per core), started here or handed in running."""
 
     name = "process pool"
     lost_errors = (BrokenProcessPool,)
 
-    def __init__(self, scenario, seed, workers: int):
+    def __init__(self, scenario, seed, workers: int, pool: ProcessPoolExecutor | None = None):
         super().__init__(scenario, seed)
-        self.workers = workers
-        self.pool = ProcessPoolExecutor(workers, initializer=ignore_sigint)
+        self.own = pool is None
+        self.pool = process_pool(workers) if pool is None else pool
+        self.workers = workers if pool is None else int(getattr(pool, "_max_workers", None) or workers)
 
     def submit(self, start: int, stop: int) -> Future:
         try:
             return self.pool.submit(run_chunk, self.scenario, start, stop, self.seed)
         except BrokenProcessPool:
-            # A worker died (killed, out of memory): start a fresh pool; lost chunks come back here.
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = ProcessPoolExecutor(self.workers, initializer=ignore_sigint)
+            # A worker died (killed, out of memory): start a fresh pool of our own (a pool handed in stays
+            # broken for its owner to end); lost chunks come back here.
+            if self.own:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool, self.own = process_pool(self.workers), True
             return self.pool.submit(run_chunk, self.scenario, start, stop, self.seed)
 
     def wait(self, pending):
@@ -258,18 +287,9 @@ class _Pool(_InProcess):
             future.cancel()
 
     def close(self, cancel: bool = False) -> None:
-        if not cancel:
-            self.pool.shutdown(wait=True)
-            return
-        # The standard library has no public way to stop running tasks before 3.14.
-        processes = list(getattr(self.pool, "_processes", {}).values())
-        for process in processes:
-            process.terminate()
-        # Not waiting for the pool's manager thread, which can block for good on a result that a terminated
-        # worker was half-way through sending: the workers themselves are what must end.
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.join(timeout=10)
+        """Shut our own pool down; leave a pool handed in running (its chunks cancelled) for its owner."""
+        if self.own:
+            stop_pool(self.pool, cancel)
 
 
 class _Dask(_InProcess):
@@ -330,8 +350,10 @@ def _executor(kind, scenario, seed, workers):
         return _Dask(scenario, seed, None, address=kind)
     if hasattr(kind, "submit") and hasattr(kind, "scheduler_info"):
         return _Dask(scenario, seed, None, client=kind)
+    if isinstance(kind, ProcessPoolExecutor):
+        return _Pool(scenario, seed, workers, pool=kind)
     raise ValueError(f"executor={kind!r} is not one of 'auto', 'in-process', 'process', 'dask', a scheduler "
-                     "address such as 'tcp://host:8786' or a distributed.Client")
+                     "address such as 'tcp://host:8786', a distributed.Client or a running process pool")
 
 
 def _run_range(adapter, store: _Store, start: int, stop: int, per_run: float, chunk_runs, report) -> None:
@@ -377,7 +399,9 @@ def simulate(scenario, runs: int | None = None, seed: int | None = None, workers
     chunk_runs: runs per chunk (default: measured, ~1 s of work per chunk).
     executor: 'auto' (in-process for 1 worker, else a process pool),
         'in-process', 'process', 'dask' (a LocalCluster), a scheduler address
-        ('tcp://host:8786') or a ``distributed.Client``.
+        ('tcp://host:8786'), a ``distributed.Client``, or a running process
+        pool (:func:`process_pool`), which is left running for more
+        simulations (its own worker count then applies).
     precision: run batch after batch until the 95% CI half-width of the mean
         of each watched metric is within its target for every strategy, or
         ``max_runs`` (default 100,000; the first batch is never larger) is
@@ -513,7 +537,7 @@ def _executor_name(kind, workers) -> str:
         kind = "in-process" if workers == 1 else "process"
     if isinstance(kind, str):
         return {"process": "process pool", "dask": "dask LocalCluster"}.get(kind, kind)
-    return "dask client"
+    return "process pool" if isinstance(kind, ProcessPoolExecutor) else "dask client"
 
 
 def _stopping_rule(store: _Store, scenario, n: int, wanted, max_runs: int) -> dict:
@@ -549,4 +573,10 @@ def _results(scenario, strategies, store: _Store, rows: np.ndarray, provenance: 
     costs = {s: {c: store.costs[i, j, pick] for j, c in enumerate(COST_CATEGORIES)}
              for i, s in enumerate(strategies)}
     summary = build_summary(provenance, runs, costs)
-    return Results(scenario, strategies, runs, monthly, summary, costs, rows, inputs)
+    results = Results(scenario, strategies, runs, monthly, summary, costs, rows, inputs)
+    # What knowing the future, or one input, would be worth (loaded here: the analysis package imports this one).
+    from simulator.analysis.voi import summary_block
+    block = summary_block(results)
+    if block is not None:
+        summary["value_of_information"] = block
+    return results

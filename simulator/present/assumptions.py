@@ -253,3 +253,29 @@ def motion_tables(scenario) -> dict[str, tuple[list[str], list[tuple[str, list[s
         labels = list(dict.fromkeys(label for col in columns for label in col))
         tables[motion_name] = (users, [(label, [col.get(label, "") for col in columns]) for label in labels])
     return tables
+
+
+_COMPANY_WORDS = {"starting_cash": "starting cash", "overhead_per_month": "fixed costs",
+                  "discount_rate_annual": "discount rate", "minimum_cash": "cash buffer",
+                  "ltv_max_months": "months LTV counts"}
+_ROW_WORDS = {path: label for label, path in COMMON_ROWS + COMMITTEE_ROWS + DECIDER_ROWS}
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def input_words(path: str) -> str:
+    """An uncertain input's dotted path in words, for a sentence: 'motions.smb.deal.monthly_churn' reads
+    'smb monthly churn', 'motions.enterprise.process.stages.demo.loss_chance' 'enterprise demo loss chance',
+    'company.starting_cash' 'starting cash'; a path this does not know reads as its last key."""
+    parts = path.split(".")
+    if parts[0] == "company" and len(parts) == 2:
+        return _COMPANY_WORDS.get(parts[1], parts[1].replace("_", " "))
+    if parts[0] != "motions" or len(parts) < 3:
+        return path
+    motion, rest = parts[1], ".".join(parts[2:])
+    if rest.startswith("process.stages.") and len(parts) == 6:
+        return f"{motion} {parts[4]} {parts[5].replace('_', ' ')}"
+    label = _ROW_WORDS.get(rest)
+    return f"{motion} {_lower_first(label) if label else parts[-1].replace('_', ' ')}"

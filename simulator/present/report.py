@@ -4,7 +4,8 @@
 embedded as base64 PNG, the style is a few inline CSS rules, and nothing is
 fetched from the network (no scripts, no web fonts). It reads top down: the
 answer first, then the side-by-side numbers, the charts, the comparisons in
-words, the assumptions behind them, how precise the estimates are, and where
+words, what drives the result and what is worth learning first, the
+assumptions behind them, how precise the estimates are, and where
 the numbers came from.
 """
 from __future__ import annotations
@@ -363,6 +364,49 @@ def sensitivity_html(results, found, why: Optional[str], images: Mapping[str, by
     return "".join(parts)
 
 
+def value_html(results) -> str:
+    """What is worth learning first: EVPI against today's choice, then each input's EVPPI, as a table."""
+    from simulator.analysis.voi import of_results
+    from simulator.present.assumptions import input_words
+
+    found = of_results(results)
+    if found is None or len(found.strategies) < 2:
+        return ('<p class="note">One strategy only: no choice for more information to improve.</p>'
+                if found is not None else '<p class="note">No value of information: these results have no NPV.</p>')
+    currency = found.currency
+    low, high = found.evpi_ci95
+    interval = (f" (95% CI {format_money(low, currency)} to {format_money(high, currency)})"
+                if math.isfinite(low) else "")
+    share = found.chooses.get(found.best, math.nan)
+    parts = [f"<p>Today's choice on mean NPV is <b>{_e(found.best)}</b>, the best strategy in "
+             f"{format_percent(share)} of runs. Knowing, before choosing, how each future turns out would raise "
+             f"mean NPV by <b>{format_money(found.evpi, currency)}</b>{interval}: the expected value of perfect "
+             "information, the most that any study, pilot or wait could be worth. Learning one uncertain input "
+             "first is worth less (its partial value):</p>"]
+    if found.partials:
+        rows = []
+        for p in list(found.partials) + ([found.together] if found.together is not None else []):
+            together = p is found.together
+            name = ("<i>all inputs together</i> (additive fit)" if together else
+                    f"{_e(input_words(p.input))}<span class=\"range\"><code>{_e(p.input)}</code></span>")
+            of_evpi = p.evppi / found.evpi if found.evpi > 0 else math.nan
+            rows.append([name, f'<span class="mid">{format_money(p.evppi, currency)}</span><span class="range">'
+                               f"± {format_money(p.se, currency)}</span>", format_percent(of_evpi),
+                         format_money(p.noise, currency), "yes" if p.clear else "no"])
+        parts.append(_table(["input", "worth learning first", "of perfect information", "noise", "clear"], rows,
+                            [p.clear for p in found.partials] + ([False] if found.together is not None else []))
+                     .replace("<td>", '<td class="num">'))
+        parts.append('<p class="note">How to read it: an input worth $X means that learning its true value '
+                     "before choosing, and then choosing the strategy best for that value, would raise mean NPV "
+                     "by $X on average; an amount within its noise (what an input with no bearing on the choice "
+                     "scores by chance) or within two standard errors of zero may be worth nothing (clear: no). "
+                     "Perfect information less all inputs together is chance deal by deal, which no study "
+                     "removes. Method and a worked example: docs/value-of-information.md.</p>")
+    elif found.note:
+        parts.append(f'<p class="note">No partial values: {_e(found.note)}.</p>')
+    return "".join(parts)
+
+
 def _table(head: list[str], rows: list[list[str]], marked: Optional[list[bool]] = None) -> str:
     """A table whose first column names the rows; ``marked`` rows are highlighted; no head row if all empty."""
     marked = marked or [False] * len(rows)
@@ -492,6 +536,7 @@ def report_html(results, images: Optional[Mapping[str, bytes]] = None) -> str:
         ("charts", "Charts", "".join(charts)),
         ("comparisons", "Comparisons", comparisons_html(results)),
         ("sensitivity", "What drives the result", sensitivity_html(results, found, why, images)),
+        ("value", "Worth learning first", value_html(results)),
         ("assumptions", "Key assumptions", assumptions_html(scenario, colors)),
         ("convergence", "Convergence", convergence_html(results)),
         ("provenance", "Provenance", provenance_html(results)),

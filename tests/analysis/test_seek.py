@@ -3,7 +3,9 @@ seeds, and the errors."""
 from __future__ import annotations
 
 import csv
+import importlib
 import json
+import re
 
 import numpy as np
 import pytest
@@ -103,7 +105,7 @@ def test_limits_come_from_the_schema(scenario):
 
 @pytest.mark.parametrize("args, words", [
     ((CASH, "p50(ending_cash) >= 1e9", 0, 1e6), "'p50(ending_cash) >= 1e9' cannot be met for company.starting_cash "
-                                                "within [0, 1,000,000]"),
+                                                "within [$0, $1M]: p50(ending_cash) is -$"),
     (("company.currency", "mean(npv) max", 0, 1), "is not a numeric key"),
     ((REPS, "mean(npv) max", 1.5, 4), "takes whole numbers"),
     ((CASH, "mean(npv) max", 5, 1), "must rise"),
@@ -111,7 +113,7 @@ def test_limits_come_from_the_schema(scenario):
     ((CASH, "mean(npv) max", 0, 1e6, "b"), "unknown strategy 'b'"),
 ])
 def test_errors_name_what_is_wrong(scenario, args, words):
-    with pytest.raises(SeekError, match=words.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+    with pytest.raises(SeekError, match=re.escape(words)):
         simulator.seek(scenario, *args, runs=4, workers=1)
 
 
@@ -133,3 +135,51 @@ def test_save_writes_the_answer_and_every_evaluation(scenario, tmp_path):
     with open(saved / "evaluations.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [row[REPS] for row in rows] == ["1", "2", "3"]
+
+
+def test_statistics_and_values_are_written_as_money_and_percentages(scenario):
+    found = simulator.seek(scenario, CASH, "p50(ending_cash) >= 2e6", 0, 5e6, runs=4, workers=1)
+    text = repr(found)
+    assert "e+0" not in text and "in [$0, $5M]" in text
+    assert f"answer: {CASH}={found.answer:,.0f} (" in text and "(p50(ending_cash) = $2" in text
+    assert found.value_text(1_660_156.25) == "1,660,156 ($1.66M)" and found.value_text(2.5e6, short=True) == "$2.5M"
+    assert found.statistic_text(2_012_345) == "$2.01M"
+    share = simulator.seek(scenario, CASH, "P(ending_cash < 3e6) <= 0.5", 0, 5e6, runs=4, workers=1, tolerance=1e5)
+    assert share.statistic_text(0.05) == "5%" and "% to " in repr(share).splitlines()[2]
+
+
+def test_with_a_strategy_named_only_that_strategy_is_simulated_and_the_search_is_the_same(monkeypatch):
+    from montecarlo_helpers import fast_scenario
+
+    seek_module = importlib.import_module("simulator.analysis.seek")
+    scenario = fast_scenario()
+    simulated = []
+    simulate = seek_module.simulate
+
+    def recording(changed, **kwargs):
+        simulated.append(tuple(changed.strategies))
+        return simulate(changed, **kwargs)
+
+    monkeypatch.setattr(seek_module, "simulate", recording)
+    ask = dict(strategy="hybrid", runs=12, workers=1, tolerance=1e5)
+    alone = simulator.seek(scenario, CASH, "P(cash_out) <= 0.1", 5e5, 5e6, **ask)
+    assert set(simulated) == {("hybrid",)} and alone.simulated == ("hybrid",)
+    assert json.loads(json.dumps(alone.as_dict()))["simulated_strategies"] == ["hybrid"]
+    assert "hybrid simulated alone" in repr(alone)
+    simulated.clear()
+    monkeypatch.setattr(seek_module, "only_strategy", lambda scenario, strategy, path: scenario)
+    everyone = simulator.seek(scenario, CASH, "P(cash_out) <= 0.1", 5e5, 5e6, **ask)
+    assert set(simulated) == {("enterprise", "smb", "hybrid")}
+    assert alone.evaluations == everyone.evaluations and alone.check == everyone.check
+    assert alone.answer == everyone.answer
+
+
+def test_another_strategys_key_keeps_every_strategy():
+    from montecarlo_helpers import fast_scenario
+
+    from simulator.analysis.seek import only_strategy
+
+    scenario = fast_scenario()
+    assert tuple(only_strategy(scenario, "smb", CASH).strategies) == ("smb",)
+    kept = only_strategy(scenario, "smb", "strategies.hybrid.overrides.enterprise.team.reps")
+    assert kept is scenario

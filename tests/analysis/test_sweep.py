@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib
 import json
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
@@ -192,3 +193,40 @@ def test_one_dask_cluster_serves_every_point_with_the_same_results(scenario, mon
     assert executors[0].status == "closed"
     in_process = simulator.sweep(scenario, {REPS: [2, 4]}, runs=6, workers=1, metrics="npv")
     assert on_dask.cells == in_process.cells
+
+
+def test_one_process_pool_serves_every_point_and_ends_with_the_sweep(scenario, monkeypatch):
+    sweep_module = importlib.import_module("simulator.analysis.sweep")   # the module, not the function
+    executors = []
+    simulate = sweep_module.simulate
+
+    def spy(changed, **kwargs):
+        executors.append(kwargs["executor"])
+        return simulate(changed, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "simulate", spy)
+    pooled = simulator.sweep(scenario, {REPS: [2, 4, 6]}, runs=6, workers=2, metrics="npv")
+    pool = executors[0]
+    assert len(executors) == 3 and all(e is pool for e in executors)
+    assert isinstance(pool, ProcessPoolExecutor) and pool._shutdown_thread, "shut down after the last point"
+    assert pooled.cells == simulator.sweep(scenario, {REPS: [2, 4, 6]}, runs=6, workers=1, metrics="npv").cells
+
+
+def test_an_interrupted_sweep_stops_the_pool_it_started(scenario, monkeypatch):
+    sweep_module = importlib.import_module("simulator.analysis.sweep")
+    seen = []
+    simulate = sweep_module.simulate
+
+    def interrupted(changed, **kwargs):
+        if seen:
+            seen.append(list(kwargs["executor"]._processes.values()))
+            raise KeyboardInterrupt
+        seen.append(kwargs["executor"])
+        return simulate(changed, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "simulate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        simulator.sweep(scenario, {REPS: [2, 4]}, runs=6, workers=2, metrics="npv")
+    pool, processes = seen
+    assert processes and pool._shutdown_thread
+    assert not any(process.is_alive() for process in processes), "the workers were ended"

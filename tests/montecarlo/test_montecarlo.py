@@ -47,6 +47,22 @@ def test_identical_for_any_worker_count_and_chunk_size(scenario, reference, work
     assert_identical(reference, results)
 
 
+def test_a_running_process_pool_serves_several_simulations_and_is_left_running(scenario, reference):
+    pool = runner.process_pool(2)
+    try:
+        first = simulator.simulate(scenario, runs=60, executor=pool, chunk_runs=7)
+        assert_identical(reference, first)
+        assert first.provenance["executor"] == "process pool" and first.provenance["workers"] == 2
+        workers = set(pool._processes)
+        again = simulator.simulate(scenario, runs=60, executor=pool, chunk_runs=11)
+        assert_identical(reference, again)
+        assert set(pool._processes) == workers, "the same worker processes, not new ones"
+    finally:
+        processes = list(pool._processes.values())
+        runner.stop_pool(pool)
+    assert not any(process.is_alive() for process in processes)
+
+
 def test_identical_on_a_dask_cluster(scenario, reference):
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
                       silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
