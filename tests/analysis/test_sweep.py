@@ -177,17 +177,23 @@ def test_the_files(scenario, tmp_path):
         found.save(out)
 
 
-@pytest.mark.slow
-def test_one_dask_cluster_serves_every_point_with_the_same_results(scenario, monkeypatch):
+@pytest.fixture
+def executors(monkeypatch) -> list:
+    """The executor each point of a sweep was simulated on, in order."""
     sweep_module = importlib.import_module("simulator.analysis.sweep")   # the module, not the function
-    executors = []
+    used = []
     simulate = sweep_module.simulate
 
     def spy(changed, **kwargs):
-        executors.append(kwargs["executor"])
+        used.append(kwargs["executor"])
         return simulate(changed, **kwargs)
 
     monkeypatch.setattr(sweep_module, "simulate", spy)
+    return used
+
+
+@pytest.mark.slow
+def test_one_dask_cluster_serves_every_point_with_the_same_results(scenario, executors):
     on_dask = simulator.sweep(scenario, {REPS: [2, 4]}, runs=6, workers=1, executor="dask", metrics="npv")
     assert len(executors) == 2 and executors[0] is executors[1] and hasattr(executors[0], "submit")
     assert executors[0].status == "closed"
@@ -195,16 +201,7 @@ def test_one_dask_cluster_serves_every_point_with_the_same_results(scenario, mon
     assert on_dask.cells == in_process.cells
 
 
-def test_one_process_pool_serves_every_point_and_ends_with_the_sweep(scenario, monkeypatch):
-    sweep_module = importlib.import_module("simulator.analysis.sweep")   # the module, not the function
-    executors = []
-    simulate = sweep_module.simulate
-
-    def spy(changed, **kwargs):
-        executors.append(kwargs["executor"])
-        return simulate(changed, **kwargs)
-
-    monkeypatch.setattr(sweep_module, "simulate", spy)
+def test_one_process_pool_serves_every_point_and_ends_with_the_sweep(scenario, executors):
     pooled = simulator.sweep(scenario, {REPS: [2, 4, 6]}, runs=6, workers=2, metrics="npv")
     pool = executors[0]
     assert len(executors) == 3 and all(e is pool for e in executors)
