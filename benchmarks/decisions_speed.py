@@ -9,8 +9,9 @@ Three timings, each the wall time of the API call that the command makes:
   (`salesim seek --vary company.starting_cash --target "P(cash_out) <= 0.05" --strategy hybrid
   --low 5e5 --high 5e6 --tolerance 10000 --runs 1000 --workers 2`).
 
-"Simulated runs" counts every run index simulated (a run index is one run of every strategy), by wrapping
-the `simulate` that the sweep and the seek call. The machine is shared and noisy: read the times as
+"Run indices" counts every run index simulated (one run of every strategy simulated), "strategy runs"
+every run of one strategy, by wrapping the `simulate` that the sweep and the seek call (a seek for one
+strategy simulates that strategy alone). The machine is shared and noisy: read the times as
 +-15% and compare only figures measured together.
 
 Usage: python benchmarks/decisions_speed.py [--workers 2] [--runs 1000] [--only sweep|seek|plain]...
@@ -37,11 +38,12 @@ class Counted:
     """``simulate`` that counts the run indices it simulates and the calls."""
 
     def __init__(self, simulate):
-        self.simulate, self.runs, self.calls = simulate, 0, 0
+        self.simulate, self.runs, self.strategy_runs, self.calls = simulate, 0, 0, 0
 
     def __call__(self, *args, **kwargs):
         results = self.simulate(*args, **kwargs)
         self.runs += results.n_runs
+        self.strategy_runs += results.n_runs * len(results.strategies)
         self.calls += 1
         return results
 
@@ -66,7 +68,7 @@ def main() -> None:
     rows = []
     if "plain" in wanted:
         _, seconds = timed(lambda: simulator.simulate(scenario, runs=args.runs, workers=args.workers))
-        rows.append(("one simulation", seconds, args.runs, 1, ""))
+        rows.append(("one simulation", seconds, args.runs, args.runs * strategies, 1, ""))
     if "sweep" in wanted:
         counted = Counted(sweep_module.simulate)
         sweep_module.simulate = counted
@@ -74,7 +76,8 @@ def main() -> None:
             found, seconds = timed(lambda: simulator.sweep(scenario, SWEEP, runs=args.runs, workers=args.workers))
         finally:
             sweep_module.simulate = counted.simulate
-        rows.append((f"sweep of {len(found.points)} points", seconds, counted.runs, counted.calls, ""))
+        rows.append((f"sweep of {len(found.points)} points", seconds, counted.runs, counted.strategy_runs,
+                     counted.calls, ""))
     if "seek" in wanted:
         counted = Counted(seek_module.simulate)
         seek_module.simulate = counted
@@ -87,11 +90,12 @@ def main() -> None:
         answer = (f"answer {format_money(found.answer)} ({len(found.evaluations)} evaluations and the check; "
                   f"the check's P(cash_out) {found.check['value']:.3f}, 95% interval {found.check['low']:.3f} to "
                   f"{found.check['high']:.3f})")
-        rows.append(("seek of the starting cash", seconds, counted.runs, counted.calls, answer))
+        rows.append(("seek of the starting cash", seconds, counted.runs, counted.strategy_runs, counted.calls,
+                     answer))
     print()
     print(f"{'':<28}{'wall s':>9}{'simulations':>13}{'run indices':>13}{'strategy runs':>15}{'s / 1,000':>11}")
-    for name, seconds, runs, calls, note in rows:
-        print(f"{name:<28}{seconds:>9.1f}{calls:>13,}{runs:>13,}{runs * strategies:>15,}"
+    for name, seconds, runs, strategy_runs, calls, note in rows:
+        print(f"{name:<28}{seconds:>9.1f}{calls:>13,}{runs:>13,}{strategy_runs:>15,}"
               f"{1000 * seconds / runs:>11.2f}  {note}")
 
 

@@ -32,10 +32,10 @@ from pydantic import BaseModel
 
 from simulator.analysis.files import write_directory, write_json, write_rows
 from simulator.analysis.sweep import SweepError, _close, key_kind, point_scenario, shared_executor
-from simulator.engine.catalogue import run_metric_names
+from simulator.engine.catalogue import metric_entry, run_metric_names
 from simulator.montecarlo import simulate
 from simulator.montecarlo.results import jsonable
-from simulator.present.formatting import format_metric, format_money, format_percent
+from simulator.present.formatting import format_metric, format_money, format_number, format_percent
 
 MAX_EVALUATIONS = 60
 ALL_INTEGERS = 25          # an integer key with at most this many values in its bounds is evaluated at each one
@@ -211,9 +211,16 @@ class Seek:
         return plain
 
     def statistic_text(self, value: float) -> str:
-        """A value of the target's statistic: a share as a percentage, else in the metric's unit."""
+        """A value of the target's statistic, precise enough to set against a threshold: a share as a
+        percentage of 3 significant digits (2.5%, 5.72%), money with 4 ($1.999M), else in the metric's unit."""
         if self.target.statistic == "P":
-            return format_percent(value)
+            return format_number(100 * value) + "%" if value == value else "n/a"
+        try:
+            money = metric_entry(self.target.metric).kind == "money"
+        except KeyError:
+            money = False
+        if money:
+            return format_money(value, self.currency, 4)
         return format_metric(self.target.metric, value, self.currency)
 
     def __repr__(self) -> str:
