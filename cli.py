@@ -492,11 +492,15 @@ def _default_seek_out(scenario) -> Path:
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: every core).")
 @click.option("--out", type=click.Path(file_okay=False),
               help="Output directory (default: results/<scenario name>-seek-<UTC time>/).")
-def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tolerance, overrides, workers, out):
+@click.option("--no-plots", is_flag=True, help="Save seek.json and evaluations.csv only: no chart or report.html.")
+def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tolerance, overrides, workers, out,
+         no_plots):
     """Goal seek: the value of one numeric key of SCENARIO (default: the bundled one) that meets a target,
     every value tried with the same seed (common random numbers); the answer is simulated again with fresh
-    seeds and reported with its 95% interval. Saves seek.json and evaluations.csv."""
+    seeds and reported with its 95% interval. Saves seek.json, evaluations.csv, the search's chart and
+    report.html."""
     from simulator.analysis.sweep import SweepError   # SeekError is one
+    from simulator.present.seek import write_seek_outputs
 
     loaded = _scenario_or_exit(scenario, overrides)
     out = _default_seek_out(loaded) if not out else Path(out)
@@ -509,8 +513,10 @@ def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tol
     except NotEnoughMemory as err:
         raise click.UsageError(f"{err}; ask for fewer runs (--runs)") from None
     click.echo(repr(found))
-    saved = found.save(out)
+    saved = found.save(out, extras=None if no_plots else write_seek_outputs)
     click.echo(f"\nseek: {saved}/")
+    if not no_plots:
+        click.echo(f"report: {saved / 'report.html'}")
 
 
 @main.command()

@@ -251,13 +251,21 @@ class Seek:
                          "method": METHOD,
                          "evaluations": [{"value": v, "statistic": s} for v, s in self.evaluations]})
 
-    def save(self, directory) -> Path:
-        """Write seek.json and evaluations.csv into ``directory`` (created; must not exist or be empty)."""
+    def save(self, directory, extras=None) -> Path:
+        """Write seek.json and evaluations.csv into ``directory`` (created; must not exist or be empty).
+
+        The files go into a hidden sibling renamed into place only when
+        complete; ``extras(seek, directory)``, when given, adds more files
+        there first (the chart and report.html:
+        ``simulator.present.seek.write_seek_outputs``).
+        """
         def fill(staging: Path) -> None:
             write_json(staging / "seek.json", self.as_dict())
             write_rows(staging / "evaluations.csv",
                        [{"step": i, self.path: v, self.target.label: s} for i, (v, s) in enumerate(self.evaluations)],
                        ["step", self.path, self.target.label])
+            if extras is not None:
+                extras(self, staging)
 
         return write_directory(directory, fill)
 

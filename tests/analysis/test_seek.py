@@ -137,6 +137,22 @@ def test_save_writes_the_answer_and_every_evaluation(scenario, tmp_path):
     assert [row[REPS] for row in rows] == ["1", "2", "3"]
 
 
+def test_the_report_shows_the_question_the_answer_its_check_and_every_value_tried(scenario, tmp_path):
+    from simulator.present.seek import write_seek_outputs
+    found = simulator.seek(scenario, CASH, "p50(ending_cash) >= 2e6", 0, 5e6, runs=4, workers=1, tolerance=1e5)
+    saved = found.save(tmp_path / "seek", extras=write_seek_outputs)
+    assert sorted(p.name for p in saved.iterdir()) == ["evaluations.csv", "report.html", "seek.json", "seek.png",
+                                                       "seek.svg"]
+    html = (saved / "report.html").read_text()
+    assert f"{CASH} = {found.value_text(found.answer)}" in html and f"seed {found.check['seed']}" in html
+    assert "does not hold with 95% confidence" in html or "holds with 95% confidence" in html
+    rows = re.findall(r"<tr><th>(\d+)</th>", html)
+    assert rows == [str(i) for i in range(len(found.evaluations))], "a row per value tried, in order"
+    met = [found.target.met(s) for _, s in found.evaluations]
+    assert html.count("<td>yes</td>") == sum(met) and html.count("<td>no</td>") == len(met) - sum(met)
+    assert (saved / "seek.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and 'src="data:image/png;base64,' in html
+
+
 def test_statistics_and_values_are_written_as_money_and_percentages(scenario):
     found = simulator.seek(scenario, CASH, "p50(ending_cash) >= 2e6", 0, 5e6, runs=4, workers=1)
     text = repr(found)

@@ -49,5 +49,16 @@ def test_the_answer_the_check_and_the_files(tmp_path):
     assert result.exit_code == 0, result.output
     assert "answer: motions.a.team.reps=1 " in result.stdout
     assert "check with seed 4: mean(ending_cash)" in result.stdout and "Student t interval" in result.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["evaluations.csv", "seek.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["evaluations.csv", "report.html", "seek.json", "seek.png",
+                                                     "seek.svg"]
     assert json.loads((out / "seek.json").read_text())["answer"] == 1
+    assert f"report: {out / 'report.html'}" in result.stdout
+
+
+def test_no_plots_writes_the_numbers_only(tmp_path):
+    out = tmp_path / "enough"
+    result = CliRunner().invoke(main, ["seek", _scenario_file(tmp_path), "--vary", REPS, "--target",
+                                       "mean(ending_cash) max", "--low", "1", "--high", "2", "--workers", "1",
+                                       "--out", str(out), "--no-plots"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["evaluations.csv", "seek.json"] and "report:" not in result.stdout
