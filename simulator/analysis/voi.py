@@ -60,7 +60,7 @@ import numpy as np
 from simulator.analysis.correlation import varies
 from simulator.analysis.files import write_directory, write_json, write_rows
 from simulator.engine import input_names
-from simulator.engine.catalogue import lower_is_better, run_metric_names
+from simulator.engine.catalogue import lower_is_better, nan_means_never, run_metric_names
 
 FILES = ("value_of_information.csv", "value_of_information.json")
 METRIC = "npv"
@@ -447,6 +447,10 @@ def _check(results, metric: str, strategies) -> list[str]:
             raise ValueOfInformationError(f"unknown strategy '{s}'; expected one of {', '.join(results.strategies)}")
     if not chosen:
         raise ValueOfInformationError("no strategy given")
+    if nan_means_never(metric):
+        raise ValueOfInformationError(
+            f"'{metric}' is the month of an event that may never happen: a run where it never does has no value "
+            "to choose by; ask about npv, ending_cash or capital_needed instead")
     missing = [s for s in chosen if metric not in results.runs[s]]
     if missing:
         raise ValueOfInformationError(f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no metric "

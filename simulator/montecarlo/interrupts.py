@@ -121,8 +121,10 @@ def interruptible(handler: Interrupts | None):
 
 
 def ignore_sigint() -> None:
-    """For a worker process: Ctrl-C reaches every process of the terminal's group; the parent decides."""
+    """For a worker process: Ctrl-C reaches every process of the terminal's group; the parent decides. SIGTERM
+    gets its default back (a forked worker inherits the parent's handler): stopping the pool ends the worker."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @contextlib.contextmanager

@@ -256,11 +256,10 @@ def _funding_problems(data: dict, locate) -> list[Problem]:
                     f"; did you mean '{guess[0]}'?" if guess else
                     f"; the rules (policies) are {', '.join(rule_names)}" if rule_names else
                     "; the scenario has no policies")))
-    if rounds or rules:
-        for name in RESERVED:
-            if name in declared:
-                problems.append(locate.at(("motions", name), f"a motion cannot be named '{name}' in a scenario "
-                                                             "with funding or policies (its metrics use the name)"))
+    for name in RESERVED:
+        if name in declared:
+            problems.append(locate.at(("motions", name), f"a motion cannot be named '{name}': the metrics of "
+                                                         "funding rounds and runway rules use the name"))
     return problems
 
 

@@ -174,6 +174,10 @@ def test_unknown_metric_or_strategy_is_refused():
         simulator.value_of_information(results, metric="npx")
     with pytest.raises(ValueOfInformationError, match="unknown strategy 'hybird'"):
         simulator.value_of_information(results, strategies=["enterprise", "hybird"])
+    # a run where one strategy never runs out of cash and the other does is the run that decides the choice:
+    # leaving it out (its month is NaN) would bias the answer, so such a metric is refused
+    with pytest.raises(ValueOfInformationError, match="may never happen"):
+        simulator.value_of_information(results, metric="cash_out_month")
 
 
 def test_save_writes_the_table_and_the_json(tmp_path):

@@ -88,6 +88,13 @@ def test_a_bad_round_or_rule_is_reported_with_its_line(old, new, says):
     assert any(says in p for p in problems), problems
 
 
+def test_a_motion_cannot_take_a_name_the_rounds_and_rules_metrics_use_even_without_them():
+    from engine_helpers import certain_enterprise, scenario_from
+    from simulator.scenario import ScenarioError
+    with pytest.raises(ScenarioError, match="motions.round: a motion cannot be named 'round'"):
+        scenario_from({"round": certain_enterprise()})
+
+
 def test_a_rule_needs_an_action():
     problems = _problems("actions: {freeze_hiring: all, scale_marketing: {smb: 0.5}, stop_replacing: [enterprise], "
                          "cut_overhead: 0.1}", "actions: {}")
