@@ -34,6 +34,7 @@ from simulator.analysis.files import write_directory, write_json, write_rows
 from simulator.analysis.sweep import SweepError, _close, key_kind, point_scenario, shared_executor
 from simulator.engine.catalogue import metric_entry, run_metric_names
 from simulator.montecarlo import simulate
+from simulator.montecarlo.interrupts import sigint_handled, stop_raised
 from simulator.montecarlo.results import jsonable
 from simulator.present.formatting import format_metric, format_money, format_number, format_percent
 
@@ -397,12 +398,13 @@ def seek(scenario, path: str, target, low=None, high=None, strategy: Optional[st
                  simulated=tuple(searched.strategies))
     memo: dict = {}
 
-    with shared_executor(executor, workers) as shared:
+    # Ctrl-C or SIGTERM between points is held until the next point starts, which stops at once
+    with sigint_handled() as sigint, shared_executor(executor, workers) as shared:
         def run(value, run_seed):
             results = simulate(point_scenario(searched, {path: value}), runs=runs, seed=run_seed, workers=workers,
                                executor=shared)
             if results.partial:
-                raise KeyboardInterrupt
+                raise stop_raised(sigint)
             return results.runs[strategy][target.metric]
 
         def statistic(value) -> float:

@@ -33,6 +33,7 @@ from pydantic import BaseModel
 from simulator.analysis.files import write_directory, write_json, write_rows
 from simulator.engine.catalogue import lower_is_better, nan_means_never, run_metric_names
 from simulator.montecarlo import simulate
+from simulator.montecarlo.interrupts import sigint_handled, stop_raised
 from simulator.montecarlo.results import jsonable
 from simulator.montecarlo.statistics import KEY_METRICS
 from simulator.scenario import ScenarioError
@@ -454,7 +455,8 @@ def sweep(scenario, vary, runs: Optional[int] = None, seed: Optional[int] = None
     found = Sweep(scenario=scenario.name, runs=runs, seed=seed, dimensions=dimensions, points=points,
                   strategies=tuple(scenario.strategies), metrics=tuple(dict.fromkeys(chosen)),
                   currency=scenario.company.currency, workers=workers)
-    with shared_executor(executor, workers) as shared:
+    # Ctrl-C or SIGTERM between points is held until the next point starts, which stops at once
+    with sigint_handled() as sigint, shared_executor(executor, workers) as shared:
         for i, changed in enumerate(scenarios):
             def step(done, _planned, before=i * runs):
                 if progress is not None:
@@ -462,7 +464,7 @@ def sweep(scenario, vary, runs: Optional[int] = None, seed: Optional[int] = None
 
             results = simulate(changed, runs=runs, seed=seed, workers=workers, executor=shared, progress=step)
             if results.partial:
-                raise KeyboardInterrupt
+                raise stop_raised(sigint)
             found.cells.update({(i, s, m): c for (s, m), c in cells(results, found.metrics).items()})
             found.summaries.append(results.summary)
     return found

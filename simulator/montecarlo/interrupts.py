@@ -115,6 +115,12 @@ def sigint_handled():
             signal.signal(signum, current[signum])
 
 
+def stop_raised(handler: Interrupts | None) -> KeyboardInterrupt:
+    """What to raise when a simulation came back partial: :class:`Terminated` after a SIGTERM, else
+    KeyboardInterrupt."""
+    return Terminated() if handler is not None and handler.terminated else KeyboardInterrupt()
+
+
 def interruptible(handler: Interrupts | None):
     """``handler.interruptible()``, or nothing to do where SIGINT is left as it is (``handler`` None)."""
     return handler.interruptible() if handler is not None else contextlib.nullcontext()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import importlib
 import json
+import os
+import signal
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -14,6 +17,7 @@ from montecarlo_helpers import assert_identical, fast_scenario
 import simulator
 from simulator.analysis import SweepError, parse_values
 from simulator.analysis.sweep import best_shares, key_kind, parse_vary
+from simulator.montecarlo.interrupts import Terminated
 
 REPS = "motions.enterprise.team.reps"
 CASH = "company.starting_cash"
@@ -227,3 +231,24 @@ def test_an_interrupted_sweep_stops_the_pool_it_started(scenario, monkeypatch):
     pool, processes = seen
     assert processes and pool._shutdown_thread
     assert not any(process.is_alive() for process in processes), "the workers were ended"
+
+
+@pytest.mark.skipif(signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL, reason="SIGTERM is handled here already")
+def test_sigterm_between_points_stops_the_sweep_at_the_next_as_terminated(scenario, monkeypatch):
+    """A SIGTERM that comes while no point is simulating is held, and the next point stops at once: the sweep
+    ends in Terminated (exit 143 at the command line), having started no more runs, and SIGTERM is restored."""
+    sweep_module = importlib.import_module("simulator.analysis.sweep")
+    simulate, points = sweep_module.simulate, []
+
+    def then_terminated(changed, **kwargs):
+        points.append(changed)
+        results = simulate(changed, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)   # after the point's runs, before the next point
+        time.sleep(0.05)
+        return results
+
+    monkeypatch.setattr(sweep_module, "simulate", then_terminated)
+    with pytest.raises(Terminated):
+        simulator.sweep(scenario, {REPS: [2, 4, 6]}, runs=4, workers=1, metrics="npv")
+    assert len(points) == 2, "the second point stopped before any run; the third never started"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
