@@ -13,6 +13,21 @@ their native parameters: ``p5``/``p95``, ``p10``/``p90`` or ``p25``/``p75``.
 above 250,000": a 90% interval, as Crystal Ball's percentile parameters and
 Guesstimate's "a to b" ranges mean it.
 
+A per-deal distribution's own parameters may be uncertain: a parameter of
+a ``lognormal``, ``normal`` or ``gamma`` (see :data:`DRAWN_PARAMETERS`) may
+itself be a distribution drawn once per run, one level deep::
+
+    contract_value:
+      lognormal:
+        median: {normal: {mean: 12_000, sd: 400}, per: run}
+        sigma: {gamma: {mean: 0.46, sd: 0.024}, per: run}
+      per: deal
+
+Every deal of a run then shares the run's median and sigma, as the deals of
+one company share its true (but unknown) price level. The engine draws
+them (:func:`simulator.engine.resolve.resolve`) and hands the samplers a
+law with numbers (:meth:`Distribution.given`).
+
 Every sampler draws from a ``numpy.random.Generator`` handed in by the
 caller, in blocks (``sample(rng, n)``); nothing here owns randomness.
 ``ppf(u)`` (the inverse CDF) lets correlated per-run draws go through a
@@ -21,10 +36,13 @@ Gaussian copula.
 from __future__ import annotations
 
 import math
-from typing import Annotated, ClassVar, Literal, Optional
+import typing
+from dataclasses import dataclass
+from typing import Annotated, ClassVar, Literal, Mapping, Optional, Union
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag,
+                      model_validator)
 
 # scipy (about a second to import) and the percentile fits built on it are imported inside the methods
 # that use them: loading this module, or a scenario of distributions by their own parameters, loads no scipy.
@@ -42,6 +60,73 @@ def _whole(value):
 
 WholeNumber = Annotated[int, BeforeValidator(_whole)]
 """A whole number that may be written ``1e5`` or ``6.0``, but not ``true`` or ``"6"``."""
+
+DRAW_LEVELS = (1e-12, 1 - 1e-12)
+"""The cumulative probabilities a per-run draw stays within: it is ``ppf(u)`` with ``u`` clipped to these."""
+
+
+def value_kind(value) -> Optional[str]:
+    """'number' or 'distribution': which form a parameter's value takes (None: neither)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, (dict, Distribution)):
+        return "distribution"
+    return None
+
+
+def _drawn_once_per_run(value: "Distribution") -> "Distribution":
+    """A distribution's parameter given as a distribution: drawn once per run, with numbers of its own."""
+    if value.per == "deal":
+        raise ValueError("a distribution's parameter is drawn once per run: per: deal is not possible here "
+                         "(the distribution itself may be per: deal)")
+    if value.drawn():
+        raise ValueError("one level only: the parameters of a parameter's distribution must be numbers")
+    return value if value.per else value.model_copy(update={"per": "run"})
+
+
+def _positive_draws(value: "Distribution") -> "Distribution":
+    """A positive parameter drawn once per run: every draw it can make is above 0."""
+    lowest = float(value.ppf(DRAW_LEVELS[0]))
+    if not lowest > 0:
+        raise ValueError(f"this distribution can draw {lowest:.4g} (its {DRAW_LEVELS[0]:g} quantile); expected "
+                         "> 0: use a lognormal or gamma, or truncate it with low")
+    return value
+
+
+@dataclass(frozen=True)
+class Drawable:
+    """Marks a parameter that may be drawn once per run (see :func:`drawable`); ``positive``: it is > 0."""
+
+    positive: bool
+
+
+def _drawable(positive: bool):
+    """The type of a parameter that is a number or a distribution drawn once per run (> 0 when ``positive``)."""
+    number = Annotated[float, Field(gt=0)] if positive else float
+    checks = (AfterValidator(_drawn_once_per_run),) + ((AfterValidator(_positive_draws),) if positive else ())
+    return Optional[Annotated[
+        Union[Annotated[number, Tag("number")], Annotated[("Distribution",) + checks + (Tag("distribution"),)]],
+        Discriminator(value_kind, custom_error_type="param_type",
+                      custom_error_message="expected a number or a distribution drawn once per run, such as "
+                                           "{normal: {mean: 12000, sd: 400}, per: run}"), Drawable(positive)]]
+
+
+Positive = _drawable(True)
+"""A parameter above 0: a number, or a distribution drawn once per run whose every draw is above 0."""
+Real = _drawable(False)
+"""Any number, or a distribution drawn once per run."""
+
+
+def _plain_percentile(value):
+    if isinstance(value, dict):
+        raise ValueError("a percentile is a number: to draw a parameter once per run, give the native "
+                         "parameters (median/sigma, mean/sd, ...) instead of percentiles")
+    return value
+
+
+Percentile = Annotated[Optional[float], BeforeValidator(_plain_percentile)]
 
 
 class _Spec(BaseModel):
@@ -69,6 +154,20 @@ class _Spec(BaseModel):
 
     def mean(self) -> float:
         raise NotImplementedError
+
+    def drawn(self) -> dict[str, "Distribution"]:
+        """The parameters given as distributions drawn once per run, by their keys in a file."""
+        return {field.alias or name: value for name, field in type(self).model_fields.items()
+                if isinstance(value := getattr(self, name), Distribution)}
+
+    def given(self, values: Mapping[str, float]) -> "_Spec":
+        """The same law with parameters set to numbers (keys as in a file): a run's draws of :meth:`drawn`."""
+        names = {field.alias or name: name for name, field in type(self).model_fields.items()}
+        return self.model_copy(update={names[key]: float(value) for key, value in values.items()})
+
+    def typical(self) -> "_Spec":
+        """The law with each drawn parameter at its median: what checks and descriptions read."""
+        return self.given({key: float(value.ppf(0.5)) for key, value in self.drawn().items()})
 
 
 def _percentile_pair(spec: BaseModel) -> Optional[tuple[float, float, float, float]]:
@@ -113,12 +212,12 @@ def _only_one_form(spec: _Spec) -> str:
 
 
 class _Percentiles(BaseModel):
-    p5: Optional[float] = None
-    p95: Optional[float] = None
-    p10: Optional[float] = None
-    p90: Optional[float] = None
-    p25: Optional[float] = None
-    p75: Optional[float] = None
+    p5: Percentile = None
+    p95: Percentile = None
+    p10: Percentile = None
+    p90: Percentile = None
+    p25: Percentile = None
+    p75: Percentile = None
 
 
 class Constant(_Spec):
@@ -284,8 +383,8 @@ class Normal(_Spec, _Percentiles):
     FORMS = {"mean/sd": ("mean_", "sd")}
     PERCENTILES = True
 
-    mean_: Optional[float] = Field(None, alias="mean")
-    sd: Optional[float] = Field(None, gt=0)
+    mean_: Real = Field(None, alias="mean")
+    sd: Positive = None
     low: Optional[float] = None
     high: Optional[float] = None
 
@@ -296,10 +395,12 @@ class Normal(_Spec, _Percentiles):
         _only_one_form(self)
         if self.low is not None and self.high is not None and not self.low < self.high:
             raise ValueError(f"low (={self.low:g}) must be below high (={self.high:g})")
-        mu, sd = self._musd()
-        lo, hi = self._cdf_bounds(mu, sd)
+        typical = self.typical()   # drawn parameters at their medians
+        mu, sd = typical._musd()
+        lo, hi = typical._cdf_bounds(mu, sd)
         if hi - lo < 1e-6:
-            raise ValueError("the truncation [low, high] leaves almost no probability")
+            raise ValueError("the truncation [low, high] leaves almost no probability"
+                             + (" (with the drawn parameters at their medians)" if self.drawn() else ""))
         return self
 
     def _musd(self):
@@ -350,10 +451,10 @@ class Lognormal(_Spec, _Percentiles):
     FORMS = {"median/sigma": ("median", "sigma"), "mean/sd": ("mean_", "sd")}
     PERCENTILES = True
 
-    median: Optional[float] = Field(None, gt=0)
-    sigma: Optional[float] = Field(None, gt=0)
-    mean_: Optional[float] = Field(None, gt=0, alias="mean")
-    sd: Optional[float] = Field(None, gt=0)
+    median: Positive = None
+    sigma: Positive = None
+    mean_: Positive = Field(None, alias="mean")
+    sd: Positive = None
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -399,10 +500,10 @@ class Gamma(_Spec, _Percentiles):
     FORMS = {"shape/scale": ("shape", "scale"), "mean/sd": ("mean_", "sd")}
     PERCENTILES = True
 
-    shape: Optional[float] = Field(None, gt=0)
-    scale: Optional[float] = Field(None, gt=0)
-    mean_: Optional[float] = Field(None, gt=0, alias="mean")
-    sd: Optional[float] = Field(None, gt=0)
+    shape: Positive = None
+    scale: Positive = None
+    mean_: Positive = Field(None, alias="mean")
+    sd: Positive = None
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -670,3 +771,34 @@ class Distribution(BaseModel):
 
     def mean(self) -> float:
         return self.law.mean()
+
+    def drawn(self) -> dict[str, "Distribution"]:
+        """The law's parameters drawn once per run (an uncertain per-deal distribution), by key."""
+        return self.law.drawn()
+
+    def given(self, values: Mapping[str, float]) -> "Distribution":
+        """The distribution with the law's drawn parameters set to these numbers (a run's draws)."""
+        return self.model_copy(update={self.name: self.law.given(values)})
+
+    def typical(self) -> "Distribution":
+        """The distribution with each drawn parameter at its median (itself when none is drawn)."""
+        return self.model_copy(update={self.name: self.law.typical()}) if self.drawn() else self
+
+
+for _law in (Normal, Lognormal, Gamma):   # their parameters name Distribution, defined after them
+    _law.model_rebuild()
+Distribution.model_rebuild()
+
+
+def drawable(law: type[_Spec], attr: str) -> Optional[Drawable]:
+    """Whether a law's parameter (by attribute) may be drawn once per run: its mark, or None."""
+    inner = [a for a in typing.get_args(law.model_fields[attr].annotation) if a is not type(None)]
+    marks = [m for m in getattr(inner[0], "__metadata__", ()) if isinstance(m, Drawable)] if inner else []
+    return marks[0] if marks else None
+
+
+DRAWN_PARAMETERS = {name: tuple(field.alias or key for key, field in law.model_fields.items()
+                                if drawable(law, key))
+                    for name, law in DISTRIBUTIONS.items()}
+"""The parameters of each distribution that may be drawn once per run, by key (empty: none may)."""
+
