@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from engine_helpers import smb_text
 from scipy import stats
 
 from simulator import parse_scenario
@@ -15,18 +16,8 @@ MEDIAN = "motions.smb.deal.contract_value.lognormal.median"
 SIGMA = "motions.smb.deal.contract_value.lognormal.sigma"
 
 
-def smb(contract_value: str, extra: str = "", per_month: str = "300") -> object:
-    return parse_scenario(f"""
-name: drawn
-horizon_months: 6
-motions:
-  smb:
-    type: smb
-    leads: {{per_month: {per_month}}}
-    deal: {{contract_value: {contract_value}}}
-strategies:
-  smb: {{motions: [smb]}}
-{extra}""")
+def smb(contract_value: str, extra: str = "", per_month: str = "300"):
+    return parse_scenario(smb_text(contract_value, per_month, extra, horizon=6))
 
 
 NESTED = smb("{lognormal: {median: {normal: {mean: 12000, sd: 400}, per: run}, "

@@ -1,9 +1,8 @@
 """A per-deal distribution's parameters drawn once per run: what the format accepts, and every refusal, with
 its key and line."""
-from textwrap import dedent
-
 import pytest
 from click.testing import CliRunner
+from engine_helpers import smb_text
 
 import cli
 from simulator import parse_scenario
@@ -14,17 +13,8 @@ VALUE = "{lognormal: {median: {normal: {mean: 12000, sd: 400}, per: run}, sigma:
 
 
 def scenario(contract_value: str = VALUE, per_month: str = "300", extra: str = "") -> str:
-    """A one-motion SMB scenario; the contract value is on line 6, the lead rate on line 5."""
-    return dedent(f"""\
-        name: drawn
-        motions:
-          smb:
-            type: smb
-            leads: {{per_month: {per_month}}}
-            deal: {{contract_value: {contract_value}}}
-        strategies:
-          smb: {{motions: [smb]}}
-        """) + extra
+    """A one-motion SMB scenario; the contract value is on line 7, the lead rate on line 6."""
+    return smb_text(contract_value, per_month, extra)
 
 
 def problem(text: str):
@@ -92,12 +82,12 @@ REFUSED = [
 @pytest.mark.parametrize("value, says, path", [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
 def test_a_bad_drawn_parameter_is_refused_at_its_key_and_line(value, says, path):
     found = problem(scenario(value))
-    assert says in found.message and found.path == path and found.line == 6 and found.source == "drawn.yaml"
+    assert says in found.message and found.path == path and found.line == 7 and found.source == "drawn.yaml"
 
 
 def test_a_distribution_drawn_per_run_cannot_have_drawn_parameters():
     found = problem(scenario(per_month="{lognormal: {median: {normal: {mean: 300, sd: 10}}, sigma: 0.2}}"))
-    assert found.path == "motions.smb.leads.per_month" and found.line == 5
+    assert found.path == "motions.smb.leads.per_month" and found.line == 6
     assert "cannot have parameters drawn once per run (median): give them as numbers" in found.message
     found = problem(scenario("{lognormal: {median: {normal: {mean: 600, sd: 10}}, sigma: 0.2}, per: run}"))
     assert "draw it per: deal" in found.message and found.path == "motions.smb.deal.contract_value"
@@ -118,7 +108,7 @@ def test_validate_exits_2_with_one_line_and_no_traceback(tmp_path):
     path.write_text(scenario("{lognormal: {median: {normal: {mean: 12000, sd: 400}, per: deal}, sigma: 0.4}}"))
     result = CliRunner().invoke(cli.main, ["validate", str(path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert f"{path}:6: motions.smb.deal.contract_value.lognormal.median: a distribution's parameter is drawn " \
+    assert f"{path}:7: motions.smb.deal.contract_value.lognormal.median: a distribution's parameter is drawn " \
            "once per run" in result.output
 
 
