@@ -25,7 +25,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from simulator.engine.streams import named_stream, run_sequence
-from simulator.scenario.distributions import DRAW_LEVELS, Distribution
+from simulator.scenario.distributions import Distribution
+from simulator.scenario.drawn import DRAW_LEVELS
 from simulator.scenario.loading import correlation_matrix
 
 

@@ -24,7 +24,8 @@ itself be a distribution drawn once per run, one level deep::
       per: deal
 
 Every deal of a run then shares the run's median and sigma, as the deals of
-one company share its true (but unknown) price level. The engine draws
+one company share its true (but unknown) price level. What such a
+parameter may be is :mod:`simulator.scenario.drawn`'s. The engine draws
 them (:func:`simulator.engine.resolve.resolve`) and hands the samplers a
 law with numbers (:meth:`Distribution.given`).
 
@@ -36,13 +37,12 @@ Gaussian copula.
 from __future__ import annotations
 
 import math
-import typing
-from dataclasses import dataclass
-from typing import Annotated, ClassVar, Literal, Mapping, Optional, Union
+from typing import Annotated, ClassVar, Literal, Mapping, Optional
 
 import numpy as np
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag,
-                      model_validator)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from simulator.scenario.drawn import Percentile, Positive, Real, drawable
 
 # scipy (about a second to import) and the percentile fits built on it are imported inside the methods
 # that use them: loading this module, or a scenario of distributions by their own parameters, loads no scipy.
@@ -60,73 +60,6 @@ def _whole(value):
 
 WholeNumber = Annotated[int, BeforeValidator(_whole)]
 """A whole number that may be written ``1e5`` or ``6.0``, but not ``true`` or ``"6"``."""
-
-DRAW_LEVELS = (1e-12, 1 - 1e-12)
-"""The cumulative probabilities a per-run draw stays within: it is ``ppf(u)`` with ``u`` clipped to these."""
-
-
-def value_kind(value) -> Optional[str]:
-    """'number' or 'distribution': which form a parameter's value takes (None: neither)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, (dict, Distribution)):
-        return "distribution"
-    return None
-
-
-def _drawn_once_per_run(value: "Distribution") -> "Distribution":
-    """A distribution's parameter given as a distribution: drawn once per run, with numbers of its own."""
-    if value.per == "deal":
-        raise ValueError("a distribution's parameter is drawn once per run: per: deal is not possible here "
-                         "(the distribution itself may be per: deal)")
-    if value.drawn():
-        raise ValueError("one level only: the parameters of a parameter's distribution must be numbers")
-    return value if value.per else value.model_copy(update={"per": "run"})
-
-
-def _positive_draws(value: "Distribution") -> "Distribution":
-    """A positive parameter drawn once per run: every draw it can make is above 0."""
-    lowest = float(value.ppf(DRAW_LEVELS[0]))
-    if not lowest > 0:
-        raise ValueError(f"this distribution can draw {lowest:.4g} (its {DRAW_LEVELS[0]:g} quantile); expected "
-                         "> 0: use a lognormal or gamma, or truncate it with low")
-    return value
-
-
-@dataclass(frozen=True)
-class Drawable:
-    """Marks a parameter that may be drawn once per run (see :func:`drawable`); ``positive``: it is > 0."""
-
-    positive: bool
-
-
-def _drawable(positive: bool):
-    """The type of a parameter that is a number or a distribution drawn once per run (> 0 when ``positive``)."""
-    number = Annotated[float, Field(gt=0)] if positive else float
-    checks = (AfterValidator(_drawn_once_per_run),) + ((AfterValidator(_positive_draws),) if positive else ())
-    return Optional[Annotated[
-        Union[Annotated[number, Tag("number")], Annotated[("Distribution",) + checks + (Tag("distribution"),)]],
-        Discriminator(value_kind, custom_error_type="param_type",
-                      custom_error_message="expected a number or a distribution drawn once per run, such as "
-                                           "{normal: {mean: 12000, sd: 400}, per: run}"), Drawable(positive)]]
-
-
-Positive = _drawable(True)
-"""A parameter above 0: a number, or a distribution drawn once per run whose every draw is above 0."""
-Real = _drawable(False)
-"""Any number, or a distribution drawn once per run."""
-
-
-def _plain_percentile(value):
-    if isinstance(value, dict):
-        raise ValueError("a percentile is a number: to draw a parameter once per run, give the native "
-                         "parameters (median/sigma, mean/sd, ...) instead of percentiles")
-    return value
-
-
-Percentile = Annotated[Optional[float], BeforeValidator(_plain_percentile)]
 
 
 class _Spec(BaseModel):
@@ -788,13 +721,6 @@ class Distribution(BaseModel):
 for _law in (Normal, Lognormal, Gamma):   # their parameters name Distribution, defined after them
     _law.model_rebuild()
 Distribution.model_rebuild()
-
-
-def drawable(law: type[_Spec], attr: str) -> Optional[Drawable]:
-    """Whether a law's parameter (by attribute) may be drawn once per run: its mark, or None."""
-    inner = [a for a in typing.get_args(law.model_fields[attr].annotation) if a is not type(None)]
-    marks = [m for m in getattr(inner[0], "__metadata__", ()) if isinstance(m, Drawable)] if inner else []
-    return marks[0] if marks else None
 
 
 DRAWN_PARAMETERS = {name: tuple(field.alias or key for key, field in law.model_fields.items()

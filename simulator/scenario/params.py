@@ -14,7 +14,8 @@ from typing import Annotated, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
-from simulator.scenario.distributions import Distribution, value_kind
+from simulator.scenario.distributions import Distribution
+from simulator.scenario.drawn import value_kind
 
 ParamValue = Annotated[
     Union[Annotated[float, Tag("number")], Annotated[Distribution, Tag("distribution")]],

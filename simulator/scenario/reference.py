@@ -16,7 +16,8 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel
 
-from simulator.scenario.distributions import DISTRIBUTIONS, PERCENTILE_PAIRS, Distribution, drawable
+from simulator.scenario.distributions import DISTRIBUTIONS, PERCENTILE_PAIRS, Distribution
+from simulator.scenario.drawn import drawable
 from simulator.scenario.funding import STATE, Actions, Policy, Round
 from simulator.scenario.params import Bounds, Section, bounds_of
 from simulator.scenario.schema import (Company, Correlation, EnterpriseMotion, Hire, MidmarketMotion, Scenario,
