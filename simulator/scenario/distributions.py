@@ -697,13 +697,21 @@ class Distribution(BaseModel):
         return self.law.sample(rng, n)
 
     def ppf(self, u):
-        return self.law.ppf(u)
+        return self._numbers().ppf(u)
 
     def support(self) -> tuple[float, float]:
         return self.law.support()
 
     def mean(self) -> float:
-        return self.law.mean()
+        return self._numbers().mean()
+
+    def _numbers(self) -> _Spec:
+        """The law, when its parameters are numbers; a clear error when some are drawn once per run."""
+        drawn = self.drawn()
+        if drawn:
+            raise ValueError(f"this {self.name}'s {' and '.join(drawn)} are drawn once per run: set them with "
+                             ".given({...}) (what a run does), or read .typical() (each at its median)")
+        return self.law
 
     def drawn(self) -> dict[str, "Distribution"]:
         """The law's parameters drawn once per run (an uncertain per-deal distribution), by key."""

@@ -1,5 +1,7 @@
 """A per-deal distribution's parameters drawn once per run: what the format accepts, and every refusal, with
 its key and line."""
+import math
+
 import pytest
 from click.testing import CliRunner
 from engine_helpers import smb_text
@@ -115,3 +117,11 @@ def test_validate_exits_2_with_one_line_and_no_traceback(tmp_path):
 def test_a_distribution_alone_may_carry_drawn_parameters():
     law = Distribution.model_validate({"gamma": {"mean": {"constant": {"value": 5}}, "sd": 2}, "per": "deal"})
     assert law.given({"mean": 5}) == Distribution.model_validate({"gamma": {"mean": 5, "sd": 2}, "per": "deal"})
+
+
+def test_a_distribution_with_drawn_parameters_says_so_when_asked_for_its_mean_or_quantiles():
+    law = parse_scenario(scenario()).motions["smb"].deal.contract_value
+    for ask in (law.mean, lambda: law.ppf(0.5)):
+        with pytest.raises(ValueError, match="lognormal's median and sigma are drawn once per run"):
+            ask()
+    assert law.typical().mean() == pytest.approx(12000 * math.exp(law.typical().lognormal.sigma ** 2 / 2))
