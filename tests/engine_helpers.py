@@ -35,3 +35,10 @@ def certain_enterprise(**changes) -> dict:
             node = node.setdefault(part, {})
         node[last] = value
     return motion
+
+
+def smb_text(contract_value: str, per_month: str = "300", extra: str = "", horizon: int = 36) -> str:
+    """A one-motion SMB scenario file: its lead rate on line 6, its contract value on line 7, then ``extra``."""
+    return (f"name: drawn\nhorizon_months: {horizon}\nmotions:\n  smb:\n    type: smb\n"
+            f"    leads: {{per_month: {per_month}}}\n    deal: {{contract_value: {contract_value}}}\n"
+            f"strategies:\n  smb: {{motions: [smb]}}\n{extra}")

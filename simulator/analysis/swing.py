@@ -22,9 +22,11 @@ import math
 from typing import Callable, Mapping, Optional
 
 import numpy as np
+from pydantic import BaseModel
 
 from simulator.montecarlo.statistics import t_critical
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.params import key_value
 
 LEVELS = (0.10, 0.90)
 
@@ -32,7 +34,7 @@ LEVELS = (0.10, 0.90)
 def _law(node, keys) -> Optional[Distribution]:
     """The per-run distribution under ``node`` at the keys, or None (a number, a per-deal draw, no such key)."""
     for key in keys:
-        node = getattr(node, key, None)
+        node = key_value(node, key) if isinstance(node, BaseModel) else None   # a file's keys: 'mean', not 'mean_'
     return node if isinstance(node, Distribution) and node.per == "run" else None
 
 

@@ -1,14 +1,19 @@
 """Per-run draws: the numbers one Monte Carlo run uses for a company and its motions.
 
 A scenario parameter is a number, a distribution drawn once per run, or a
-distribution drawn per deal. :func:`resolve` walks a validated section and
-returns the same tree with per-run distributions replaced by the value this
-run drew, numbers as floats, and per-deal distributions left as samplers.
+distribution drawn per deal, whose own parameters may be drawn once per run
+(``contract_value: {lognormal: {median: {normal: ...}, ...}, per: deal}``).
+:func:`resolve` walks a validated section and returns the same tree with
+per-run distributions replaced by the value this run drew, numbers as
+floats, and per-deal distributions left as samplers, their drawn parameters
+set to this run's draws (every deal of the run shares them).
 
 Each per-run parameter draws from its own stream, keyed by (seed, run,
 owner, dotted path), through its inverse CDF. So the value a parameter gets
 in run i does not depend on which other parameters are uncertain, and a
-Gaussian copula can hand in correlated uniforms instead.
+Gaussian copula can hand in correlated uniforms instead. A per-deal
+distribution's drawn parameter is one more per-run parameter, at the dotted
+path a file gives it (``motions.smb.deal.contract_value.lognormal.median``).
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from pydantic import BaseModel
 
 from simulator.engine.streams import named_stream, run_sequence
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.drawn import DRAW_LEVELS
 from simulator.scenario.loading import correlation_matrix
 
 
@@ -55,17 +61,25 @@ def resolve(section: BaseModel, seed: int, run: int, owner: str, prefix: str,
     """
     uniforms = uniforms or {}
     values = {}
+
+    def once(law: Distribution, path: str) -> float:
+        u = uniforms.get(path)
+        if u is None:
+            u = _uniform(seed, run, owner, path)
+        value = float(law.ppf(np.clip(u, *DRAW_LEVELS)))
+        if drawn is not None:
+            drawn[path] = value
+        return value
+
     for name in type(section).model_fields:
         value = getattr(section, name)
         path = f"{prefix}.{name}"
         if isinstance(value, Distribution):
             if value.per == "run":
-                u = uniforms.get(path)
-                if u is None:
-                    u = _uniform(seed, run, owner, path)
-                value = float(value.ppf(np.clip(u, 1e-12, 1 - 1e-12)))
-                if drawn is not None:
-                    drawn[path] = value
+                value = once(value, path)
+            elif value.drawn():
+                value = value.given({key: once(law, f"{path}.{value.name}.{key}")
+                                     for key, law in value.drawn().items()})
         elif isinstance(value, BaseModel):
             value = resolve(value, seed, run, owner, path, uniforms, drawn)
         values[name] = value
@@ -73,12 +87,16 @@ def resolve(section: BaseModel, seed: int, run: int, owner: str, prefix: str,
 
 
 def uncertain_inputs(section: BaseModel, prefix: str) -> list[str]:
-    """Dotted paths of the section's per-run distributions: the inputs :func:`resolve` draws once per run."""
+    """Dotted paths of the section's per-run distributions, and of per-deal distributions' parameters drawn once
+    per run: the inputs :func:`resolve` draws once per run."""
     paths = []
     for name in type(section).model_fields:
         value = getattr(section, name)
-        if isinstance(value, Distribution) and value.per == "run":
-            paths.append(f"{prefix}.{name}")
+        if isinstance(value, Distribution):
+            if value.per == "run":
+                paths.append(f"{prefix}.{name}")
+            else:
+                paths += [f"{prefix}.{name}.{value.name}.{key}" for key in value.drawn()]
         elif isinstance(value, BaseModel):
             paths += uncertain_inputs(value, f"{prefix}.{name}")
     return paths

@@ -15,7 +15,9 @@ the Monte Carlo.
   ones and lose the slow ones (cycles too short); counting them as losses
   would lower the win rate. Gamma and lognormal cycles are both fitted;
   the AIC tells them apart.
-- Contract value: a lognormal fitted to the won amounts, kept if a
+- Contract value: a lognormal fitted to the won amounts (the mean and sd
+  of the log amounts; the median's log has standard error sigma / sqrt(n),
+  sigma about sigma / sqrt(2 (n - 1))), kept if a
   Shapiro-Wilk test of their logarithms (at most 5,000 of them, drawn with
   a fixed seed) does not reject it at 5%, else the amounts themselves (an
   empirical distribution).
@@ -280,6 +282,11 @@ class ValueFit:
     @property
     def n(self) -> int:
         return len(self.values)
+
+    @property
+    def log_median_se(self) -> float:
+        """The standard error of the log median: sigma / sqrt(n), the sd of the mean of n log amounts."""
+        return self.sigma / float(np.sqrt(self.n))
 
 
 def fit_value(amounts: np.ndarray) -> ValueFit:

@@ -188,8 +188,8 @@ def fit_export(export: Export, motion: str = "fitted", kind: str = "smb", by: bo
 
 
 def _mean(value) -> float:
-    """A key's value, or its distribution's mean."""
-    return float(value) if isinstance(value, (int, float)) else float(value.mean())
+    """A key's value, or its distribution's mean (any parameter drawn once per run at its median)."""
+    return float(value) if isinstance(value, (int, float)) else float(value.typical().mean())
 
 
 def open_at_month_ends(export: Export, months: int) -> np.ndarray:

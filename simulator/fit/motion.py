@@ -26,9 +26,13 @@ saying so:
   independent betas of stage-by-stage losses multiply to the win rate's
   uncertainty, as the counts of a sequential multinomial do).
 - ``deal.contract_value``: the lognormal or the empirical amounts, with
-  ``discount`` 0 (the amounts are what was signed). The format cannot draw
-  a distribution's own parameters once per run, so the sampling error of
-  the median and sigma is reported, not simulated.
+  ``discount`` 0 (the amounts are what was signed). The lognormal's median
+  and sigma are drawn once per run from their sampling distributions, so
+  that few won deals give wider results than many: the median as a
+  lognormal with sigma s / sqrt(n) (the mean of n log amounts is normal
+  with that sd), sigma as a gamma with mean s and sd s / sqrt(2 (n - 1)).
+  The empirical amounts are resampled as they are: their own sampling
+  error is not simulated.
 """
 from __future__ import annotations
 
@@ -185,18 +189,22 @@ def _contract_value(data, notes, value: ValueFit, period: str) -> None:
     test = (f"Shapiro-Wilk test of the log amounts: W = {value.test_statistic:.3f}, p = {value.test_p:.3g}"
             if math.isfinite(value.test_p) else "too few amounts to test")
     if value.kept == "lognormal":
-        data["deal"]["contract_value"] = {"lognormal": {"median": _r(value.median), "sigma": _r(value.sigma)},
-                                          "per": "deal"}
+        data["deal"]["contract_value"] = {"lognormal": {
+            "median": {"lognormal": {"median": _r(value.median), "sigma": _r(value.log_median_se)}, "per": "run"},
+            "sigma": {"gamma": {"mean": _r(value.sigma), "sd": _r(value.sigma_se)}, "per": "run"}}, "per": "deal"}
         what = (f"lognormal fitted to {value.n} won amounts ({period}): median {value.median:,.0f} (se "
-                f"{value.median_se:,.0f}), sigma {value.sigma:.3g} (se {value.sigma_se:.2g}); {test}: kept. The "
-                "format cannot draw the median once per run, so its sampling error is not simulated")
+                f"{value.median_se:,.0f}), sigma {value.sigma:.3g} (se {value.sigma_se:.2g}); {test}: kept. "
+                f"Median and sigma are drawn once per run from their sampling distributions (the median a "
+                f"lognormal with sigma {value.log_median_se:.3g} = sigma / sqrt(n), sigma a gamma with its se), "
+                "so every deal of a run shares them and fewer deals give wider results")
     else:
         kept = value.values if value.n <= MAX_EMPIRICAL else np.quantile(
             value.values, (np.arange(MAX_EMPIRICAL) + 0.5) / MAX_EMPIRICAL)
         data["deal"]["contract_value"] = {"empirical": {"values": [_r(float(v), 6) for v in kept]}, "per": "deal"}
         what = (f"the {value.n} won amounts ({period}) themselves"
                 + (f", as {MAX_EMPIRICAL} evenly spaced quantiles" if value.n > MAX_EMPIRICAL else "")
-                + f": a lognormal is rejected ({test})")
+                + f": a lognormal is rejected ({test}). They are resampled as they are: their sampling error "
+                "is not simulated")
     notes[("deal", "contract_value")] = what
     data["deal"]["discount"] = 0
     notes[("deal", "discount")] = "the amounts are the values signed, after any discount"

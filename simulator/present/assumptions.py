@@ -15,7 +15,7 @@ import numpy as np
 
 from simulator.present.formatting import format_money, format_number, format_percent
 from simulator.scenario.distributions import DISTRIBUTIONS, Distribution
-from simulator.scenario.params import bounds_of
+from simulator.scenario.params import bounds_of, key_value
 from simulator.scenario.schema import STAGES
 
 # (label, path inside a motion); a path of None is worked out by a function below.
@@ -105,18 +105,30 @@ def describe_value(value, unit: str = "", currency: str = "USD") -> str:
         else:
             total = sum(law.weights)
             text = f"{listed}{per}, with chances " + ", ".join(format_percent(w / total) for w in law.weights)
-    else:
-        low, median, high = (float(x) for x in np.asarray(value.ppf(np.array([0.05, 0.5, 0.95]))))
+    else:   # drawn parameters, if any, at their medians
+        low, median, high = (float(x) for x in np.asarray(value.typical().ppf(np.array([0.05, 0.5, 0.95]))))
         text = (f"{name}, 90% between {_amount(low, unit, currency, 2, named=False)} and "
                 f"{_amount(high, unit, currency, 2)}{per} (median {_amount(median, unit, currency, 2)})")
     level = {"deal": "drawn per deal", "run": "once per run"}.get(value.per or "run")
+    drawn = list(value.drawn())
+    if drawn:
+        level += f", its {' and '.join(drawn)} once per run"
     return f"{text}, {level}"
 
 
 def _lookup(motion, path: str):
     """(value, unit) at a dotted path inside a motion; (None, '') when the motion has no such key."""
     node, parts = motion, path.split(".")
+    unit = ""
     for part in parts[:-1]:
+        if isinstance(node, Distribution):
+            law = getattr(node, part, None)   # a per-deal distribution's drawn parameter (``...lognormal.median``)
+            value = key_value(law, parts[-1]) if law is not None and part == parts[-2] else None
+            # a location or scale parameter is in the key's unit; sigma and shape have none
+            return value, (unit if parts[-1] in ("median", "mean", "sd", "scale") else "")
+        field = type(node).model_fields.get(part)
+        bounds = bounds_of(field) if field is not None else None
+        unit = bounds.unit if bounds else ""
         node = getattr(node, part, None)
         if node is None:
             return None, ""

@@ -20,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.errors import Problem
 from simulator.scenario.funding import RESERVED, Actions, Round
+from simulator.scenario.params import key_value
 from simulator.scenario.schema import (Company, Correlation, EnterpriseMotion, Hire, Motion, Scenario, deep_merge,
                                        merged_motion)
 
@@ -274,8 +275,8 @@ def _parameter(root, dotted: str):
             return UNKNOWN
         if isinstance(node, dict):
             node = node.get(part)
-        elif isinstance(node, BaseModel) and part in type(node).model_fields:
-            node = getattr(node, part)
+        elif isinstance(node, BaseModel):
+            node = key_value(node, part)   # into a distribution too: a parameter drawn once per run
         else:
             return None
     return node

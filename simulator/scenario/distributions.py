@@ -13,6 +13,22 @@ their native parameters: ``p5``/``p95``, ``p10``/``p90`` or ``p25``/``p75``.
 above 250,000": a 90% interval, as Crystal Ball's percentile parameters and
 Guesstimate's "a to b" ranges mean it.
 
+A per-deal distribution's own parameters may be uncertain: a parameter of
+a ``lognormal``, ``normal`` or ``gamma`` (see :data:`DRAWN_PARAMETERS`) may
+itself be a distribution drawn once per run, one level deep::
+
+    contract_value:
+      lognormal:
+        median: {normal: {mean: 12_000, sd: 400}, per: run}
+        sigma: {gamma: {mean: 0.46, sd: 0.024}, per: run}
+      per: deal
+
+Every deal of a run then shares the run's median and sigma, as the deals of
+one company share its true (but unknown) price level. What such a
+parameter may be is :mod:`simulator.scenario.drawn`'s. The engine draws
+them (:func:`simulator.engine.resolve.resolve`) and hands the samplers a
+law with numbers (:meth:`Distribution.given`).
+
 Every sampler draws from a ``numpy.random.Generator`` handed in by the
 caller, in blocks (``sample(rng, n)``); nothing here owns randomness.
 ``ppf(u)`` (the inverse CDF) lets correlated per-run draws go through a
@@ -21,10 +37,12 @@ Gaussian copula.
 from __future__ import annotations
 
 import math
-from typing import Annotated, ClassVar, Literal, Optional
+from typing import Annotated, ClassVar, Literal, Mapping, Optional
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from simulator.scenario.drawn import Percentile, Positive, Real, drawable
 
 # scipy (about a second to import) and the percentile fits built on it are imported inside the methods
 # that use them: loading this module, or a scenario of distributions by their own parameters, loads no scipy.
@@ -70,6 +88,20 @@ class _Spec(BaseModel):
     def mean(self) -> float:
         raise NotImplementedError
 
+    def drawn(self) -> dict[str, "Distribution"]:
+        """The parameters given as distributions drawn once per run, by their keys in a file."""
+        return {field.alias or name: value for name, field in type(self).model_fields.items()
+                if isinstance(value := getattr(self, name), Distribution)}
+
+    def given(self, values: Mapping[str, float]) -> "_Spec":
+        """The same law with parameters set to numbers (keys as in a file): a run's draws of :meth:`drawn`."""
+        names = {field.alias or name: name for name, field in type(self).model_fields.items()}
+        return self.model_copy(update={names[key]: float(value) for key, value in values.items()})
+
+    def typical(self) -> "_Spec":
+        """The law with each drawn parameter at its median: what checks and descriptions read."""
+        return self.given({key: float(value.ppf(0.5)) for key, value in self.drawn().items()})
+
 
 def _percentile_pair(spec: BaseModel) -> Optional[tuple[float, float, float, float]]:
     """(q_low, value_low, q_high, value_high) for the one pair given, or None."""
@@ -113,12 +145,12 @@ def _only_one_form(spec: _Spec) -> str:
 
 
 class _Percentiles(BaseModel):
-    p5: Optional[float] = None
-    p95: Optional[float] = None
-    p10: Optional[float] = None
-    p90: Optional[float] = None
-    p25: Optional[float] = None
-    p75: Optional[float] = None
+    p5: Percentile = None
+    p95: Percentile = None
+    p10: Percentile = None
+    p90: Percentile = None
+    p25: Percentile = None
+    p75: Percentile = None
 
 
 class Constant(_Spec):
@@ -284,8 +316,8 @@ class Normal(_Spec, _Percentiles):
     FORMS = {"mean/sd": ("mean_", "sd")}
     PERCENTILES = True
 
-    mean_: Optional[float] = Field(None, alias="mean")
-    sd: Optional[float] = Field(None, gt=0)
+    mean_: Real = Field(None, alias="mean")
+    sd: Positive = None
     low: Optional[float] = None
     high: Optional[float] = None
 
@@ -296,10 +328,12 @@ class Normal(_Spec, _Percentiles):
         _only_one_form(self)
         if self.low is not None and self.high is not None and not self.low < self.high:
             raise ValueError(f"low (={self.low:g}) must be below high (={self.high:g})")
-        mu, sd = self._musd()
-        lo, hi = self._cdf_bounds(mu, sd)
+        typical = self.typical()   # drawn parameters at their medians
+        mu, sd = typical._musd()
+        lo, hi = typical._cdf_bounds(mu, sd)
         if hi - lo < 1e-6:
-            raise ValueError("the truncation [low, high] leaves almost no probability")
+            raise ValueError("the truncation [low, high] leaves almost no probability"
+                             + (" (with the drawn parameters at their medians)" if self.drawn() else ""))
         return self
 
     def _musd(self):
@@ -350,10 +384,10 @@ class Lognormal(_Spec, _Percentiles):
     FORMS = {"median/sigma": ("median", "sigma"), "mean/sd": ("mean_", "sd")}
     PERCENTILES = True
 
-    median: Optional[float] = Field(None, gt=0)
-    sigma: Optional[float] = Field(None, gt=0)
-    mean_: Optional[float] = Field(None, gt=0, alias="mean")
-    sd: Optional[float] = Field(None, gt=0)
+    median: Positive = None
+    sigma: Positive = None
+    mean_: Positive = Field(None, alias="mean")
+    sd: Positive = None
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -399,10 +433,10 @@ class Gamma(_Spec, _Percentiles):
     FORMS = {"shape/scale": ("shape", "scale"), "mean/sd": ("mean_", "sd")}
     PERCENTILES = True
 
-    shape: Optional[float] = Field(None, gt=0)
-    scale: Optional[float] = Field(None, gt=0)
-    mean_: Optional[float] = Field(None, gt=0, alias="mean")
-    sd: Optional[float] = Field(None, gt=0)
+    shape: Positive = None
+    scale: Positive = None
+    mean_: Positive = Field(None, alias="mean")
+    sd: Positive = None
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -663,10 +697,42 @@ class Distribution(BaseModel):
         return self.law.sample(rng, n)
 
     def ppf(self, u):
-        return self.law.ppf(u)
+        return self._numbers().ppf(u)
 
     def support(self) -> tuple[float, float]:
         return self.law.support()
 
     def mean(self) -> float:
-        return self.law.mean()
+        return self._numbers().mean()
+
+    def _numbers(self) -> _Spec:
+        """The law, when its parameters are numbers; a clear error when some are drawn once per run."""
+        drawn = self.drawn()
+        if drawn:
+            raise ValueError(f"this {self.name}'s {' and '.join(drawn)} are drawn once per run: set them with "
+                             ".given({...}) (what a run does), or read .typical() (each at its median)")
+        return self.law
+
+    def drawn(self) -> dict[str, "Distribution"]:
+        """The law's parameters drawn once per run (an uncertain per-deal distribution), by key."""
+        return self.law.drawn()
+
+    def given(self, values: Mapping[str, float]) -> "Distribution":
+        """The distribution with the law's drawn parameters set to these numbers (a run's draws)."""
+        return self.model_copy(update={self.name: self.law.given(values)})
+
+    def typical(self) -> "Distribution":
+        """The distribution with each drawn parameter at its median (itself when none is drawn)."""
+        return self.model_copy(update={self.name: self.law.typical()}) if self.drawn() else self
+
+
+for _law in (Normal, Lognormal, Gamma):   # their parameters name Distribution, defined after them
+    _law.model_rebuild()
+Distribution.model_rebuild()
+
+
+DRAWN_PARAMETERS = {name: tuple(field.alias or key for key, field in law.model_fields.items()
+                                if drawable(law, key))
+                    for name, law in DISTRIBUTIONS.items()}
+"""The parameters of each distribution that may be drawn once per run, by key (empty: none may)."""
+

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from simulator.scenario.checks import correlation_matrix as correlation_matrix   # the engine reads it from here
 from simulator.scenario.checks import cross_problems
-from simulator.scenario.distributions import DISTRIBUTIONS, Distribution
+from simulator.scenario.distributions import DISTRIBUTIONS, DRAWN_PARAMETERS, Distribution
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.params import plain_data
 from simulator.scenario.schema import LOCATED_CHECKS, Motion, Scenario
@@ -308,6 +308,11 @@ def _message(error: dict, path: tuple, data) -> str:
     value = error.get("input")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"expected a mapping of keys (key: value, or {{key: value}}), got {_show(value)}"
+    if kind.endswith(("_type", "_parsing")) and isinstance(value, dict) and len(path) >= 2 \
+            and path[-2] in DISTRIBUTIONS:
+        drawable = "; ".join(f"{name} {', '.join(keys)}" for name, keys in DRAWN_PARAMETERS.items() if keys)
+        return (f"expected a number, got a mapping: a {path[-2]}'s {path[-1]} cannot be drawn once per run "
+                f"(these can: {drawable})")
     if kind.endswith(("_type", "_parsing")):
         return f"{msg[0].lower() + msg[1:]}, got {_show(value)}"
     if kind in ("literal_error", "string_pattern_mismatch", "too_short", "too_long", "greater_than",

@@ -10,27 +10,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional, Union
+from typing import Annotated, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
 from simulator.scenario.distributions import Distribution
-
-
-def _param_kind(value: Any) -> Optional[str]:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, (dict, Distribution)):
-        return "distribution"
-    return None
-
+from simulator.scenario.drawn import value_kind
 
 ParamValue = Annotated[
     Union[Annotated[float, Tag("number")], Annotated[Distribution, Tag("distribution")]],
     Discriminator(
-        _param_kind,
+        value_kind,
         custom_error_type="param_type",
         custom_error_message="expected a number or a distribution such as {lognormal: {p5: 50, p95: 250}}",
     ),
@@ -79,11 +69,15 @@ class Bounds:
                 span = f"[{low:g}, {high:g}]"
                 raise ValueError(f"this distribution can draw values in {span}; expected {self.describe()}"
                                  + (" (truncate it with low/high)" if math.isinf(low) or math.isinf(high) else ""))
-            median = float(value.ppf(0.5))
+            median = float(value.typical().ppf(0.5))
             if self.cap is not None and median > self.cap:
                 raise ValueError(f"this distribution's median is {median:g}; expected {self.describe()}")
             if value.per == "deal" and not self.per_deal:
                 raise ValueError("this parameter is drawn once per run; per: deal is not possible here")
+            if value.drawn() and (value.per or self.per) == "run":
+                raise ValueError(f"a distribution drawn once per run cannot have parameters drawn once per run "
+                                 f"({', '.join(value.drawn())}): give them as numbers"
+                                 + (", or draw it per: deal" if self.per_deal else ""))
             return value if value.per else value.model_copy(update={"per": self.per})
         if not self._inside(value, value) or (self.cap is not None and value > self.cap):
             raise ValueError(f"expected {self.describe()}, got {value:g}")
@@ -119,6 +113,14 @@ def _plain(value):
     if isinstance(value, list):
         return [_plain(item) for item in value]
     return value
+
+
+def key_value(model: BaseModel, key: str, missing=None):
+    """The value under ``key`` (as a file writes it: ``mean``, not ``mean_``) of a section or distribution."""
+    for name, field in type(model).model_fields.items():
+        if key == (field.alias or name):
+            return getattr(model, name)
+    return missing
 
 
 def bounds_of(field) -> Optional[Bounds]:

@@ -17,6 +17,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel
 
 from simulator.scenario.distributions import DISTRIBUTIONS, PERCENTILE_PAIRS, Distribution
+from simulator.scenario.drawn import drawable
 from simulator.scenario.funding import STATE, Actions, Policy, Round
 from simulator.scenario.params import Bounds, Section, bounds_of
 from simulator.scenario.schema import (Company, Correlation, EnterpriseMotion, Hire, MidmarketMotion, Scenario,
@@ -394,6 +395,9 @@ def _distributions() -> list[str]:
 def _key(cls: type, attr: str) -> str:
     field = cls.model_fields[attr]
     notes = _constraints(field.metadata)
+    mark = drawable(cls, attr)
+    if mark is not None:
+        notes += ["> 0" if mark.positive else "any number", "or drawn once per run"]
     annotation = field.annotation
     inner = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
     if inner[0] is int:
@@ -467,6 +471,50 @@ that no distribution of the kind can have (a `gamma` or `lognormal` below
 
 Left out, `per` takes the key's default level (the *drawn per* column).
 Only keys marked "deal possible" accept `per: deal`.
+
+### Uncertain parameters of a per-deal distribution
+
+A per-deal distribution whose own parameters are not known exactly (a
+median estimated from 40 deals) may give a parameter as a distribution
+drawn once per run:
+
+```yaml
+contract_value:
+  lognormal:
+    median: {normal: {mean: 12_000, sd: 400}, per: run}
+    sigma: {gamma: {mean: 0.46, sd: 0.024}, per: run}
+  per: deal
+```
+
+Each run draws the median and sigma once; every deal of that run then
+draws its value from the lognormal with those numbers, so deals within a
+run share one price level and runs differ by it. Without the outer level,
+thousands of deals would average the per-deal spread away and the result
+would look surer than the data allow.
+
+- Which parameters: `lognormal` `median`, `sigma`, `mean`, `sd`; `normal`
+  `mean`, `sd`; `gamma` `shape`, `scale`, `mean`, `sd` (marked "or drawn
+  once per run" below). Percentiles stay numbers: give the native
+  parameters to draw them.
+- One level: the inner distribution has numbers for parameters, and is
+  drawn `per: run` (left out, `per` is `run`; `per: deal` is an error).
+- Only inside a distribution drawn per deal: a per-run distribution with
+  drawn parameters would be one per-run distribution with another shape,
+  and is refused.
+- Positive parameters (all but a normal's `mean`): every draw the inner
+  distribution can make must be above 0. A per-run draw is the inverse CDF
+  at a probability kept within [1e-12, 1 - 1e-12], so the rule is that the
+  inner distribution's 1e-12 quantile is above 0 (`normal: {mean: 12000,
+  sd: 400}` passes; a normal that reaches 0 must be truncated with `low`,
+  or be a `lognormal` or `gamma`). No draw can then leave the domain.
+- Checks of the outer distribution that need its parameters (a truncated
+  `normal` that leaves almost no probability) and a key's sanity limit
+  read each drawn parameter at its median.
+- Each drawn parameter is an uncertain input of its own, named by its
+  dotted path in the file (`motions.smb.deal.contract_value.lognormal.median`):
+  `--set` and `with_values` take that path, correlations may name it,
+  sensitivity and value of information see it, and `inputs.csv` has its
+  draws.
 
 ### Correlations
 
@@ -569,6 +617,10 @@ Besides each key's own allowed values, `salesim validate` checks:
   `p5 < p95`, a `beta` mean and sd that a beta can have, ...);
 - a distribution's whole range lies within the key's allowed values, and
   `per: deal` is used only where possible;
+- a parameter of a distribution given as a distribution is one of those
+  that may be drawn, in a distribution drawn per deal, drawn `per: run`,
+  with numbers for its own parameters, and, for a positive parameter, with
+  its 1e-12 quantile above 0;
 - a motion's `start_month` and a hire's `month` are within `horizon_months`,
   and no hire comes before its motion starts, in the motions and in every
   strategy's overrides;
