@@ -15,10 +15,31 @@ The Python API a notebook uses is the one the command line uses::
 __version__ = "0.1.0"
 
 from simulator.scenario import Problem, Scenario, ScenarioError, load_scenario, parse_scenario  # noqa: E402
-from simulator.montecarlo import simulate  # noqa: E402
+import functools  # noqa: E402
+
+from simulator.montecarlo import simulate as _simulate  # noqa: E402
 from simulator.montecarlo.results import Results  # noqa: E402
 from simulator.analysis import (Seek, Sensitivity, Sweep, ValueOfInformation, seek, sensitivity, sweep,  # noqa: E402
                                 value_of_information)
+from simulator.analysis.voi import summary_block as _value_of_information_block  # noqa: E402
+
+
+@functools.wraps(_simulate)
+def simulate(scenario, *args, **kwargs) -> Results:
+    results = _simulate(scenario, *args, **kwargs)
+    # what knowing the future, or one input, would be worth: a block of the summary (summary.json, the report)
+    block = _value_of_information_block(results)
+    if block is not None:
+        results.summary["value_of_information"] = block
+    return results
+
+
+simulate.__doc__ = (_simulate.__doc__ or "") + """
+    ``simulator.simulate`` also puts the value of information of NPV between
+    the strategies in the summary (``summary["value_of_information"]``; see
+    :func:`value_of_information`); the sweeps and seeks of
+    :mod:`simulator.analysis` simulate without it.
+    """
 
 __all__ = ["Problem", "Results", "Scenario", "ScenarioError", "Seek", "Sensitivity", "Sweep", "ValueOfInformation",
            "__version__", "load_scenario", "parse_scenario", "seek", "sensitivity", "simulate", "sweep",

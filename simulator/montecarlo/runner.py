@@ -573,10 +573,4 @@ def _results(scenario, strategies, store: _Store, rows: np.ndarray, provenance: 
     costs = {s: {c: store.costs[i, j, pick] for j, c in enumerate(COST_CATEGORIES)}
              for i, s in enumerate(strategies)}
     summary = build_summary(provenance, runs, costs)
-    results = Results(scenario, strategies, runs, monthly, summary, costs, rows, inputs)
-    # What knowing the future, or one input, would be worth (loaded here: the analysis package imports this one).
-    from simulator.analysis.voi import summary_block
-    block = summary_block(results)
-    if block is not None:
-        summary["value_of_information"] = block
-    return results
+    return Results(scenario, strategies, runs, monthly, summary, costs, rows, inputs)
