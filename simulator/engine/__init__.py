@@ -94,10 +94,9 @@ def simulate_motion(spec, name: str, horizon: int, seed: int, run: int, uniforms
     env.run(until=horizon * DAYS_PER_MONTH)
     book = build_book(record.won_deals(), motion.deal, horizon)
     leads = motion.leads
-    lead_generation = record.paid_leads * leads.cost_per_lead + leads.marketing_per_month + leads.outsourced_per_month
-    if plan.marketing is not None:   # each term scaled, so a factor of 1 gives the unscaled sum bit for bit
-        lead_generation = (record.paid_leads * leads.cost_per_lead + leads.marketing_per_month * plan.marketing
-                           + leads.outsourced_per_month * plan.marketing)
+    factor = 1.0 if plan.marketing is None else plan.marketing   # fixed spend scaled with the paid leads kept
+    lead_generation = (record.paid_leads * leads.cost_per_lead + leads.marketing_per_month * factor
+                       + leads.outsourced_per_month * factor)
     flows = {
         "leads": record.leads, "deals_opened": record.deals_opened, "won": record.won, "lost": record.lost,
         "open_deals": record.open_deals(), "customers": book.customers, "mrr": book.mrr,
