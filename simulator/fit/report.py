@@ -20,7 +20,7 @@ from simulator.fit.backtest import BANDS, SERIES, Backtest
 from simulator.fit.estimate import cumulative_incidence, kaplan_meier
 from simulator.fit.fitting import Fitted, GroupFit, write_text
 from simulator.fit.motion import period_text
-from simulator.present.plots import MoneyFormatter, _figure, _percent_ticks, figure_bytes
+from simulator.present.plots import MoneyFormatter, new_figure, percent_ticks, figure_bytes
 
 WON, LOST, DATA, FIT = "#2ca02c", "#d62728", "#9aa4b1", "#1f4e9c"
 SERIES_LABELS = {"won": "deals won", "bookings": "bookings", "open_deals": "deals open at the month's end"}
@@ -28,7 +28,7 @@ SERIES_LABELS = {"won": "deals won", "bookings": "bookings", "open_deals": "deal
 
 def rate_figure(group: GroupFit):
     """Opportunities created each month, and the fitted rate."""
-    fig = _figure(7.5, 3.2)
+    fig = new_figure(7.5, 3.2)
     ax = fig.subplots()
     rate = group.rate
     x = np.arange(len(rate.counts))
@@ -50,7 +50,7 @@ def cycle_figure(group: GroupFit):
     Kaplan-Meier and Aalen-Johansen curves under the fitted ones."""
     export, fit = group.export, group.cycles
     days, outcome = export.days_open, export.outcome
-    fig = _figure(11, 3.6)
+    fig = new_figure(11, 3.6)
     hist, curves = fig.subplots(1, 2)
     top = np.percentile(days[outcome != "open"], 99) * 1.1
     grid = np.linspace(0.5, top, 300)
@@ -73,7 +73,7 @@ def cycle_figure(group: GroupFit):
     hist.set_ylabel("deals")
     curves.set_xlabel("days since creation")
     curves.set_ylabel("share of deals")
-    curves.yaxis.set_major_formatter(_percent_ticks())
+    curves.yaxis.set_major_formatter(percent_ticks())
     curves.set_xlim(0, top)
     for ax in (hist, curves):
         ax.legend(fontsize=7.5, frameon=False)
@@ -83,7 +83,7 @@ def cycle_figure(group: GroupFit):
 def value_figure(group: GroupFit, currency: str = "USD"):
     """Won deals' amounts (log scale) under the fitted lognormal."""
     value = group.value
-    fig = _figure(7.5, 3.2)
+    fig = new_figure(7.5, 3.2)
     ax = fig.subplots()
     bins = np.geomspace(value.values.min(), value.values.max(), 30)
     ax.hist(value.values, bins=bins, color=DATA, label=f"{value.n} won amounts")
@@ -105,7 +105,7 @@ def value_figure(group: GroupFit, currency: str = "USD"):
 
 def backtest_figure(found: Backtest, currency: str = "USD"):
     """Each series' simulated bands month by month after the cutoff, with the actuals."""
-    fig = _figure(12, 3.4)
+    fig = new_figure(12, 3.4)
     months = np.arange(1, found.months + 1)
     for ax, series in zip(fig.subplots(1, len(SERIES)), SERIES):
         sim = found.simulated[series]
@@ -127,7 +127,7 @@ def backtest_figure(found: Backtest, currency: str = "USD"):
 
 def calibration_figure(found: Backtest):
     """The share of actual months within each central band against the band's nominal level."""
-    fig = _figure(4.6, 4.2)
+    fig = new_figure(4.6, 4.2)
     ax = fig.subplots()
     levels, observed = found.calibration()
     ax.plot([0, 1], [0, 1], color=DATA, ls="--", label="perfect calibration")
@@ -135,7 +135,7 @@ def calibration_figure(found: Backtest):
     ax.set_xlabel("central band of the simulated runs")
     ax.set_ylabel("actual months within it")
     for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_formatter(_percent_ticks())
+        axis.set_major_formatter(percent_ticks())
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=8, frameon=False)
@@ -144,7 +144,7 @@ def calibration_figure(found: Backtest):
 
 def fit_report_html(fitted: Fitted, found: Backtest | None = None) -> str:
     """The whole fit report as one HTML string."""
-    from simulator.present.report import _CSS, _e, _image, _table
+    from simulator.present.report import CSS, esc, image_html, html_table
 
     sections = []
     currency = fitted.scenario().company.currency
@@ -162,25 +162,25 @@ def fit_report_html(fitted: Fitted, found: Backtest | None = None) -> str:
         charts = [("Opportunities per month", rate_figure(group)),
                   ("Cycle lengths", cycle_figure(group)),
                   ("Contract value", value_figure(group, currency))]
-        figures = "".join(f"<figure><h3>{_e(name)}</h3>{_image(figure_bytes(fig), name)}</figure>"
+        figures = "".join(f"<figure><h3>{esc(name)}</h3>{image_html(figure_bytes(fig), name)}</figure>"
                           for name, fig in charts)
-        sections.append(f"<section><h2>{_e(title)}</h2>{_table(['', ''], [[_e(a), _e(b)] for a, b in rows])}"
+        sections.append(f"<section><h2>{esc(title)}</h2>{html_table(['', ''], [[esc(a), esc(b)] for a, b in rows])}"
                         f"{figures}</section>")
     if found is not None:
-        table = _table(["series", "months", *BANDS],
-                       [[_e(r["series"]), str(r["months"]), *(f"{r[b]:.0%}" for b in BANDS)] for r in found.table()])
+        table = html_table(["series", "months", *BANDS],
+                       [[esc(r["series"]), str(r["months"]), *(f"{r[b]:.0%}" for b in BANDS)] for r in found.table()])
         sections.append(
             f"<section><h2>Backtest from {found.cutoff}</h2><p>Fitted on the history before {found.cutoff}, "
             f"simulated {found.runs:,} times over the {found.months} months after it, held to the opportunities "
             f"created from then on. A credible model has about 90% of months within P5-P95 and 50% within "
             f"P25-P75.</p>{table}"
-            f"<figure>{_image(figure_bytes(backtest_figure(found, currency)), 'backtest')}</figure>"
-            f"<figure>{_image(figure_bytes(calibration_figure(found)), 'calibration')}</figure></section>")
-    scenario = _e(fitted.scenario_text())
+            f"<figure>{image_html(figure_bytes(backtest_figure(found, currency)), 'backtest')}</figure>"
+            f"<figure>{image_html(figure_bytes(calibration_figure(found)), 'calibration')}</figure></section>")
+    scenario = esc(fitted.scenario_text())
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{_e(Path(fitted.source).name)}: salesim fit</title><style>{_CSS}</style></head><body><main>"
-            f"<h1>Fit of {_e(Path(fitted.source).name)}</h1><p class=\"lead\">{len(fitted.groups)} motion(s) of "
-            f"type {_e(fitted.kind)}. Open deals are censored observations: the curves that account for them "
+            f"<title>{esc(Path(fitted.source).name)}: salesim fit</title><style>{CSS}</style></head><body><main>"
+            f"<h1>Fit of {esc(Path(fitted.source).name)}</h1><p class=\"lead\">{len(fitted.groups)} motion(s) of "
+            f"type {esc(fitted.kind)}. Open deals are censored observations: the curves that account for them "
             "(Kaplan-Meier, Aalen-Johansen) are the ones to hold the fit to; the histograms show closed deals "
             "only, below the fitted densities of all deals.</p>"
             + "".join(sections)

@@ -62,23 +62,23 @@ class MoneyFormatter(Formatter):
 
     def __call__(self, x: float, pos=None) -> str:
         if abs(x) < 1e-9 * max(self.scale, 1.0):
-            return _t(with_currency("0", self.currency, False))
+            return tex(with_currency("0", self.currency, False))
         number = trim_zeros(f"{abs(x) / self.scale:.{self.places}f}") + self.suffix
-        return _t(with_currency(number, self.currency, x < 0))
+        return tex(with_currency(number, self.currency, x < 0))
 
 
-def _t(text: str) -> str:
+def tex(text: str) -> str:
     """Text for a chart: a dollar sign is a dollar sign, not the start of a formula."""
     return str(text).replace("$", r"\$")
 
 
-def _percent_ticks() -> FuncFormatter:
+def percent_ticks() -> FuncFormatter:
     """Shares of runs as percentages: 0%, 2.5%, 5%."""
     return FuncFormatter(lambda x, pos=None: trim_zeros(f"{100 * x:.1f}") + "%")
 
 
 def _money(value: float, currency: str) -> str:
-    return _t(format_money(value, currency))
+    return tex(format_money(value, currency))
 
 
 def strategy_colors(strategies: Sequence[str]) -> dict[str, str]:
@@ -86,7 +86,7 @@ def strategy_colors(strategies: Sequence[str]) -> dict[str, str]:
     return {name: _PALETTE[i % len(_PALETTE)] for i, name in enumerate(strategies)}
 
 
-def _figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -126,7 +126,7 @@ def distribution_figure(values: Mapping[str, np.ndarray], *, title: str, xlabel:
     names = list(values)
     colors = colors or strategy_colors(names)
     data = {name: _finite(values[name]) for name in names}
-    fig = _figure(10, 4.9 + 0.3 * len(names))
+    fig = new_figure(10, 4.9 + 0.3 * len(names))
     hist_ax, strip_ax = fig.subplots(2, 1, sharex=True,
                                      gridspec_kw={"height_ratios": [4, 0.45 + 0.4 * max(len(names), 1)]})
     edges = _bin_edges(list(data.values()))
@@ -139,15 +139,15 @@ def distribution_figure(values: Mapping[str, np.ndarray], *, title: str, xlabel:
         weights = np.full(v.size, 1.0 / v.size)
         hist_ax.hist(clipped, edges, weights=weights, histtype="stepfilled", color=colors[name], alpha=0.2)
         hist_ax.hist(clipped, edges, weights=weights, histtype="step", color=colors[name], linewidth=1.6,
-                     label=_t(name))
+                     label=tex(name))
         hist_ax.axvline(quantiles[name][2], color=colors[name], linestyle="--", linewidth=1.3)
     hist_ax.set_ylabel("Share of runs")
-    hist_ax.yaxis.set_major_formatter(_percent_ticks())
+    hist_ax.yaxis.set_major_formatter(percent_ticks())
     hist_ax.grid(axis="y", alpha=0.3)
     handles, labels = hist_ax.get_legend_handles_labels()
     handles.append(hist_ax.plot([], [], color="#555555", linestyle="--", linewidth=1.3)[0])
     labels.append("median (P50)")
-    fig.suptitle(_t(title), x=0.01, ha="left", fontsize=12, fontweight="bold")
+    fig.suptitle(tex(title), x=0.01, ha="left", fontsize=12, fontweight="bold")
     hist_ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=min(len(labels), 6),
                    fontsize=9, frameon=False, borderaxespad=0.2)
     ticks, amounts = [], []
@@ -166,14 +166,14 @@ def distribution_figure(values: Mapping[str, np.ndarray], *, title: str, xlabel:
         strip_ax.plot([p50], [y], "o", color="white", markeredgecolor=color, markersize=6, markeredgewidth=2)
         amounts.append(f"P50 {_money(p50, currency)}\n"
                        f"P5 {_money(p5, currency)} · P95 {_money(p95, currency)}")
-    strip_ax.set_yticks(ticks, [_t(name) for name in names], fontsize=9)
+    strip_ax.set_yticks(ticks, [tex(name) for name in names], fontsize=9)
     for label, name in zip(strip_ax.get_yticklabels(), names):
         label.set_color(colors[name])
     right = strip_ax.secondary_yaxis("right")
     right.set_yticks(ticks, amounts, fontsize=8)
     right.tick_params(length=0)
     strip_ax.set_ylim(-0.6, len(names) - 0.4)
-    strip_ax.set_xlabel(_t(xlabel))
+    strip_ax.set_xlabel(tex(xlabel))
     strip_ax.set_title("P5 |—▬ P25  ● P50  P75 ▬—| P95", fontsize=8, color="#555555", loc="right", pad=3)
     strip_ax.grid(axis="x", alpha=0.3)
     strip_ax.xaxis.set_major_formatter(MoneyFormatter(currency))
@@ -195,7 +195,7 @@ def fan_figure(series: Mapping[str, np.ndarray], *, title: str, ylabel: str, cur
     colors = colors or strategy_colors(names)
     ncols = min(len(names), 3) or 1
     nrows = max(math.ceil(len(names) / ncols), 1)
-    fig = _figure(4.2 * ncols + 0.8, 3.4 * nrows + 0.9)
+    fig = new_figure(4.2 * ncols + 0.8, 3.4 * nrows + 0.9)
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)).ravel()
     bands, medians = {}, {}
     for name in names:
@@ -222,11 +222,11 @@ def fan_figure(series: Mapping[str, np.ndarray], *, title: str, ylabel: str, cur
             ax.annotate(f"start {_money(start[name], currency)}", (0, start[name]), xytext=(4, 4),
                         textcoords="offset points", fontsize=8, color="#444444")
         heading = name + (f"\n{notes[name]}" if notes and name in notes else "")
-        ax.set_title(_t(heading), fontsize=10, color=colors[name], fontweight="bold")
+        ax.set_title(tex(heading), fontsize=10, color=colors[name], fontweight="bold")
         ax.grid(alpha=0.3)
         ax.yaxis.set_major_formatter(MoneyFormatter(currency))
         if i % ncols == 0:
-            ax.set_ylabel(_t(ylabel))
+            ax.set_ylabel(tex(ylabel))
         if i >= len(names) - ncols:
             ax.set_xlabel("Month")
             ax.xaxis.set_tick_params(labelbottom=True)
@@ -237,7 +237,7 @@ def fan_figure(series: Mapping[str, np.ndarray], *, title: str, ylabel: str, cur
                axes[0].plot([], [], color="#333333", linewidth=2, label="median")[0]]
     if len(names) > 1:
         handles.append(axes[0].plot([], [], color="#9a9a9a", linestyle="--", label="other strategies' medians")[0])
-    fig.suptitle(_t(title), x=0.01, ha="left", fontsize=12, fontweight="bold")
+    fig.suptitle(tex(title), x=0.01, ha="left", fontsize=12, fontweight="bold")
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8.5, frameon=False)
     return fig
 
@@ -271,7 +271,7 @@ def capital_curve_figure(capital: Mapping[str, np.ndarray], *, currency: str = "
     """
     names = list(capital)
     colors = colors or strategy_colors(names)
-    fig = _figure(9.5, 5.9 + 0.2 * len(names))
+    fig = new_figure(9.5, 5.9 + 0.2 * len(names))
     ax = fig.subplots()
     for level in CONFIDENCE_LEVELS:
         ax.axhline(1 - level, color="#999999", linewidth=0.8, linestyle=":")
@@ -283,7 +283,7 @@ def capital_curve_figure(capital: Mapping[str, np.ndarray], *, currency: str = "
             continue
         x, p = exceedance(v)
         amounts = np.quantile(v, CONFIDENCE_LEVELS)
-        label = f"{_t(name)}: " + ", ".join(f"{lvl:.0%} {_money(a, currency)}"
+        label = f"{tex(name)}: " + ", ".join(f"{lvl:.0%} {_money(a, currency)}"
                                         for lvl, a in zip(CONFIDENCE_LEVELS, amounts))
         ax.step(x, p, where="post", color=colors[name], linewidth=2, label=label)
         for level, amount in zip(CONFIDENCE_LEVELS, amounts):
@@ -304,7 +304,7 @@ def capital_curve_figure(capital: Mapping[str, np.ndarray], *, currency: str = "
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     ax.set_ylim(-0.02, 1.04)
     ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
-    ax.yaxis.set_major_formatter(_percent_ticks())
+    ax.yaxis.set_major_formatter(percent_ticks())
     ax.xaxis.set_major_formatter(MoneyFormatter(currency))
     ax.set_xlabel(f"Total capital the plan consumes, X ({currency}): starting cash plus new money")
     ax.set_ylabel("Chance of needing more than X")
@@ -333,10 +333,10 @@ def comparison_figure(runs: Mapping[str, Mapping[str, np.ndarray]], *, currency:
     colors = colors or strategy_colors(names)
     pairs = list(pairs) if pairs is not None else list(itertools.combinations(names, 2))
     if not pairs:
-        fig = _figure(8, 2.2)
+        fig = new_figure(8, 2.2)
         fig.text(0.5, 0.5, "One strategy only: nothing to compare.", ha="center", va="center", fontsize=12)
         return fig
-    fig = _figure(5.2 * len(metrics) + 0.6, 2.9 * len(pairs) + 0.8)
+    fig = new_figure(5.2 * len(metrics) + 0.6, 2.9 * len(pairs) + 0.8)
     axes = fig.subplots(len(pairs), len(metrics), squeeze=False)
     for row, (a, b) in enumerate(pairs):
         for col, metric in enumerate(metrics):
@@ -349,7 +349,7 @@ def comparison_figure(runs: Mapping[str, Mapping[str, np.ndarray]], *, currency:
             chance = (chances or {}).get((a, b, metric)) or compare(va, vb, metric)
             label = metric_label(metric, currency).split(" (")[0].split(" of ")[0]
             ties = chance.get("p_tie") or 0
-            ax.set_title(_t(f"{label}: {a} − {b}\nP({a} beats {b}) = {format_percent(chance['p_better'])}"
+            ax.set_title(tex(f"{label}: {a} − {b}\nP({a} beats {b}) = {format_percent(chance['p_better'])}"
                             + (f" (ties {format_percent(ties)})" if ties >= 0.005 else "")), fontsize=10)
             if diff.size:
                 edges = _bin_edges([diff], most=50)
@@ -366,11 +366,11 @@ def comparison_figure(runs: Mapping[str, Mapping[str, np.ndarray]], *, currency:
                 ax.axvline(np.median(diff), color="#222222", linestyle="--", linewidth=1)
             ax.axvline(0, color="black", linewidth=1)
             ax.set_ylim(0, ax.get_ylim()[1] * 1.25)  # headroom for the "better" labels
-            ax.text(0.99, 0.97, _t(f"{right} better →"), transform=ax.transAxes, ha="right", va="top", fontsize=8,
+            ax.text(0.99, 0.97, tex(f"{right} better →"), transform=ax.transAxes, ha="right", va="top", fontsize=8,
                     color=colors[right], fontweight="bold")
-            ax.text(0.01, 0.97, _t(f"← {left} better"), transform=ax.transAxes, ha="left", va="top", fontsize=8,
+            ax.text(0.01, 0.97, tex(f"← {left} better"), transform=ax.transAxes, ha="left", va="top", fontsize=8,
                     color=colors[left], fontweight="bold")
-            ax.yaxis.set_major_formatter(_percent_ticks())
+            ax.yaxis.set_major_formatter(percent_ticks())
             ax.xaxis.set_major_formatter(MoneyFormatter(currency))
             ax.set_xlabel(f"Difference per run ({currency}); dashed: median")
             if col == 0:

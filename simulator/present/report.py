@@ -59,7 +59,7 @@ CHART_TEXT = {
                    "strategy wins."),
 }
 
-_CSS = """
+CSS = """
 body{font:15px/1.5 -apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1d1d1f;margin:0;
 background:#f4f5f7}
 main{max-width:1180px;margin:0 auto;padding:24px 28px 60px;background:#fff}
@@ -84,7 +84,7 @@ code{font-size:13px}
 """
 
 
-def _e(text) -> str:
+def esc(text) -> str:
     return html.escape(str(text), quote=True)
 
 
@@ -130,7 +130,7 @@ def comparison(results, a: str, b: str, metric: str) -> dict:
 
 
 def _swatch(name: str, colors: Mapping[str, str]) -> str:
-    return f'<span class="swatch" style="background:{colors.get(name, "#777777")}"></span>{_e(name)}'
+    return f'<span class="swatch" style="background:{colors.get(name, "#777777")}"></span>{esc(name)}'
 
 
 def _list_and(items: list[str]) -> str:
@@ -147,9 +147,9 @@ def _best_sentence(results, metric: str, words: str) -> str:
     amounts = (f"{format_money(means[best], currency)}; "
                f"median {format_money(stat(results, best, metric, 'p50'), currency)}")
     if not others:
-        return f"<b>{_e(best)}</b> averages {amounts.replace('; ', ' (', 1)})."
-    text = f"<b>{_e(best)}</b> has the highest {words} on average ({amounts})"
-    duels = [f"{_e(o)} in {format_percent(comparison(results, best, o, metric)['p_better'])}" for o in others]
+        return f"<b>{esc(best)}</b> averages {amounts.replace('; ', ' (', 1)})."
+    text = f"<b>{esc(best)}</b> has the highest {words} on average ({amounts})"
+    duels = [f"{esc(o)} in {format_percent(comparison(results, best, o, metric)['p_better'])}" for o in others]
     return f"{text}. Run by run it beats {_list_and(duels)} of runs."
 
 
@@ -165,11 +165,11 @@ def answer_items(results) -> list[str]:
     names = results.strategies
     months = results.scenario.horizon_months
     start = {s: plots.starting_cash(results.monthly[s]) for s in names}
-    need95 = [f"{format_money(stat(results, s, 'capital_needed', 'p95'), currency)} for {_e(s)}" for s in names]
-    raise95 = [f"<b>{format_money(stat(results, s, 'new_money_needed', 'p95'), currency)}</b> for {_e(s)}"
+    need95 = [f"{format_money(stat(results, s, 'capital_needed', 'p95'), currency)} for {esc(s)}" for s in names]
+    raise95 = [f"<b>{format_money(stat(results, s, 'new_money_needed', 'p95'), currency)}</b> for {esc(s)}"
                for s in names]
     buffer = float(results.scenario.company.minimum_cash)
-    out_of_cash = [f"{format_percent(share_of_runs(results, s, 'cash_out_month'))} of {_e(s)} runs"
+    out_of_cash = [f"{format_percent(share_of_runs(results, s, 'cash_out_month'))} of {esc(s)} runs"
                    for s in names]
     starting = sorted(set(round(v) for v in start.values()))
     starting_text = format_money(starting[0], currency) if len(starting) == 1 else "the starting cash"
@@ -198,7 +198,7 @@ def results_table_html(results, colors: Mapping[str, str]) -> str:
             continue
         cells = [f'<td class="num">{_median_and_range(results, s, metric)}</td>' for s in names]
         label = metric_entry(metric).label.replace("the horizon", f"{months} months")
-        rows.append(f"<tr><th>{_e(label)}</th>{''.join(cells)}</tr>")
+        rows.append(f"<tr><th>{esc(label)}</th>{''.join(cells)}</tr>")
     for label, metric in (("Runs that break even", "breakeven_month"), ("Runs that run out of cash",
                                                                         "cash_out_month")):
         cells = "".join(f'<td class="num"><span class="mid">{format_percent(share_of_runs(results, s, metric))}'
@@ -228,9 +228,9 @@ def motions_html(results, colors: Mapping[str, str]) -> str:
             name = f"{motion}.{own}"
             cells = [_median_and_range(results, s, name) for s in users]
             if any(math.isfinite(stat(results, s, name, "p50")) for s in users):
-                rows.append([_e(motion_metric_entry(own).label)] + cells)
-        parts.append(f"<h3>Motion <code>{_e(motion)}</code> ({_e(spec.type)})</h3>"
-                     + _table(["median (P5 to P95)"] + [_swatch(s, colors) for s in users], rows)
+                rows.append([esc(motion_metric_entry(own).label)] + cells)
+        parts.append(f"<h3>Motion <code>{esc(motion)}</code> ({esc(spec.type)})</h3>"
+                     + html_table(["median (P5 to P95)"] + [_swatch(s, colors) for s in users], rows)
                      .replace("<td>", '<td class="num">'))
     return ("".join(parts) + '<p class="note">Each motion counted on its own: its leads, deals, customers and '
             "costs, without the company's overhead. Stage conversions count the deals that passed a stage against "
@@ -268,10 +268,10 @@ def comparisons_html(results) -> str:
             else:
                 margin = (f"; ahead by {format_money(gain, currency)} on average" if gain >= 0 else
                           f"; yet behind by {format_money(-gain, currency)} on average")
-            text = (f"<b>{_e(winner)}</b> beats {_e(loser)} on {words} in <b>{format_percent(share)}</b> of runs"
+            text = (f"<b>{esc(winner)}</b> beats {esc(loser)} on {words} in <b>{format_percent(share)}</b> of runs"
                     f"{f' (ties: {format_percent(tie)})' if tie >= 0.005 else ''}{margin}")
             lines.append(f"<li>{text}</li>")
-        items.append(f"<li><b>{_e(a)}</b> against <b>{_e(b)}</b><ul>{''.join(lines)}</ul></li>")
+        items.append(f"<li><b>{esc(a)}</b> against <b>{esc(b)}</b><ul>{''.join(lines)}</ul></li>")
     return ("<ul>" + "".join(items) + "</ul><p class=\"note\">Run by run with common random numbers: in run i "
             "both strategies meet the same market: the same lead rate, the same deals for the same motion. "
             "For capital needed, beating means needing less.</p>")
@@ -281,25 +281,25 @@ def funding_html(results, colors: Mapping[str, str], images: Mapping[str, bytes]
     """Funding and runway rules: the capital at 95%, how often each round comes and each rule fires, what the
     rules cost in ARR against the same plan without them, and the share of runs under each rule by month."""
     currency, names = results.scenario.company.currency, results.strategies
-    rows = [[_e(label)] + [format_metric(metric, stat(results, s, metric, key), currency) for s in names]
+    rows = [[esc(label)] + [format_metric(metric, stat(results, s, metric, key), currency) for s in names]
             for label, metric, key in runway.summary_rows(results.scenario)]
-    parts = [_table([""] + [_swatch(s, colors) for s in names], rows).replace("<td>", '<td class="num">')]
+    parts = [html_table([""] + [_swatch(s, colors) for s in names], rows).replace("<td>", '<td class="num">')]
     for with_rules, without in runway.without_rules(results):
         cost = runway.arr_cost(results, with_rules, without)
         need = [format_money(stat(results, s, "capital_needed", "p95"), currency) for s in (with_rules, without)]
-        parts.append(f"<p><b>{_e(with_rules)}</b> against the same plan without its rules (<b>{_e(without)}</b>, "
+        parts.append(f"<p><b>{esc(with_rules)}</b> against the same plan without its rules (<b>{esc(without)}</b>, "
                      f"the same draws run by run): ending ARR {format_money(abs(cost), currency)} "
                      f"{'lower' if cost >= 0 else 'higher'} on average; capital needed at 95%: {need[0]} against "
                      f"{need[1]}.</p>")
     if runway.CHART in images:
-        parts.append(f'<figure id="{runway.CHART}">{_image(images[runway.CHART], "When the rules hold")}'
+        parts.append(f'<figure id="{runway.CHART}">{image_html(images[runway.CHART], "When the rules hold")}'
                      "<figcaption>Each line: the share of runs in which the rule's actions apply in that month (it "
                      "fired at the end of an earlier month and has not let go).</figcaption></figure>")
     shares = runway.shares_under_rules(results)
     shown = list(range(3, results.scenario.horizon_months + 1, 3)) or [results.scenario.horizon_months]
     if shares:
-        parts.append(_table(["share of runs under the rule, by month"] + [str(m) for m in shown],
-                            [[f"{_e(rule)} in {_swatch(s, colors)}"] + [format_percent(share[m - 1]) for m in shown]
+        parts.append(html_table(["share of runs under the rule, by month"] + [str(m) for m in shown],
+                            [[f"{esc(rule)} in {_swatch(s, colors)}"] + [format_percent(share[m - 1]) for m in shown]
                              for (rule, s), share in shares.items()]).replace("<td>", '<td class="num">'))
     parts.append('<p class="note">A round comes in its month, or in the first month of its window whose condition '
                  "holds at the month's end; a rule fires at a month's end and changes the plan from the next month. "
@@ -326,7 +326,7 @@ def sensitivity_html(results, found, why: Optional[str], images: Mapping[str, by
     """What drives the result: the tornado of NPV, then per target each top input's rank correlation with
     every key metric (its 95% interval and share of the variance under it)."""
     if found is None:
-        return f'<p class="note">No sensitivity: {_e(why)}.</p>'
+        return f'<p class="note">No sensitivity: {esc(why)}.</p>'
     chart = tornado.chart_name(DRIVERS_CHART_METRIC)
     parts = [f"<p>Which uncertain inputs (the facts drawn once per run, such as this year's true lead rate) move "
              f"the results, read from the {found.runs:,} runs already made: each input's rank correlation "
@@ -334,7 +334,7 @@ def sensitivity_html(results, found, why: Optional[str], images: Mapping[str, by
              "metric's variance. An interval that crosses zero may be chance. The difference between two "
              "strategies, run by run, shows what decides which of them wins.</p>"]
     if chart in images:
-        parts.append(f'<figure id="{chart}">{_image(images[chart], "What drives NPV")}<figcaption>Largest '
+        parts.append(f'<figure id="{chart}">{image_html(images[chart], "What drives NPV")}<figcaption>Largest '
                      "bar on top. Inputs correlated by the scenario share each other's correlation.</figcaption>"
                      "</figure>")
     metrics = [m for m in found.metrics if any((t, m) in found.tornados for t in found.targets)]
@@ -344,7 +344,7 @@ def sensitivity_html(results, found, why: Optional[str], images: Mapping[str, by
             continue
         rows = []
         for effect in first.top(DRIVERS_SHOWN):
-            cells = [_e(tornado.input_label(effect.input))]
+            cells = [esc(tornado.input_label(effect.input))]
             for metric in metrics:
                 e = next((x for x in found.tornados[(target, metric)].effects if x.input == effect.input), None)
                 cells.append('<span class="mid">n/a</span>' if e is None or not math.isfinite(e.rho) else
@@ -352,10 +352,10 @@ def sensitivity_html(results, found, why: Optional[str], images: Mapping[str, by
                              f"{format_correlation(e.ci95[0])} to {format_correlation(e.ci95[1])}; "
                              f"{format_percent(e.share)} of the variance</span>")
             rows.append(cells)
-        title = f"{_e(first.strategies[0])} less {_e(first.strategies[1])}, run by run" if first.is_difference \
-            else f"<code>{_e(target)}</code>"
-        parts.append(f"<h3>{title}</h3>" + _table(["rank correlation (95% CI)"]
-                                                  + [_e(metric_entry(m).short) for m in metrics], rows)
+        title = f"{esc(first.strategies[0])} less {esc(first.strategies[1])}, run by run" if first.is_difference \
+            else f"<code>{esc(target)}</code>"
+        parts.append(f"<h3>{title}</h3>" + html_table(["rank correlation (95% CI)"]
+                                                  + [esc(metric_entry(m).short) for m in metrics], rows)
                      .replace("<td>", '<td class="num">'))
     parts.append('<p class="note">The swing (each input held at its P10, then at its P90, every other draw the '
                  "same: how far the mean moves) costs two more simulations per input, so it is on request: "
@@ -378,7 +378,7 @@ def value_html(results) -> str:
     interval = (f" (95% CI {format_money(low, currency)} to {format_money(high, currency)})"
                 if math.isfinite(low) else "")
     share = found.chooses.get(found.best, math.nan)
-    parts = [f"<p>Today's choice on mean NPV is <b>{_e(found.best)}</b>, the best strategy in "
+    parts = [f"<p>Today's choice on mean NPV is <b>{esc(found.best)}</b>, the best strategy in "
              f"{format_percent(share)} of runs. Knowing, before choosing, how each future turns out would raise "
              f"mean NPV by <b>{format_money(found.evpi, currency)}</b>{interval}: the expected value of perfect "
              "information, the most that any study, pilot or wait could be worth. Learning one uncertain input "
@@ -388,12 +388,12 @@ def value_html(results) -> str:
         for p in list(found.partials) + ([found.together] if found.together is not None else []):
             together = p is found.together
             name = ("<i>all inputs together</i> (additive fit)" if together else
-                    f"{_e(input_words(p.input))}<span class=\"range\"><code>{_e(p.input)}</code></span>")
+                    f"{esc(input_words(p.input))}<span class=\"range\"><code>{esc(p.input)}</code></span>")
             of_evpi = p.evppi / found.evpi if found.evpi > 0 else math.nan
             rows.append([name, f'<span class="mid">{format_money(p.evppi, currency)}</span><span class="range">'
                                f"± {format_money(p.se, currency)}</span>", format_percent(of_evpi),
                          format_money(p.noise, currency), "yes" if p.clear else "no"])
-        parts.append(_table(["input", "worth learning first", "of perfect information", "noise", "clear"], rows,
+        parts.append(html_table(["input", "worth learning first", "of perfect information", "noise", "clear"], rows,
                             [p.clear for p in found.partials] + ([False] if found.together is not None else []))
                      .replace("<td>", '<td class="num">'))
         parts.append('<p class="note">How to read it: an input worth $X means that learning its true value '
@@ -403,11 +403,11 @@ def value_html(results) -> str:
                      "Perfect information less all inputs together is chance deal by deal, which no study "
                      "removes. Method and a worked example: docs/value-of-information.md.</p>")
     elif found.note:
-        parts.append(f'<p class="note">No partial values: {_e(found.note)}.</p>')
+        parts.append(f'<p class="note">No partial values: {esc(found.note)}.</p>')
     return "".join(parts)
 
 
-def _table(head: list[str], rows: list[list[str]], marked: Optional[list[bool]] = None) -> str:
+def html_table(head: list[str], rows: list[list[str]], marked: Optional[list[bool]] = None) -> str:
     """A table whose first column names the rows; ``marked`` rows are highlighted; no head row if all empty."""
     marked = marked or [False] * len(rows)
     body = "".join(
@@ -420,21 +420,21 @@ def _table(head: list[str], rows: list[list[str]], marked: Optional[list[bool]] 
 
 def assumptions_html(scenario, colors: Mapping[str, str]) -> str:
     """The company, the strategies and each motion's key assumptions, as tables."""
-    parts = ["<h3>The company</h3>", _table(["", "assumed"], [[_e(a), _e(b)] for a, b in
+    parts = ["<h3>The company</h3>", html_table(["", "assumed"], [[esc(a), esc(b)] for a, b in
                                                                assumptions.company_rows(scenario)])]
     parts += ["<h3>The strategies</h3>",
-              _table(["strategy", "motions", "what it is"],
-                     [[_swatch(s, colors), _e(m), _e(d)] for s, m, d in assumptions.strategy_rows(scenario)])]
+              html_table(["strategy", "motions", "what it is"],
+                     [[_swatch(s, colors), esc(m), esc(d)] for s, m, d in assumptions.strategy_rows(scenario)])]
     for motion, (users, rows) in assumptions.motion_tables(scenario).items():
         kind = scenario.motions[motion].type
-        parts.append(f"<h3>Motion <code>{_e(motion)}</code> ({_e(kind)})</h3>")
+        parts.append(f"<h3>Motion <code>{esc(motion)}</code> ({esc(kind)})</h3>")
         if all(len(set(values)) == 1 for _, values in rows):
-            parts.append(f'<p class="note">Run by {_e(_list_and(users))}, identically.</p>')
-            parts.append(_table(["", "assumed"], [[_e(label), _e(values[0])] for label, values in rows]))
+            parts.append(f'<p class="note">Run by {esc(_list_and(users))}, identically.</p>')
+            parts.append(html_table(["", "assumed"], [[esc(label), esc(values[0])] for label, values in rows]))
         else:
             parts.append('<p class="note">Highlighted: where the strategies differ.</p>')
-            parts.append(_table([""] + [f"in {_swatch(u, colors)}" for u in users],
-                                [[_e(label)] + [_e(v) for v in values] for label, values in rows],
+            parts.append(html_table([""] + [f"in {_swatch(u, colors)}" for u in users],
+                                [[esc(label)] + [esc(v) for v in values] for label, values in rows],
                                 [len(set(values)) > 1 for _, values in rows]))
     return "".join(parts)
 
@@ -457,24 +457,24 @@ def convergence_html(results) -> str:
             cells.append(f'<span class="mid">{format_money(mean, currency)} ± {format_money(se, currency)}</span>'
                          f'<span class="range">95% CI {format_money(low, currency)} to {format_money(high, currency)}'
                          f"{f'; SE {100 * relative:.2g}% of the mean' if math.isfinite(relative) else ''}</span>")
-        rows.append([_e(metric_entry(metric).label.replace("the horizon", f"{results.scenario.horizon_months} months"))]
-                    + cells)
+        label = metric_entry(metric).label.replace("the horizon", f"{results.scenario.horizon_months} months")
+        rows.append([esc(label)] + cells)
     worst = 0.5 / math.sqrt(runs)
     rule = (results.summary.get("provenance", {}) if results.summary else {}).get("stopping_rule")
     rule = rule.get("description") if isinstance(rule, Mapping) else rule
-    return (f"<p>{runs:,} runs of each strategy{' (stopping rule: ' + _e(rule) + ')' if rule else ''}. "
+    return (f"<p>{runs:,} runs of each strategy{' (stopping rule: ' + esc(rule) + ')' if rule else ''}. "
             f"Below: the mean ± its standard error. The standard error shrinks like 1/√runs: four times the runs "
             f"halve it. A share such as P(A beats B) is within ±{format_percent(1.96 * worst)} (95%) at worst.</p>"
-            + _table(["mean ± standard error"] + [_swatch(s, plots.strategy_colors(names)) for s in names], rows)
+            + html_table(["mean ± standard error"] + [_swatch(s, plots.strategy_colors(names)) for s in names], rows)
             .replace("<td>", '<td class="num">'))
 
 
 def provenance_html(results) -> str:
     """Version, seed, scenario hash, date and the scenario as run."""
-    rows = [[_e(label), f"<code>{_e(text)}</code>"] for label, text in provenance_rows(results)]
+    rows = [[esc(label), f"<code>{esc(text)}</code>"] for label, text in provenance_rows(results)]
     yaml_text = scenario_yaml(results.scenario)
-    return (_table(["", ""], rows) + "<details><summary>The scenario as run (overrides applied)</summary>"
-            f"<pre>{_e(yaml_text)}</pre></details>")
+    return (html_table(["", ""], rows) + "<details><summary>The scenario as run (overrides applied)</summary>"
+            f"<pre>{esc(yaml_text)}</pre></details>")
 
 
 def provenance_rows(results) -> list[tuple[str, str]]:
@@ -506,9 +506,9 @@ def provenance_rows(results) -> list[tuple[str, str]]:
     return rows
 
 
-def _image(png: bytes, alt: str) -> str:
+def image_html(png: bytes, alt: str) -> str:
     data = base64.b64encode(png).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
+    return f'<img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
 
 
 def report_html(results, images: Optional[Mapping[str, bytes]] = None) -> str:
@@ -526,8 +526,8 @@ def report_html(results, images: Optional[Mapping[str, bytes]] = None) -> str:
     for name in plots.CHARTS:
         if name in images:
             title, text = CHART_TEXT[name]
-            charts.append(f'<figure id="{name}"><h3>{_e(title)}</h3>{_image(images[name], title)}'
-                          f"<figcaption>{_e(text)}</figcaption></figure>")
+            charts.append(f'<figure id="{name}"><h3>{esc(title)}</h3>{image_html(images[name], title)}'
+                          f"<figcaption>{esc(text)}</figcaption></figure>")
     sections = [
         ("results", "Side by side", results_table_html(results, colors)),
         *([("funding", "Funding and runway rules", funding_html(results, colors, images))] if reacts(scenario)
@@ -549,10 +549,10 @@ def report_html(results, images: Optional[Mapping[str, bytes]] = None) -> str:
     body = "".join(f'<section id="{key}"><h2>{title}</h2>{content}</section>' for key, title, content in sections)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-            f"<title>{_e(scenario.name)}: salesim report</title><style>{_CSS}</style></head><body><main>"
-            f"<h1>{_e(scenario.name)}</h1><p class=\"lead\">{_e(scenario.description)}</p>{partial}"
+            f"<title>{esc(scenario.name)}: salesim report</title><style>{CSS}</style></head><body><main>"
+            f"<h1>{esc(scenario.name)}</h1><p class=\"lead\">{esc(scenario.description)}</p>{partial}"
             f"<p class=\"note\">{count} strateg{'y' if count == 1 else 'ies'}, {_runs(results):,} Monte Carlo "
-            f"runs each, {scenario.horizon_months} months, money in {_e(scenario.company.currency)}.</p>"
+            f"runs each, {scenario.horizon_months} months, money in {esc(scenario.company.currency)}.</p>"
             f"<nav>{nav}</nav>"
             f"{answer_html(results)}{body}</main></body></html>\n")
 

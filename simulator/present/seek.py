@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter
 
 from simulator.engine.catalogue import metric_entry
-from simulator.present.plots import MoneyFormatter, _figure, _percent_ticks, _t, figure_bytes
+from simulator.present.plots import MoneyFormatter, new_figure, percent_ticks, tex, figure_bytes
 
 CHART = "seek"
 
@@ -32,7 +32,7 @@ def _kind(found) -> str:
 def seek_figure(found):
     """Each value tried against its statistic (numbered in the order simulated), the target's threshold, the
     answer, and the check with fresh seeds (its 95% interval as an error bar)."""
-    fig = _figure(7.4, 4.4)
+    fig = new_figure(7.4, 4.4)
     ax = fig.subplots()
     values = np.array([v for v, _ in found.evaluations], dtype=float)
     stats = np.array([s for _, s in found.evaluations], dtype=float)
@@ -44,14 +44,14 @@ def seek_figure(found):
         ax.scatter(values[~met], stats[~met], color="#b8412f", s=22, zorder=2, label="does not meet it")
         t = found.target
         ax.axhline(t.threshold, color="#333333", linestyle="--", linewidth=1,
-                   label=_t(f"target: {t.label} {t.op} {found.statistic_text(t.threshold)}"))
+                   label=tex(f"target: {t.label} {t.op} {found.statistic_text(t.threshold)}"))
     else:
         ax.scatter(values, stats, color="#3a6ea5", s=22, zorder=2, label="values tried")
     for step, (v, s) in enumerate(found.evaluations):
         if math.isfinite(s):
             ax.annotate(str(step), (v, s), textcoords="offset points", xytext=(4, 4), fontsize=7, color="#555555")
     ax.axvline(found.answer, color="#3a6ea5", linewidth=1.2, alpha=0.7,
-               label=_t(f"answer: {found.value_text(found.answer, short=True)}"))
+               label=tex(f"answer: {found.value_text(found.answer, short=True)}"))
     c = found.check
     if c and all(math.isfinite(c.get(k, math.nan)) for k in ("value", "low", "high")):
         ax.errorbar([found.answer], [c["value"]], yerr=[[c["value"] - c["low"]], [c["high"] - c["value"]]],
@@ -59,20 +59,20 @@ def seek_figure(found):
                     label=f"check with seed {c['seed']}, 95% interval")
     kind = _kind(found)
     if kind == "share":
-        ax.yaxis.set_major_formatter(_percent_ticks())
+        ax.yaxis.set_major_formatter(percent_ticks())
     elif kind == "money":
         ax.yaxis.set_major_formatter(MoneyFormatter(found.currency))
     if found.unit.startswith("money"):
         ax.xaxis.set_major_formatter(MoneyFormatter(found.currency))
     elif found.unit.startswith("fraction"):
-        ax.xaxis.set_major_formatter(_percent_ticks())
+        ax.xaxis.set_major_formatter(percent_ticks())
     elif np.nanmax(np.abs(values)) >= 1e4:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, pos=None: f"{x:,.0f}"))
-    ax.set_xlabel(_t(found.path.removeprefix("motions.")), fontsize=9)
-    ax.set_ylabel(_t(f"{found.target.label} ({found.strategy})"), fontsize=9)
+    ax.set_xlabel(tex(found.path.removeprefix("motions.")), fontsize=9)
+    ax.set_ylabel(tex(f"{found.target.label} ({found.strategy})"), fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, frameon=False, loc="best")
-    ax.set_title(_t(f"Seeking {found.target.text} for {found.strategy}: {len(found.evaluations)} values tried "
+    ax.set_title(tex(f"Seeking {found.target.text} for {found.strategy}: {len(found.evaluations)} values tried "
                     f"(numbered in order),\n{found.runs:,} runs each with seed {found.seed} (the same draws at "
                     "every value)"), fontsize=10, loc="left")
     return fig
@@ -93,7 +93,7 @@ def seek_report_html(found, images: Mapping[str, bytes]) -> str:
     """The seek as one self-contained HTML page: the question, the answer and its check, the chart, every
     evaluation in order, and how the search ran."""
     from simulator.analysis.seek import METHOD
-    from simulator.present.report import _CSS, _e, _image, _table
+    from simulator.present.report import CSS, esc, image_html, html_table
 
     t, c = found.target, found.check
     question = (f"The value of {found.path} between {found.value_text(found.low, True)} and "
@@ -110,19 +110,19 @@ def seek_report_html(found, images: Mapping[str, bytes]) -> str:
     rows = []
     for step, (value, statistic) in enumerate(found.evaluations):
         meets = ("" if t.op is None else ("yes" if t.met(statistic) else "no"))
-        rows.append([str(step), _e(found.value_text(value)), _e(found.statistic_text(statistic)), meets])
-    table = _table(["step", _e(found.path), _e(t.label), "meets the target"], rows)
-    charts = "".join(f'<figure id="{name}">{_image(png, name)}</figure>' for name, png in images.items())
-    method = "".join(f"<li><b>{_e(k)}</b>: {_e(v)}</li>" for k, v in METHOD.items())
+        rows.append([str(step), esc(found.value_text(value)), esc(found.statistic_text(statistic)), meets])
+    table = html_table(["step", esc(found.path), esc(t.label), "meets the target"], rows)
+    charts = "".join(f'<figure id="{name}">{image_html(png, name)}</figure>' for name, png in images.items())
+    method = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in METHOD.items())
     title = f"{found.scenario}: {found.path} for {t.text}"
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-            f"<title>{_e(title)}: salesim seek</title><style>{_CSS}</style></head><body><main>"
-            f"<h1>{_e(title)}</h1><p class=\"lead\">{_e(question)}</p>"
-            f"<section id=\"answer\"><h2>The answer</h2><p>{_e(answer)}</p><p>{_e(check)}</p></section>"
+            f"<title>{esc(title)}: salesim seek</title><style>{CSS}</style></head><body><main>"
+            f"<h1>{esc(title)}</h1><p class=\"lead\">{esc(question)}</p>"
+            f"<section id=\"answer\"><h2>The answer</h2><p>{esc(answer)}</p><p>{esc(check)}</p></section>"
             f"<section id=\"search\"><h2>The search</h2>{charts}{table}</section>"
             f"<section id=\"method\"><h2>How it was found</h2><ul>{method}</ul><p class=\"note\">Money in "
-            f"{_e(found.currency)}. The numbers: seek.json and evaluations.csv; how to read them: docs/seek.md."
+            f"{esc(found.currency)}. The numbers: seek.json and evaluations.csv; how to read them: docs/seek.md."
             "</p></section></main></body></html>\n")
 
 

@@ -24,7 +24,7 @@ from matplotlib.ticker import FuncFormatter
 from simulator.analysis.sweep import point_label
 from simulator.engine.catalogue import metric_entry
 from simulator.present.formatting import format_metric, format_percent
-from simulator.present.plots import MoneyFormatter, _figure, _percent_ticks, _t, figure_bytes, strategy_colors
+from simulator.present.plots import MoneyFormatter, new_figure, percent_ticks, tex, figure_bytes, strategy_colors
 
 CHARTS = ("sweep_metrics", "sweep_p_best")
 HEAT_CHARTS = ("sweep_heatmap", "sweep_p_best")
@@ -37,7 +37,7 @@ def _grid(count: int) -> tuple[int, int]:
 
 def _x_axis(ax, found) -> None:
     path = found.paths[0]
-    ax.set_xlabel(_t(path.removeprefix("motions.")), fontsize=9)
+    ax.set_xlabel(tex(path.removeprefix("motions.")), fontsize=9)
     values = np.asarray(found.dimensions[0][1], dtype=float)
     if values.size <= 12:
         ax.set_xticks(values)
@@ -48,7 +48,7 @@ def _x_axis(ax, found) -> None:
 def _metric_panels(found, height: float):
     """A figure with a panel per metric of the sweep, ``height`` inches each, the panels left over hidden."""
     rows, columns = _grid(len(found.metrics))
-    fig = _figure(6.2 * columns, height * rows + 0.6)
+    fig = new_figure(6.2 * columns, height * rows + 0.6)
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
     for ax in axes[len(found.metrics):]:
         ax.set_axis_off()
@@ -72,15 +72,15 @@ def metrics_figure(found):
                             alpha=0.28, linewidth=0)
             ax.plot(x, found.series(s, metric, "p50"), color=color, marker="o", markersize=3.5, linewidth=1.6,
                     label=s)
-        ax.set_title(_t(entry.label), fontsize=10, loc="left")
+        ax.set_title(tex(entry.label), fontsize=10, loc="left")
         if entry.kind == "money":
             ax.yaxis.set_major_formatter(MoneyFormatter(found.currency))
         elif entry.kind == "percent":
-            ax.yaxis.set_major_formatter(_percent_ticks())
+            ax.yaxis.set_major_formatter(percent_ticks())
         _x_axis(ax, found)
         ax.grid(alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.suptitle(_t(f"What if {found.paths[0].removeprefix('motions.')} changes: median, P25-P75 (dark) and "
+    fig.suptitle(tex(f"What if {found.paths[0].removeprefix('motions.')} changes: median, P25-P75 (dark) and "
                     f"P5-P95 (light)\nover {found.runs:,} runs at each value, the same draws at every value"), x=0.01,
                  ha="left",
                  fontsize=11, fontweight="bold")
@@ -97,14 +97,14 @@ def p_best_figure(found):
         for s in found.strategies:
             ax.plot(x, found.series(s, metric, "p_best"), color=colors[s], marker="o", markersize=3.5, label=s)
         better = "lowest" if metric_entry(metric).better == "lower" else "highest"
-        ax.set_title(_t(f"{metric_entry(metric).label}: P(best), the {better} in a run"), fontsize=10, loc="left")
+        ax.set_title(tex(f"{metric_entry(metric).label}: P(best), the {better} in a run"), fontsize=10, loc="left")
         ax.set_ylim(-0.03, 1.03)
-        ax.yaxis.set_major_formatter(_percent_ticks())
+        ax.yaxis.set_major_formatter(percent_ticks())
         _x_axis(ax, found)
         ax.grid(alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()
     path = found.paths[0].removeprefix("motions.")
-    fig.suptitle(_t(f"Which strategy is best as {path} changes: the share of runs each one wins"), x=0.01, ha="left",
+    fig.suptitle(tex(f"Which strategy is best as {path} changes: the share of runs each one wins"), x=0.01, ha="left",
                  fontsize=11, fontweight="bold")
     if handles:
         fig.legend(handles, labels, loc="outside lower center", ncols=len(handles), fontsize=9, frameon=False)
@@ -116,7 +116,7 @@ def _heat(found, statistic: str):
     first key down, the second across, one colour scale per metric."""
     (first, down), (second, across) = found.dimensions
     rows, columns = len(found.metrics), len(found.strategies)
-    fig = _figure(1.2 + 3.4 * columns, 0.9 + 2.9 * rows)
+    fig = new_figure(1.2 + 3.4 * columns, 0.9 + 2.9 * rows)
     axes = fig.subplots(rows, columns, squeeze=False)
     label = len(down) * len(across) <= 64
     for r, metric in enumerate(found.metrics):
@@ -134,21 +134,21 @@ def _heat(found, statistic: str):
             ax.set_xticks(range(len(across)), [point_label(v) for v in across], fontsize=7.5,
                           rotation=45 if len(across) > 5 else 0)
             ax.set_yticks(range(len(down)), [point_label(v) for v in down], fontsize=7.5)
-            ax.set_title(_t(f"{s}: {entry.short}"), fontsize=9.5, loc="left")
+            ax.set_title(tex(f"{s}: {entry.short}"), fontsize=9.5, loc="left")
             if r == rows - 1:
-                ax.set_xlabel(_t(second.removeprefix("motions.")), fontsize=8.5)
+                ax.set_xlabel(tex(second.removeprefix("motions.")), fontsize=8.5)
             if c == 0:
-                ax.set_ylabel(_t(first.removeprefix("motions.")), fontsize=8.5)
+                ax.set_ylabel(tex(first.removeprefix("motions.")), fontsize=8.5)
             if label:
                 for (i, j), value in np.ndenumerate(grids[s]):
                     text = format_percent(value) if statistic == "p_best" else format_metric(metric, value,
                                                                                              found.currency)
                     shade = image.norm(value) if math.isfinite(value) else 0.0
                     dark = shade > 0.6 if statistic == "p_best" else (shade < 0.5) != (cmap == "viridis_r")
-                    ax.text(j, i, _t(text), ha="center", va="center", fontsize=7,
+                    ax.text(j, i, tex(text), ha="center", va="center", fontsize=7,
                             color="white" if dark else "black")
     what = "P(best): the share of runs each strategy wins" if statistic == "p_best" else "mean"
-    fig.suptitle(_t(f"What if {first.removeprefix('motions.')} and {second.removeprefix('motions.')} change: "
+    fig.suptitle(tex(f"What if {first.removeprefix('motions.')} and {second.removeprefix('motions.')} change: "
                     f"{what}, {found.runs:,} runs a point"), x=0.01, ha="left", fontsize=11, fontweight="bold")
     return fig
 
@@ -199,42 +199,42 @@ def _best_at(found, point: int, metric: str) -> str:
 def sweep_report_html(found, images: Mapping[str, bytes]) -> str:
     """The sweep as one self-contained HTML page: per metric a table of the points (each strategy's mean,
     P5 to P95 and P(best)), the best strategy at each point, and the charts (PNG bytes by chart name)."""
-    from simulator.present.report import _CSS, _e, _image, _table
+    from simulator.present.report import CSS, esc, image_html, html_table
 
     colors = strategy_colors(found.strategies)
     keys = [path.removeprefix("motions.") for path in found.paths]
     sections = []
     for metric in found.metrics:
         entry = metric_entry(metric)
-        head = [_e(" / ".join(keys))] + [f'<span style="color:{colors[s]}">&#9632;</span> {_e(s)}'
+        head = [esc(" / ".join(keys))] + [f'<span style="color:{colors[s]}">&#9632;</span> {esc(s)}'
                                          for s in found.strategies] + ["best most often"]
         rows = []
         for i, point in enumerate(found.points):
-            row = [_e(", ".join(point_label(point[p]) for p in found.paths))]
+            row = [esc(", ".join(point_label(point[p]) for p in found.paths))]
             for s in found.strategies:
                 c = found.cells.get((i, s, metric))
-                row.append("-" if c is None else _e(
+                row.append("-" if c is None else esc(
                     f"{format_metric(metric, c.mean, found.currency)} ({format_metric(metric, c.p5, found.currency)}"
                     f" to {format_metric(metric, c.p95, found.currency)}); P(best) {format_percent(c.p_best)}"))
-            row.append(_e(_best_at(found, i, metric)))
+            row.append(esc(_best_at(found, i, metric)))
             rows.append(row)
-        sections.append(f'<section id="{_e(metric)}"><h2>{_e(entry.label)}</h2>'
+        sections.append(f'<section id="{esc(metric)}"><h2>{esc(entry.label)}</h2>'
                         f'<p class="note">Mean (P5 to P95) over the runs of each point, and P(best): the share of '
                         f'runs in which the strategy had the {"lowest" if entry.better == "lower" else "highest"} '
-                        f"value.</p>{_table(head, rows)}</section>")
-    charts = "".join(f'<figure id="{name}">{_image(png, name)}</figure>' for name, png in images.items())
+                        f"value.</p>{html_table(head, rows)}</section>")
+    charts = "".join(f'<figure id="{name}">{image_html(png, name)}</figure>' for name, png in images.items())
     if charts:
         sections.append(f'<section id="charts"><h2>Charts</h2>{charts}</section>')
-    axes = "; ".join(f"{_e(path)}: {_e(', '.join(point_label(v) for v in values))}" for path, values in
+    axes = "; ".join(f"{esc(path)}: {esc(', '.join(point_label(v) for v in values))}" for path, values in
                      found.dimensions)
     title = f"{found.scenario}: what if {' and '.join(keys)} change"
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-            f"<title>{_e(title)}: salesim sweep</title><style>{_CSS}</style></head><body><main>"
-            f"<h1>{_e(title)}</h1><p class=\"lead\">{axes}.</p>"
+            f"<title>{esc(title)}: salesim sweep</title><style>{CSS}</style></head><body><main>"
+            f"<h1>{esc(title)}</h1><p class=\"lead\">{axes}.</p>"
             f"<p class=\"note\">{len(found.points)} points, {found.runs:,} runs of each strategy at each, seed "
             f"{found.seed} at every point (common random numbers: run i meets the same market at every point); "
-            f"money in {_e(found.currency)}. The numbers: sweep.csv and sweep.json; how to read them: "
+            f"money in {esc(found.currency)}. The numbers: sweep.csv and sweep.json; how to read them: "
             f"docs/sweep.md.</p>{''.join(sections)}</main></body></html>\n")
 
 

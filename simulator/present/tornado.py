@@ -24,7 +24,7 @@ from matplotlib.patches import Patch
 
 from simulator.engine.catalogue import metric_entry
 from simulator.present.formatting import format_metric, format_percent
-from simulator.present.plots import MoneyFormatter, _figure, _t, figure_bytes
+from simulator.present.plots import MoneyFormatter, new_figure, tex, figure_bytes
 
 POSITIVE, NEGATIVE = "#2457a5", "#d0621b"     # correlation bars: the metric rises / falls with the input
 AT_P10, AT_P90 = "#9aa5b1", "#2e8b57"         # swing bars: the input at its P10 / at its P90
@@ -41,7 +41,7 @@ def _row_title(found) -> str:
                  if math.isfinite(found.r2) else "")
     what = (f"{found.strategies[0]} less {found.strategies[1]}, run by run" if found.is_difference
             else found.target)
-    return _t(what + explained)
+    return tex(what + explained)
 
 
 def _correlation_panel(ax, found, top: int) -> None:
@@ -54,7 +54,7 @@ def _correlation_panel(ax, found, top: int) -> None:
     if effects:
         error = np.nan_to_num(np.vstack([rhos - low, high - rhos]))
         ax.errorbar(rhos, y, xerr=error, fmt="none", ecolor="#222222", elinewidth=1, capsize=3)
-    ax.set_yticks(y, [_t(input_label(e.input)) for e in effects], fontsize=9)
+    ax.set_yticks(y, [tex(input_label(e.input)) for e in effects], fontsize=9)
     ax.axvline(0, color="black", linewidth=0.9)
     ax.set_xlim(-1.05, 1.05)
     ax.grid(axis="x", alpha=0.3)
@@ -71,12 +71,12 @@ def _swing_panel(ax, found, top: int, currency: str) -> None:
             ends = np.array(intervals, dtype=float)
             error = np.nan_to_num(np.vstack([values - ends[:, 0], ends[:, 1] - values]))
             ax.errorbar(values, y, xerr=np.maximum(error, 0), fmt="none", ecolor="#222222", elinewidth=1, capsize=3)
-    ax.set_yticks(y, [_t(input_label(e.input)) for e in effects], fontsize=9)
+    ax.set_yticks(y, [tex(input_label(e.input)) for e in effects], fontsize=9)
     ax.axvline(0, color="black", linewidth=0.9)
     ax.grid(axis="x", alpha=0.3)
     if metric_entry(found.metric).kind == "money":
         ax.xaxis.set_major_formatter(MoneyFormatter(currency))
-    ax.set_xlabel(_t(f"Change of the mean over {found.swing_runs:,} runs, input at its P10 or P90"), fontsize=9)
+    ax.set_xlabel(tex(f"Change of the mean over {found.swing_runs:,} runs, input at its P10 or P90"), fontsize=9)
 
 
 def tornado_figure(sensitivity, metric: Optional[str] = None, top: int = TOP, targets: Optional[Sequence[str]] = None):
@@ -89,21 +89,21 @@ def tornado_figure(sensitivity, metric: Optional[str] = None, top: int = TOP, ta
     swing = sensitivity.swing_runs > 0
     columns = 2 if swing else 1
     heights = [0.9 + 0.32 * max(min(len(f.effects), top), 1) for f in found] or [1.0]
-    fig = _figure(7.2 * columns + 1.2, sum(heights) + 1.2)
+    fig = new_figure(7.2 * columns + 1.2, sum(heights) + 1.2)
     axes = np.atleast_2d(fig.subplots(len(heights), columns, squeeze=False, gridspec_kw={"height_ratios": heights}))
     for row, tornado in enumerate(found):
         _correlation_panel(axes[row, 0], tornado, top)
         axes[row, 0].set_title(_row_title(tornado), fontsize=10, loc="left", fontweight="bold")
         if swing:
             _swing_panel(axes[row, 1], tornado, top, currency)
-            axes[row, 1].set_title(_t(f"swing (base mean over the same runs: "
+            axes[row, 1].set_title(tex(f"swing (base mean over the same runs: "
                                       f"{format_metric(tornado.metric, tornado.swing_base, currency)})"), fontsize=9,
                                    loc="left")
     if not found:
         axes[0, 0].text(0.5, 0.5, "no strategy has this metric", ha="center", va="center")
         axes[0, 0].set_axis_off()
-    fig.suptitle(_t(f"What drives it: {metric_entry(metric).label}, over {sensitivity.runs:,} runs"), x=0.01, ha="left",
-                 fontsize=12, fontweight="bold")
+    fig.suptitle(tex(f"What drives it: {metric_entry(metric).label}, over {sensitivity.runs:,} runs"), x=0.01,
+                 ha="left", fontsize=12, fontweight="bold")
     handles = [Patch(color=POSITIVE, label="rises with the input"), Patch(color=NEGATIVE, label="falls as it rises")]
     if swing:
         handles += [Patch(color=AT_P10, label="input at its P10"), Patch(color=AT_P90, label="input at its P90")]
