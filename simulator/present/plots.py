@@ -453,17 +453,21 @@ def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
     return buffer.getvalue()
 
 
-def write_chart(results, name: str, directory, formats: Sequence[str] = ("png", "svg")) -> bytes:
-    """Draw one chart of :data:`CHARTS` into ``directory`` (``<name>.png``, ``<name>.svg``); returns its PNG bytes."""
-    directory = Path(directory)
-    fig = figures(results, charts=(name,))[name]
+def save_figure(fig: Figure, directory, name: str, formats: Sequence[str] = ("png", "svg")) -> bytes:
+    """Write ``fig`` into ``directory`` as ``<name>.<format>`` for each of ``formats``, then clear it; its PNG
+    bytes (for the report). Without a ``directory``, only the PNG bytes."""
     png = figure_bytes(fig, "png")
     # the layout is settled by the first drawing; the SVG reuses it instead of solving it again
     fig.set_layout_engine("none")
-    for fmt in formats:
-        (directory / f"{name}.{fmt}").write_bytes(png if fmt == "png" else figure_bytes(fig, fmt))
+    for fmt in formats if directory is not None else ():
+        (Path(directory) / f"{name}.{fmt}").write_bytes(png if fmt == "png" else figure_bytes(fig, fmt))
     fig.clear()
     return png
+
+
+def write_chart(results, name: str, directory, formats: Sequence[str] = ("png", "svg")) -> bytes:
+    """Draw one chart of :data:`CHARTS` into ``directory`` (``<name>.png``, ``<name>.svg``); returns its PNG bytes."""
+    return save_figure(figures(results, charts=(name,))[name], directory, name, formats)
 
 
 def write_plots(results, directory, formats: Sequence[str] = ("png", "svg")) -> dict[str, bytes]:

@@ -10,7 +10,6 @@ each month.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 
@@ -50,14 +49,7 @@ def images(results, directory=None) -> dict[str, bytes]:
     as PNG and SVG."""
     if not _rules(results.scenario):
         return {}
-    fig = rules_figure(results)
-    png = plots.figure_bytes(fig, "png")
-    if directory is not None:
-        (Path(directory) / f"{CHART}.png").write_bytes(png)
-        fig.set_layout_engine("none")
-        (Path(directory) / f"{CHART}.svg").write_bytes(plots.figure_bytes(fig, "svg"))
-    fig.clear()
-    return {CHART: png}
+    return {CHART: plots.save_figure(rules_figure(results), directory, CHART)}
 
 
 def summary_rows(scenario) -> list[tuple[str, str, str]]:

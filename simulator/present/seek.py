@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter
 
 from simulator.engine.catalogue import metric_entry
-from simulator.present.plots import MoneyFormatter, new_figure, percent_ticks, tex, figure_bytes
+from simulator.present.plots import MoneyFormatter, new_figure, percent_ticks, save_figure, tex
 
 CHART = "seek"
 
@@ -80,13 +80,7 @@ def seek_figure(found):
 
 def write_seek_chart(found, directory, formats: Sequence[str] = ("png", "svg")) -> dict[str, bytes]:
     """Draw :func:`seek_figure` into ``directory`` (``seek.png``, ``seek.svg``); PNG bytes by chart name."""
-    fig = seek_figure(found)
-    png = figure_bytes(fig, "png")
-    fig.set_layout_engine("none")   # the layout is settled by the first drawing; the SVG reuses it
-    for fmt in formats:
-        (Path(directory) / f"{CHART}.{fmt}").write_bytes(png if fmt == "png" else figure_bytes(fig, fmt))
-    fig.clear()
-    return {CHART: png}
+    return {CHART: save_figure(seek_figure(found), directory, CHART, formats)}
 
 
 def seek_report_html(found, images: Mapping[str, bytes]) -> str:

@@ -24,7 +24,7 @@ from matplotlib.ticker import FuncFormatter
 from simulator.analysis.sweep import point_label
 from simulator.engine.catalogue import metric_entry
 from simulator.present.formatting import format_metric, format_percent
-from simulator.present.plots import MoneyFormatter, new_figure, percent_ticks, tex, figure_bytes, strategy_colors
+from simulator.present.plots import MoneyFormatter, new_figure, percent_ticks, save_figure, strategy_colors, tex
 
 CHARTS = ("sweep_metrics", "sweep_p_best")
 HEAT_CHARTS = ("sweep_heatmap", "sweep_p_best")
@@ -175,16 +175,7 @@ def write_sweep_charts(found, directory, formats: Sequence[str] = ("png", "svg")
         charts = zip(HEAT_CHARTS, (heatmap_figure, p_best_heatmap_figure))
     else:
         return {}
-    drawn = {}
-    for name, draw in charts:
-        fig = draw(found)
-        png = figure_bytes(fig, "png")
-        fig.set_layout_engine("none")   # the layout is settled by the first drawing; the SVG reuses it
-        for fmt in formats:
-            (Path(directory) / f"{name}.{fmt}").write_bytes(png if fmt == "png" else figure_bytes(fig, fmt))
-        fig.clear()
-        drawn[name] = png
-    return drawn
+    return {name: save_figure(draw(found), directory, name, formats) for name, draw in charts}
 
 
 def _best_at(found, point: int, metric: str) -> str:

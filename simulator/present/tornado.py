@@ -16,7 +16,6 @@ Agg canvas like every chart here (:mod:`simulator.present.plots`).
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
@@ -24,7 +23,7 @@ from matplotlib.patches import Patch
 
 from simulator.engine.catalogue import metric_entry
 from simulator.present.formatting import format_metric, format_percent
-from simulator.present.plots import MoneyFormatter, new_figure, tex, figure_bytes
+from simulator.present.plots import MoneyFormatter, new_figure, save_figure, tex
 
 POSITIVE, NEGATIVE = "#2457a5", "#d0621b"     # correlation bars: the metric rises / falls with the input
 AT_P10, AT_P90 = "#9aa5b1", "#2e8b57"         # swing bars: the input at its P10 / at its P90
@@ -119,13 +118,7 @@ def chart_name(metric: str) -> str:
 def write_tornado(sensitivity, metric: str, directory, formats: Sequence[str] = ("png", "svg"),
                   targets: Optional[Sequence[str]] = None) -> bytes:
     """Draw the tornado of one metric into ``directory`` (``tornado_<metric>.png`` and ``.svg``); its PNG bytes."""
-    fig = tornado_figure(sensitivity, metric, targets=targets)
-    png = figure_bytes(fig, "png")
-    fig.set_layout_engine("none")   # the layout is settled by the first drawing; the SVG reuses it
-    for fmt in formats:
-        (Path(directory) / f"{chart_name(metric)}.{fmt}").write_bytes(png if fmt == "png" else figure_bytes(fig, fmt))
-    fig.clear()
-    return png
+    return save_figure(tornado_figure(sensitivity, metric, targets=targets), directory, chart_name(metric), formats)
 
 
 def write_tornados(sensitivity, directory) -> dict[str, bytes]:
