@@ -253,7 +253,21 @@ def stop_pool(pool: ProcessPoolExecutor, cancel: bool = False) -> None:
     # worker was half-way through sending: the workers themselves are what must end.
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
-        process.join(timeout=10)
+        if not _ended(process, 2.0):
+            # still starting when told to end: a forked worker holds the parent's handler, which only counts
+            # SIGTERM, until its initializer restores the default
+            process.kill()
+            _ended(process, 10.0)
+
+
+def _ended(process, seconds: float) -> bool:
+    """Wait up to ``seconds`` for a worker process to have exited (not only closed its pipes, which
+    ``join`` waits for), and say whether it has."""
+    deadline = time.monotonic() + seconds
+    process.join(timeout=seconds)
+    while process.exitcode is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return process.exitcode is not None
 
 
 class _Pool(_InProcess):
