@@ -294,6 +294,11 @@ METHOD = {
 
 def _key_bounds(scenario, path: str):
     """The :class:`~simulator.scenario.params.Bounds` the numeric key at ``path`` was declared with, or None."""
+    return _key_extra(scenario, path).get("bounds")
+
+
+def _key_extra(scenario, path: str) -> dict:
+    """What the field of the key at ``path`` declares beside its type (its bounds, or a bare unit); {} if none."""
     parts = path.split(".")
     node, info = scenario, None
     for i, part in enumerate(parts):
@@ -305,8 +310,7 @@ def _key_bounds(scenario, path: str):
             node = getattr(node, name)
         else:
             node, info = (node[int(part)] if isinstance(node, (list, tuple)) else node[part]), None
-    return (info.json_schema_extra or {}).get("bounds") if info is not None and isinstance(
-        info.json_schema_extra, dict) else None
+    return info.json_schema_extra if info is not None and isinstance(info.json_schema_extra, dict) else {}
 
 
 def key_limits(scenario, path: str) -> tuple[bool, Optional[float], Optional[float]]:
@@ -323,8 +327,8 @@ def key_limits(scenario, path: str) -> tuple[bool, Optional[float], Optional[flo
 def key_unit(scenario, path: str) -> str:
     """The unit the schema declares for the numeric key at ``path`` ('money', 'fraction', 'reps', ...; '' if
     none)."""
-    bounds = _key_bounds(scenario, path)
-    return bounds.unit if bounds is not None else ""
+    extra = _key_extra(scenario, path)
+    return extra["bounds"].unit if extra.get("bounds") is not None else extra.get("unit", "")
 
 
 def _bound(path: str, kind: str, value, name: str):

@@ -6,6 +6,7 @@ import csv
 import importlib
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -101,6 +102,14 @@ def test_the_share_of_runs_that_run_out_of_cash(scenario):
 def test_limits_come_from_the_schema(scenario):
     assert key_limits(scenario, REPS) == (True, 0, 1000)
     assert key_limits(scenario, CASH)[0] is False
+
+
+def test_units_come_from_the_schema_also_for_a_key_in_a_list():
+    """A funding round's amount is money (a bare unit, in a list): its values print as money."""
+    from simulator.analysis.seek import key_unit
+    scenario = simulator.load_scenario(Path(__file__).parents[2] / "scenarios" / "funded_plan.yaml")
+    assert key_unit(scenario, "company.funding.0.amount") == "money"
+    assert key_unit(scenario, CASH) == "money" and key_unit(scenario, "motions.enterprise.team.reps") == "reps"
 
 
 @pytest.mark.parametrize("args, words", [
