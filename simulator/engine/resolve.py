@@ -77,9 +77,8 @@ def resolve(section: BaseModel, seed: int, run: int, owner: str, prefix: str,
         if isinstance(value, Distribution):
             if value.per == "run":
                 value = once(value, path)
-            elif value.drawn():
-                value = value.given({key: once(law, f"{path}.{value.name}.{key}")
-                                     for key, law in value.drawn().items()})
+            elif parameters := value.drawn():
+                value = value.given({key: once(law, f"{path}.{value.name}.{key}") for key, law in parameters.items()})
         elif isinstance(value, BaseModel):
             value = resolve(value, seed, run, owner, path, uniforms, drawn)
         values[name] = value
