@@ -247,10 +247,10 @@ def stop_pool(pool: ProcessPoolExecutor, cancel: bool = False) -> None:
         return
     # The standard library has no public way to stop running tasks before 3.14.
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    results = getattr(pool, "_result_queue", None)
     for process in processes:
         process.terminate()
-    # Not waiting for the pool's manager thread, which can block for good on a result that a terminated
-    # worker was half-way through sending: the workers themselves are what must end.
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if not _ended(process, 2.0):
@@ -258,6 +258,14 @@ def stop_pool(pool: ProcessPoolExecutor, cancel: bool = False) -> None:
             # SIGTERM, until its initializer restores the default
             process.kill()
             _ended(process, 10.0)
+    if manager is not None:
+        manager.join(timeout=2.0)
+        if manager.is_alive() and results is not None:
+            # The pool's manager thread waits for the rest of a result that a terminated worker was half-way
+            # through sending, and the interpreter would wait for that thread at exit, for good. Ours is the
+            # last open end the rest could come from: closing it ends the wait (the pool then counts as broken).
+            results._writer.close()
+            manager.join(timeout=10.0)
 
 
 def _ended(process, seconds: float) -> bool:

@@ -268,6 +268,32 @@ def test_ctrl_c_stops_a_process_pool(scenario, monkeypatch):
     assert results.summary["provenance"]["runs"] == results.n_runs
 
 
+STOP_MID_RESULT = """
+import time
+from simulator.montecarlo.runner import process_pool, stop_pool
+
+def result_larger_than_a_pipe(i):
+    return b"x" * 20_000_000
+
+pool = process_pool(2)
+futures = [pool.submit(result_larger_than_a_pipe, i) for i in range(40)]
+time.sleep(0.5)
+stop_pool(pool, cancel=True)
+print("stopped")
+"""
+
+
+def test_a_pool_stopped_while_a_worker_sends_its_result_lets_python_exit():
+    """Workers ended half-way through sending a result left the pool's manager thread waiting for the rest,
+    and the interpreter waiting for that thread at exit, for good (a test session that never ended)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", STOP_MID_RESULT], capture_output=True, text=True, timeout=60,
+                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    assert done.returncode == 0 and done.stdout.strip() == "stopped", done.stderr
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"runs": 0}, "runs (=0)"), ({"workers": 0}, "workers (=0)"), ({"precision": -0.1}, "precision (=-0.1)"),
     ({"max_runs": 10}, "max_runs (=10)"), ({"executor": "carrier-pigeon"}, "'carrier-pigeon'")])
