@@ -44,59 +44,67 @@ class _LeadPool:
 
     Lead ``k`` takes its attributes from block ``k // LEAD_BLOCK``, so it
     meets the same decider and deal whatever came before it or the horizon.
+    Each block is drawn straight into its rows of ``table``.
     """
+
+    COLUMNS = {"arrival": np.float64, "start": np.float64, "touched": np.bool_, "buys": np.bool_,
+               "unresolved": np.bool_, "cycle": np.float64, "objections": np.int64, "hold": np.float64,
+               "acv": np.float64, "live_months": np.float64, "implementation_cost": np.float64,
+               "lifetime": np.float64, "buys_after": np.float64}
 
     def __init__(self, motion, blocks, expected: int = 0):
         self.motion, self.blocks = motion, blocks
         self.signals = _signal_table(motion.process.signals)
-        first = self._draw(blocks(0))
         # rows allocated: room for the leads expected, doubling beyond (so growing costs O(leads))
         self.rows = max(1, -(-expected // LEAD_BLOCK)) * LEAD_BLOCK
-        self.table: dict[str, np.ndarray] = {name: np.empty(self.rows, dtype=column.dtype)
-                                             for name, column in first.items()}
-        for name, column in first.items():
-            self.table[name][:LEAD_BLOCK] = column
-        self.size = LEAD_BLOCK     # leads with attributes
+        self.table: dict[str, np.ndarray] = {name: np.empty(self.rows, dtype=dtype)
+                                             for name, dtype in self.COLUMNS.items()}
+        self.size = 0              # leads with attributes
+        self.ensure(1)
 
     def ensure(self, n: int) -> None:
         """Make sure attributes exist for the first ``n`` leads."""
         while self.size < n:
-            block = self._draw(self.blocks(self.size // LEAD_BLOCK))
             if self.size + LEAD_BLOCK > self.rows:
                 self.rows *= 2
                 for name, column in self.table.items():
                     grown = np.empty(self.rows, dtype=column.dtype)
                     grown[:self.size] = column[:self.size]
                     self.table[name] = grown
-            for name, column in block.items():
-                self.table[name][self.size:self.size + LEAD_BLOCK] = column
+            rows = slice(self.size, self.size + LEAD_BLOCK)
+            block = {name: column[rows] for name, column in self.table.items()}
+            self._draw(self.blocks(self.size // LEAD_BLOCK), block)
             self.size += LEAD_BLOCK
 
-    def _draw(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    def _draw(self, rng: np.random.Generator, block: dict[str, np.ndarray]) -> None:
+        """Draw one block's attributes into ``block`` (each column's rows of the block)."""
         process, deal, n = self.motion.process, self.motion.deal, LEAD_BLOCK
         # The signals each decider shows (combination c: bit k set for signal k), one uniform against the
         # combinations' chances, and their joint lift on the odds.
         combination_cdf, lift_of = self.signals
-        u = rng.random(n)
-        shown = np.zeros(n, dtype=np.int64)
-        for cut in combination_cdf[:-1].tolist():    # how many cuts u passes: searchsorted(cdf, u, "right")
-            shown += u >= cut
+        shown = np.searchsorted(combination_cdf[:-1], rng.random(n), side="right")   # cuts each uniform passes
         odds = process.buy_chance / max(1 - process.buy_chance, 1e-12) * lift_of
         chance = np.where(np.isinf(odds), 1.0, odds / (1 + odds))[shown]
-        touched = rng.random(n) < process.touched_share
+        touched = block["touched"]
+        np.less(rng.random(n), process.touched_share, out=touched)
         # What only a rep's touch needs is drawn for the block's touched leads.
         reached = np.flatnonzero(touched)
-        objections, hold, unresolved = np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n, dtype=bool)
+        objections, hold, unresolved = block["objections"], block["hold"], block["unresolved"]
+        objections.fill(0)
+        hold.fill(0.0)
+        unresolved.fill(False)
         objections[reached] = draw_int(process.objections, rng, len(reached))
         hold[reached] = objections[reached] * np.maximum(draw(process.objection_days, rng, len(reached)), 0.0)
         unresolved[reached] = rng.random(len(reached)) < 1 - (1 - process.unresolved_chance) ** objections[reached]
-        buys = (rng.random(n) < chance) & ~unresolved          # a touched no-sayer never buys
-        table = {
-            "arrival": np.full(n, np.nan), "start": np.full(n, np.nan), "touched": touched, "buys": buys,
-            "unresolved": unresolved, "cycle": np.maximum(draw(process.cycle_days, rng, n), 0.0),
-            "objections": objections, "hold": hold,
-            "acv": draw(deal.contract_value, rng, n) * (1 - draw(deal.discount, rng, n)),   # also open pipeline
-        }
+        buys = block["buys"]
+        np.less(rng.random(n), chance, out=buys)
+        buys &= ~unresolved                                    # a touched no-sayer never buys
+        block["arrival"].fill(np.nan)
+        block["start"].fill(np.nan)
+        cycle = block["cycle"]
+        np.maximum(draw(process.cycle_days, rng, n), 0.0, out=cycle)
+        # a lead's contract value: a won deal's, and an open deal's in the pipeline
+        np.multiply(draw(deal.contract_value, rng, n), 1 - draw(deal.discount, rng, n), out=block["acv"])
         # What only a customer needs is drawn for the block's buyers (who they are depends on the block alone).
         buyers = np.flatnonzero(buys)
         k = len(buyers)
@@ -104,12 +112,11 @@ class _LeadPool:
                 ("live_months", lambda: np.rint(np.maximum(draw(deal.implementation_months, rng, k), 0))),
                 ("implementation_cost", lambda: np.maximum(draw(deal.implementation_cost, rng, k), 0)),
                 ("lifetime", lambda: draw_lifetimes(deal, rng, k))):
-            column = np.zeros(n)
+            column = block[name]
+            column.fill(0.0)
             column[buyers] = values()
-            table[name] = column
         # sign-up to purchase for a buyer whose touch (if any) starts on arrival
-        table["buys_after"] = np.where(touched, np.maximum(table["cycle"], hold), table["cycle"])
-        return table
+        block["buys_after"][:] = np.where(touched, np.maximum(cycle, hold), cycle)
 
 
 def _signal_table(signals) -> tuple[np.ndarray, np.ndarray]:
