@@ -26,7 +26,7 @@ def _rules(scenario) -> list[str]:
 def rules_figure(results):
     """Share of runs under each rule, month by month: one line per strategy and rule."""
     months = results.scenario.horizon_months
-    fig = plots._figure(9.5, 3.6)
+    fig = plots.new_figure(9.5, 3.6)
     ax = fig.add_subplot()
     colors = plots.strategy_colors(results.strategies)
     lines = ("-", "--", ":", "-.")
@@ -35,7 +35,7 @@ def rules_figure(results):
         ax.plot(np.arange(1, months + 1), share, styles[rule], color=colors[s], label=f"{s}: {rule}")
     ax.set_xlim(1, months)
     ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(plots._percent_ticks())
+    ax.yaxis.set_major_formatter(plots.percent_ticks())
     ax.set_xlabel("month")
     ax.set_ylabel("share of runs under the rule")
     ax.set_title("When the runway rules hold", fontsize=10, loc="left")

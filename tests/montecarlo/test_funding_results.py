@@ -50,3 +50,16 @@ def test_round_and_rule_metrics_have_labels():
     assert metric_entry("rule.freeze.fired").short == "rule freeze fires"
     assert metric_entry("rule.freeze.months").kind == "months"
     assert metric_entry("funding_received").kind == "money"
+
+
+def test_a_plan_with_rules_draws_its_charts_and_report(tmp_path):
+    """The whole output of `salesim run` for a plan with rules: every chart, the rules' chart, the report."""
+    from simulator.present.report import write_outputs
+
+    results = simulate(parse_scenario(yaml.safe_dump(PLAN)), runs=6, workers=1)
+    directory = tmp_path / "out"
+    directory.mkdir()
+    files = write_outputs(results, directory)
+    assert directory / "rules.png" in files and directory / "rules.svg" in files
+    assert all(path.stat().st_size > 0 for path in files)
+    assert 'id="rules"' in (directory / "report.html").read_text()
