@@ -8,7 +8,12 @@ from simulator.engine.units import DAYS_PER_MONTH, month_of
 
 def per_month(days: np.ndarray, horizon: int) -> np.ndarray:
     """How many of ``days`` fall in each of the first ``horizon`` months (later ones are not counted)."""
-    return np.bincount(month_of(days), minlength=horizon)[:horizon].astype(float)
+    return count_by_month(month_of(days), horizon)
+
+
+def count_by_month(months: np.ndarray, horizon: int) -> np.ndarray:
+    """How many of ``months`` (whole months, 0 = the first) are each of the first ``horizon``."""
+    return np.bincount(months, minlength=horizon)[:horizon].astype(float)
 
 
 def lead_rates(leads, horizon: int) -> np.ndarray:

@@ -30,7 +30,7 @@ import numpy as np
 import simpy
 
 from simulator.engine.customers import WonDeals, draw_lifetimes
-from simulator.engine.motion import MotionRecord, kept_leads, lead_arrival_days, per_month
+from simulator.engine.motion import MotionRecord, count_by_month, kept_leads, lead_arrival_days, per_month
 from simulator.engine.resolve import draw, draw_int
 from simulator.engine.team import RepDesk
 from simulator.engine.units import DAYS_PER_MONTH, month_of
@@ -220,7 +220,8 @@ class SmbDesk:
             rng = self.streams["referrals"]
             active = self.joining[:month + 1].sum()
             referred = (month + rng.random(rng.poisson(rate * max(active, 0.0)))) * DAYS_PER_MONTH
-            arrivals = np.sort(np.concatenate((arrivals, referred)))
+            if len(referred):
+                arrivals = np.sort(np.concatenate((arrivals, referred)))
         return arrivals
 
     def _month(self, month: int, lead_by_lead: bool) -> None:
@@ -236,12 +237,12 @@ class SmbDesk:
         t["arrival"][first:self.count] = arrivals
         self.record.leads[month] = len(arrivals)
         is_touched = t["touched"][first:self.count]
-        touched = np.flatnonzero(is_touched) + first
         if lead_by_lead:
+            touched = np.flatnonzero(is_touched) + first
             t["start"][touched] = self.desk.serve(month, arrivals[is_touched], t["hold"][touched])
             self._settle(np.arange(first, self.count))
         else:
-            t["start"][touched] = arrivals[is_touched]
+            np.copyto(t["start"][first:self.count], arrivals, where=is_touched)
             self._settle_on_arrival(first, self.count)
 
     def _first_wait(self) -> float | None:
@@ -298,21 +299,23 @@ class SmbDesk:
                           np.fmax(t["arrival"] + t["cycle"], np.where(touched, touch_end, -np.inf)))
         won = t["buys"]
         end = horizon * DAYS_PER_MONTH
-        opened = ~np.isnan(open_day) & (open_day < end)
+        opened = open_day < end                     # never opened: NaN, which compares false
         closed = opened & (decide < end)
-        cold_day = np.where(touched & np.isnan(t["start"]), t["arrival"] + self.desk.max_wait, np.nan)
+        served = opened & touched
         record.open_day = np.where(opened, open_day, np.nan)
         record.close_day = np.where(closed, decide, np.nan)
         record.is_won = closed & won
-        record.objections = np.where(touched & opened, t["objections"], 0).astype(float)
+        record.objections = np.where(served, t["objections"], 0.0)
         record.arrival_day = t["arrival"]
         record.acv = t["acv"]
-        served = opened & touched
         record.slot_days = float(np.sum(np.minimum(touch_end[served], end) - open_day[served]))
 
         record.deals_opened = per_month(open_day[opened], horizon)
-        record.won = per_month(decide[closed & won], horizon)
-        record.lost = per_month(decide[closed & ~won], horizon)
+        close_month, closed_won = month_of(decide[closed]), won[closed]
+        record.won = count_by_month(close_month[closed_won], horizon)
+        record.lost = count_by_month(close_month[~closed_won], horizon)
+        went_cold = touched & np.isnan(t["start"])   # a touched lead no rep took
+        cold_day = t["arrival"][went_cold] + self.desk.max_wait
         record.cold = per_month(cold_day[cold_day < end], horizon)
         idx = np.flatnonzero(record.is_won)
         return WonDeals(win_day=decide[idx], acv=t["acv"][idx], lifetime=t["lifetime"][idx],
