@@ -70,7 +70,8 @@ def churn_and_lifetime(retention, ltv_max_months: float) -> tuple[float, float]:
 
 
 def new_money_needed(cash: np.ndarray, starting_cash: float, minimum_cash: float) -> float:
-    """New money on top of the starting cash that keeps the balance at or above ``minimum_cash`` every month."""
+    """New money, raised at the start on top of the starting cash, that keeps the balance at or above
+    ``minimum_cash`` every month: ``cash`` is each month's end balance, rounds received by then included."""
     return float(max(0.0, minimum_cash - min(starting_cash, float(cash.min(initial=starting_cash)))))
 
 
@@ -130,8 +131,9 @@ def run_metrics(monthly: dict, costs: dict, flows: dict, *, starting_cash: float
       yields per month.
     - churn_rate: monthly equivalent of the annual logo churn over
       contract years due (:func:`churn_and_lifetime`).
-    - new_money_needed: money to raise on top of the starting cash so that
-      cash never falls below ``minimum_cash`` (:func:`new_money_needed`).
+    - new_money_needed: money to raise at the start, on top of the starting
+      cash and the rounds received, so that the month-end balance never
+      falls below ``minimum_cash`` (:func:`new_money_needed`).
     """
     revenue = float(monthly["revenue"].sum())
     cost = float(monthly["costs"].sum())

@@ -411,7 +411,7 @@ def _read_table(path: Path, strategies, columns, runs_expected, problems: list) 
             reader = csv.reader(f)
             header = next(reader, None)
             if header != expected:
-                problems.append(f"{name}: unexpected columns {(header or [])[:5]}...; expected {expected[:5]}...")
+                problems.append(f"{name}: {_header_problem(header or [], expected)}")
                 return np.zeros(0, dtype=np.int64), {}
             for line, row in enumerate(reader, start=2):
                 problem = _row_problem(row, rows, len(expected))
@@ -454,6 +454,20 @@ def _ends_with_a_line_break(path: Path) -> bool:
             return False
         f.seek(-1, os.SEEK_END)
         return f.read(1) == b"\n"
+
+
+def _header_problem(header: list[str], expected: list[str]) -> str:
+    """What is wrong with a CSV header: the first column that differs, and the counts."""
+    first = next((k for k, (got, wanted) in enumerate(zip(header, expected)) if got != wanted),
+                 min(len(header), len(expected)))
+    got = repr(header[first]) if first < len(header) else "nothing"
+    wanted = repr(expected[first]) if first < len(expected) else "no more columns"
+    # cut short: every column as expected up to the last, which is the start of the expected one
+    truncated = (len(header) < len(expected) and header[:-1] == expected[:len(header) - 1]
+                 and (not header or expected[len(header) - 1].startswith(header[-1])))
+    cut = " (a truncated file?)" if truncated else ""
+    return (f"header column {first + 1} is {got}, expected {wanted}; the header has {len(header)} columns, "
+            f"{len(expected)} expected{cut}")
 
 
 def _row_problem(row: list, rows: dict, cells: int) -> str | None:

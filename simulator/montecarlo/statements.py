@@ -87,9 +87,10 @@ LINES = (
 FUNDING_LINE = Line("funding", "Funding received", CASH, ((1, "funding"),))
 
 
-def lines_of(monthly: dict) -> tuple:
-    """The lines of a strategy's statement: :data:`LINES`, with :data:`FUNDING_LINE` where funding is recorded."""
-    if "funding" not in monthly:
+def lines_of(monthly: dict, rounds: bool) -> tuple:
+    """The lines of a strategy's statement: :data:`LINES`, with :data:`FUNDING_LINE` where the scenario has
+    funding ``rounds`` and the results record what came (runway rules alone record a funding series of zeros)."""
+    if not rounds or "funding" not in monthly:
         return LINES
     return LINES[:-1] + (FUNDING_LINE, LINES[-1])
 
@@ -162,7 +163,7 @@ def statement(results, strategy: str) -> Statement:
         raise StatementsUnavailable(
             f"the results of '{strategy}' have no monthly costs by category ({', '.join(missing[:2])}...): they "
             "were saved by an earlier salesim; run the scenario again for monthly statements")
-    lines = lines_of(monthly)
+    lines = lines_of(monthly, bool(results.scenario.company.funding))
     per_line = np.stack([line_values(monthly, line) for line in lines])   # lines x runs x months
     months = per_line.shape[2]
     year_months = tuple((first, min(first + 11, months)) for first in range(1, months + 1, 12))

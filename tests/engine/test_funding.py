@@ -319,3 +319,15 @@ def test_the_pipeline_counts_the_deals_open_at_each_month_s_end():
     parts = {name: SimpleNamespace(deals={**deals, "acv": np.ones(len(deals["open_day"]))})
              for name, deals in result.deals.items()}
     assert np.array_equal(pipeline_value(parts, 36), result.monthly["open_deals"])
+
+
+def test_a_round_after_the_lowest_month_does_not_lower_the_new_money_needed():
+    """No sales, 100k a month from 1.2M for 18 months: the balance is -500k at month 17's end; a 1M round in
+    month 18 lifts the last balance to 400k but comes too late, so 500k must be raised at the start (not 0,
+    what the starting cash and every round set against the capital needed would say, nor 600k without it)."""
+    data = yaml.safe_load(yaml.safe_dump(_hand_solved().as_data()))
+    data["policies"] = []
+    data["company"]["funding"] = [{"name": "late", "amount": 1e6, "month": 18}]
+    result = run_strategy(parse_scenario(yaml.safe_dump(data)), "enterprise", 0)
+    assert result.metrics["ending_cash"] == 400_000 and result.metrics["capital_needed"] == 1_800_000
+    assert result.metrics["new_money_needed"] == 500_000

@@ -178,3 +178,16 @@ def test_a_funded_plan_has_a_funding_line_and_its_cash_still_adds_up():
         assert line("opening_cash")[0] == pytest.approx(scenario.company.starting_cash, rel=1e-6)
         seed_round = next(r for r in scenario.company.funding if r.month == 1)
         assert line("funding", "p10")[0] == line("funding", "p90")[0] == pytest.approx(seed_round.amount, rel=1e-6)
+
+
+def test_runway_rules_without_rounds_add_no_funding_line():
+    """Rules alone record a funding series (of zeros): the statement has no funding line for it."""
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).parents[2] / "scenarios" / "funded_plan.yaml").read_text())
+    del data["company"]["funding"]
+    data["company"]["starting_cash"] = 1_800_000
+    results = simulator.simulate(simulator.parse_scenario(yaml.safe_dump(data)), runs=4, seed=3, workers=1)
+    assert all("funding" in results.monthly[s] for s in results.strategies)
+    for found in results.statements().values():
+        assert [line.key for line in found.lines] == [line.key for line in LINES]

@@ -63,6 +63,12 @@ def test_a_truncated_runs_csv_is_refused(copy, monkeypatch):
     _report_refuses(copy, monkeypatch, "runs.csv line", "a truncated file?")
 
 
+def test_a_runs_csv_cut_inside_its_header_names_the_column_where_it_stops(copy, monkeypatch):
+    header = (copy / "runs.csv").read_text().splitlines()[0]
+    (copy / "runs.csv").write_text(header[:header.index(",cost") + 3])   # ...,revenue,co
+    _report_refuses(copy, monkeypatch, "runs.csv: header column 4 is 'co', expected 'cost'", "(a truncated file?)")
+
+
 def test_a_runs_csv_cut_at_a_line_end_is_refused(copy, monkeypatch):
     lines = (copy / "runs.csv").read_text().splitlines(keepends=True)
     (copy / "runs.csv").write_text("".join(lines[:-5]))
