@@ -308,3 +308,16 @@ def test_help_shows_percent_signs_as_written(command):
     assert "%%" not in result.output
     if command == ["run"]:
         assert "95% CI" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml")),
+                         ids=lambda path: path.stem)
+def test_every_bundled_scenario_runs_to_its_charts_report_and_workbook(tmp_path, scenario):
+    """The whole of `salesim run` (charts, report, workbook) on each bundled scenario, a few runs each."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli.main, ["run", str(scenario), "--runs", "4", "--workers", "1", "--quiet",
+                                           "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("summary.json", "runs.csv", "monthly.npz", "report.html", "results.xlsx", "cash_fan.png"):
+        assert (out / name).is_file(), name
