@@ -14,11 +14,12 @@ when a rep takes the deal, and the queue is first come, first served, so a
 lead's whole path is settled the moment it arrives: when a rep takes it (or
 that it goes cold), when its deal closes, and so when its account is free
 again. A SimPy process keeps the month's clock and walks the month's leads
-in order of arrival; a lead that has to wait for a rep waits on a SimPy
-event that fires when the rep takes it. Leads that find their account
-taken, and deals a rep takes on arrival, need no event of their own. The
-tests hold this to a literal model with one SimPy event per arrival and a
-``simpy.Resource`` for the slots, draw for draw.
+in order of arrival. A lead that has to wait for a rep is opened on the day
+the rep takes it if the run has not ended by then, which is known on
+arrival too: no lead needs a SimPy event of its own (one per waiting lead
+cost more than the rest of its path). The tests hold this to a literal
+model with one SimPy event per arrival and a ``simpy.Resource`` for the
+slots, draw for draw.
 """
 from __future__ import annotations
 
@@ -154,7 +155,7 @@ class _Pipeline:
         self.env, self.leads, self.desk, self.horizon = env, leads, desk, horizon
         self.arrivals, self.picks, self.deals = arrivals, picks, deals
         self.arrival_day: list[float] = []
-        self.open_day: list[float] = []     # NaN until a rep takes the lead
+        self.open_day: list[float] = []     # NaN: no rep took the lead within the horizon
 
     def run(self):
         """SimPy process: month by month, the month's arrivals in order find their account and a rep.
@@ -177,10 +178,7 @@ class _Pipeline:
         duration, won, stays = deals.duration, deals.won, deals.stays
         take = self.desk.take
         nan = float("nan")
-
-        def taken(k, begin):
-            return lambda _: open_day.__setitem__(k, begin)
-
+        end = self.horizon * DAYS_PER_MONTH    # the run stops there (simulate_motion)
         month_ends = np.searchsorted(self.arrivals, (np.arange(self.horizon) + 1) * DAYS_PER_MONTH).tolist()
         first = 0
         for month, last in enumerate(month_ends):
@@ -199,11 +197,10 @@ class _Pipeline:
                     open_day.append(nan)
                     free = arrival + max_wait
                 else:
-                    if begin > arrival:
-                        open_day.append(nan)
-                        env.timeout(begin - env.now).callbacks.append(taken(k, begin))
-                    else:
-                        open_day.append(begin)
+                    # A lead that waits is opened when a rep takes it, if the run has not ended by then: at
+                    # the time a SimPy timeout set now would fire, before the stop at the horizon's end.
+                    now = env.now
+                    open_day.append(begin if begin <= arrival or now + (begin - now) < end else nan)
                     free = begin + duration[k] + (stays[k] + cooling if won[k] else cooling)
                 if accounts:
                     free_from[account] = free

@@ -24,16 +24,16 @@ from typing import Optional
 import numpy as np
 from pydantic import BaseModel
 
-from simulator.engine.streams import named_stream, run_sequence
+from simulator.engine.streams import named_stream, run_key
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.drawn import DRAW_LEVELS
 from simulator.scenario.loading import correlation_matrix
 
 
 def _uniform(seed: int, run: int, owner: str, path: str) -> float:
-    sequence = run_sequence(seed, run, owner)
-    child = np.random.SeedSequence(entropy=sequence.entropy,
-                                   spawn_key=sequence.spawn_key + (zlib.crc32(path.encode()),))
+    # the child of run_sequence(seed, run, owner) keyed by the path, built directly: a SeedSequence costs more
+    # to make than the draw
+    child = np.random.SeedSequence(entropy=seed, spawn_key=run_key(run, owner) + (zlib.crc32(path.encode()),))
     return float(np.random.Generator(np.random.PCG64(child)).random())
 
 

@@ -34,9 +34,14 @@ def _key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+def run_key(run: int, name: str) -> tuple[int, int]:
+    """The spawn key of :func:`run_sequence`: its children extend it by one more number."""
+    return run, _key(name)
+
+
 def run_sequence(seed: int, run: int, name: str) -> np.random.SeedSequence:
     """The SeedSequence of one run of one motion (or of a scenario-wide name such as 'company')."""
-    return np.random.SeedSequence(entropy=seed, spawn_key=(run, _key(name)))
+    return np.random.SeedSequence(entropy=seed, spawn_key=run_key(run, name))
 
 
 class BlockStreams:
@@ -58,17 +63,34 @@ class BlockStreams:
         return np.random.Generator(self._bits)
 
 
-def motion_streams(seed: int, run: int, motion: str) -> dict:
-    """Streams for one run of one motion, one per purpose in :data:`PURPOSES`.
+class MotionStreams(dict):
+    """Streams for one run of one motion, one per purpose in :data:`PURPOSES`, each made on first use.
 
     ``deals`` is a :class:`BlockStreams` (per-lead attributes, block by
-    block); the others are generators drawn in calendar order.
+    block); the others are generators drawn in calendar order. Stream
+    ``purpose`` is the SeedSequence child :meth:`~numpy.random.SeedSequence.spawn`
+    would give at its index in :data:`PURPOSES`, built directly: seeding a
+    stream costs about as much as drawing a few hundred numbers, and no
+    motion uses all seven (a hybrid's enterprise motion, which shares its
+    leads and deals, uses only ``team``).
     """
-    children = run_sequence(seed, run, motion).spawn(len(PURPOSES))
-    streams: dict = {purpose: np.random.Generator(np.random.PCG64(child))
-                     for purpose, child in zip(PURPOSES, children) if purpose != "deals"}
-    streams["deals"] = BlockStreams(children[PURPOSES.index("deals")])
-    return streams
+
+    def __init__(self, seed: int, run: int, motion: str):
+        super().__init__()
+        self.seed, self.spawn_key = seed, run_key(run, motion)
+
+    def __missing__(self, purpose: str):
+        if purpose not in PURPOSES:
+            raise KeyError(purpose)
+        child = np.random.SeedSequence(entropy=self.seed, spawn_key=self.spawn_key + (PURPOSES.index(purpose),))
+        stream = BlockStreams(child) if purpose == "deals" else np.random.Generator(np.random.PCG64(child))
+        self[purpose] = stream
+        return stream
+
+
+def motion_streams(seed: int, run: int, motion: str) -> MotionStreams:
+    """Streams for one run of one motion, one per purpose in :data:`PURPOSES` (see :class:`MotionStreams`)."""
+    return MotionStreams(seed, run, motion)
 
 
 def named_stream(seed: int, run: int, name: str) -> np.random.Generator:
