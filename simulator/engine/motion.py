@@ -72,9 +72,6 @@ class MotionRecord:
         self.won_deals = None   # set by the motion: a callable giving its WonDeals after the run
 
     def open_deals(self) -> np.ndarray:
-        """Deals a rep is working at each month's end."""
-        ends = (np.arange(self.horizon) + 1) * DAYS_PER_MONTH
-        opened = self.open_day[~np.isnan(self.open_day)]
-        closed = self.close_day[~np.isnan(self.close_day)]
-        return (np.searchsorted(np.sort(opened), ends, side="left")
-                - np.searchsorted(np.sort(closed), ends, side="left")).astype(float)
+        """Deals a rep is working at each month's end: those opened by then less those closed by then, from
+        the monthly counts (a deal opens and closes within the horizon in the month its day falls in)."""
+        return np.cumsum(self.deals_opened - self.won - self.lost)
