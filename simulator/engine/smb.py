@@ -82,7 +82,10 @@ class _LeadPool:
         # The signals each decider shows (combination c: bit k set for signal k), one uniform against the
         # combinations' chances, and their joint lift on the odds.
         combination_cdf, lift_of = self.signals
-        shown = np.searchsorted(combination_cdf[:-1], rng.random(n), side="right")   # cuts each uniform passes
+        u = rng.random(n)
+        shown = np.zeros(n, dtype=np.int64)
+        for cut in combination_cdf[:-1].tolist():    # how many cuts u passes: searchsorted(cdf, u, "right"),
+            shown += u >= cut                        # which is slower on random u (its branches mispredict)
         odds = process.buy_chance / max(1 - process.buy_chance, 1e-12) * lift_of
         chance = np.where(np.isinf(odds), 1.0, odds / (1 + odds))[shown]
         touched = block["touched"]
