@@ -631,9 +631,9 @@ Besides each key's own allowed values, `salesim validate` checks:
   and all of them together form a positive definite matrix;
 - no two funding rounds, and no two rules, share a name (a round and a
   rule may), a round's month or window lies within `horizon_months`, a
-  rule's actions name existing motions, a
-  strategy's `policies` names existing rules, and no motion is named
-  `round` or `rule` when the scenario has rounds or rules.
+  rule's actions name existing motions, a strategy's `policies` names
+  existing rules, and no motion is named `round` or `rule` (with or
+  without rounds and rules: their metrics use the names).
 
 Every problem is reported at once, each with its file, line and dotted
 path (or the `--set` that caused it); the rules across keys are checked on
