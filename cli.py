@@ -179,13 +179,22 @@ def _parse_precision(ctx, param, texts):
     return precision
 
 
+def _scheduler_address(ctx, param, value):
+    """--scheduler as given, once it is a scheduler address (tcp://host:8786): checked here, before any run."""
+    if value is not None and "://" not in value:
+        raise click.BadParameter(f"{value!r} is not a scheduler address: expected PROTOCOL://HOST:PORT, such as "
+                                 "tcp://host:8786 (for a local cluster, give --dask)")
+    return value
+
+
 @main.command()
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 @click.option("--runs", type=click.IntRange(min=1), help="Runs of each strategy (default: the scenario's runs).")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Root seed (default: the scenario's seed).")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: every core).")
 @click.option("--dask", is_flag=True, help="Run on a Dask LocalCluster of --workers workers.")
-@click.option("--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster, e.g. tcp://host:8786.")
+@click.option("--scheduler", metavar="ADDRESS", callback=_scheduler_address,
+              help="Run on an existing Dask cluster, e.g. tcp://host:8786.")
 @click.option("--out", type=click.Path(file_okay=False),
               help="Output directory (default: results/<scenario name>-<UTC time>/).")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
@@ -420,7 +429,8 @@ def _default_sweep_out(scenario) -> Path:
               help="Change a scenario key at every point (repeatable).")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: every core).")
 @click.option("--dask", is_flag=True, help="Run every point on one Dask LocalCluster of --workers workers.")
-@click.option("--scheduler", metavar="ADDRESS", help="Run every point on an existing Dask cluster, e.g. tcp://host:8786.")
+@click.option("--scheduler", metavar="ADDRESS", callback=_scheduler_address,
+              help="Run every point on an existing Dask cluster, e.g. tcp://host:8786.")
 @click.option("--out", type=click.Path(file_okay=False),
               help="Output directory (default: results/<scenario name>-sweep-<UTC time>/).")
 @click.option("--no-plots", is_flag=True, help="Write the files only: no charts and no report.html.")

@@ -222,6 +222,23 @@ def test_bad_input_exits_2(tmp_path, args, message):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.parametrize("command", ["run", "sweep"])
+@pytest.mark.parametrize("value", ["notanaddress", "process", "in-process", "dask", ""])
+def test_a_scheduler_that_is_not_an_address_exits_2_before_anything_runs(tmp_path, monkeypatch, command, value):
+    def no_run(*args, **kwargs):
+        raise AssertionError("nothing should run")
+
+    monkeypatch.setattr(cli.simulator, "simulate", no_run)
+    monkeypatch.setattr(cli.simulator, "sweep", no_run)
+    vary = ["--vary", "company.starting_cash=1e6,2e6"] if command == "sweep" else []
+    result = CliRunner().invoke(cli.main, [command, "--out", str(tmp_path / "x"), *vary, "--scheduler", value])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--scheduler'" in result.stderr
+    assert f"{value!r} is not a scheduler address" in result.stderr and "tcp://host:8786" in result.stderr
+    assert "runs (" not in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "x").exists()
+
+
 def test_an_invalid_scenario_file_exits_2_with_its_problems(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nhorizon_months: -3\nmotions: {}\nstrategies: {}\n")

@@ -31,6 +31,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from simulator.analysis.files import write_directory, write_json, write_rows
+from simulator.analysis.sensitivity import SensitivityError, _known
 from simulator.analysis.sweep import SweepError, _close, key_kind, point_scenario, shared_executor
 from simulator.engine.catalogue import metric_entry, run_metric_names
 from simulator.montecarlo import simulate
@@ -165,6 +166,9 @@ def parse_target(text: str, metrics=None) -> Target:
     if metrics is not None and metric not in metrics:
         raise SeekError(f"unknown metric '{metric}' in '{text}'{_close(metric, metrics)}")
     threshold = float(found["threshold"]) if found["op"] else None
+    if statistic == "P" and threshold is not None and not 0 <= threshold <= 1:
+        example = f"{threshold / 100:g} for {threshold:g}%" if 1 < threshold <= 100 else "0.05 for 5%"
+        raise SeekError(f"P({inner}) is a share from 0 to 1: write {example} (in '{text}')")
     return Target(str(text).strip(), statistic, metric, found["op"], threshold, found["goal"], event_op, event_value)
 
 
@@ -386,8 +390,10 @@ def seek(scenario, path: str, target, low=None, high=None, strategy: Optional[st
             raise SeekError(f"the scenario has {len(strategies)} strategies ({', '.join(strategies)}): name the one "
                             "the target reads with --strategy")
         strategy = strategies[0]
-    elif strategy not in strategies:
-        raise SeekError(f"unknown strategy '{strategy}'{_close(strategy, strategies)}")
+    try:
+        _known("strategy", strategy, strategies)   # as sensitivity says it: did you mean, or the strategies
+    except SensitivityError as err:
+        raise SeekError(str(err)) from None
     for end in (low, high):
         try:
             point_scenario(scenario, {path: end})   # the scenario's own rules, before any run

@@ -31,11 +31,11 @@ import numpy as np
 from pydantic import BaseModel
 
 from simulator.analysis.files import write_directory, write_json, write_rows
-from simulator.engine.catalogue import lower_is_better, nan_means_never, run_metric_names
+from simulator.analysis.sensitivity import SensitivityError, metric_names
+from simulator.engine.catalogue import lower_is_better, nan_means_never
 from simulator.montecarlo import simulate
 from simulator.montecarlo.interrupts import sigint_handled, stop_raised
 from simulator.montecarlo.results import jsonable
-from simulator.montecarlo.statistics import KEY_METRICS
 from simulator.scenario import ScenarioError
 
 FILES = ("sweep.csv", "sweep.json")
@@ -74,10 +74,15 @@ def _number(text: str, whole: str):
     try:
         value = float(text)
     except ValueError:
-        raise SweepError(f"'{text}' in '{whole}' is not a number") from None
+        raise SweepError(f"{_within(text, whole)} is not a number") from None
     if not math.isfinite(value):
-        raise SweepError(f"'{text}' in '{whole}' is not a finite number")
+        raise SweepError(f"{_within(text, whole)} is not a finite number")
     return value
+
+
+def _within(part: str, whole: str) -> str:
+    """A value of VALUES as a message names it: 'x', or 'x' in '2,x' when VALUES holds more."""
+    return f"'{part}'" if part == whole.strip() else f"'{part}' in '{whole}'"
 
 
 def parse_values(text: str) -> list:
@@ -118,7 +123,10 @@ def parse_vary(text: str) -> tuple[str, list]:
     path, equals, values = str(text).partition("=")
     if not equals or not path.strip():
         raise SweepError(f"'{text}' is not PATH=VALUES, such as motions.enterprise.team.reps=2,4,6")
-    return path.strip(), parse_values(values)
+    try:
+        return path.strip(), parse_values(values)
+    except SweepError as err:
+        raise SweepError(f"--vary {path.strip()}={values.strip()}: {err}") from None
 
 
 # -- which keys can vary -------------------------------------------------------------------------------------------
@@ -441,13 +449,10 @@ def sweep(scenario, vary, runs: Optional[int] = None, seed: Optional[int] = None
     refuse; KeyboardInterrupt when interrupted.
     """
     dimensions, points = sweep_points(scenario, vary)
-    chosen = KEY_METRICS if metrics is None else (metrics,) if isinstance(metrics, str) else tuple(metrics)
-    if not chosen:
-        raise SweepError("no metric given")
-    known = run_metric_names(scenario)
-    for metric in chosen:
-        if metric not in known:
-            raise SweepError(f"unknown metric '{metric}'{_close(metric, known)}")
+    try:   # checked and told as sensitivity does: did you mean, or the metrics there are
+        chosen = metric_names(scenario, metrics)
+    except SensitivityError as err:
+        raise SweepError(str(err)) from None
     scenarios = [point_scenario(scenario, point) for point in points]   # every point checked before any run
     runs = int(runs if runs is not None else scenario.runs)
     seed = int(seed if seed is not None else scenario.seed)

@@ -17,6 +17,7 @@ as Python.
 from __future__ import annotations
 
 import difflib
+import math
 import operator
 import re
 from dataclasses import dataclass
@@ -40,7 +41,8 @@ STATE = {
 }
 
 COMPARE = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
-NUMBER = r"[-+]?(?:\d[\d_]*\.?[\d_]*|\.\d+)(?:[eE][-+]?\d+)?"
+_DIGITS = r"\d(?:_?\d)*"   # as Python reads numbers: an underscore only between two digits
+NUMBER = rf"[-+]?(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][-+]?{_DIGITS})?"
 _TEST = re.compile(r"^\s*(?P<name>[A-Za-z_]\w*)\s*(?P<op><=|>=|<|>|==|=|!=)?\s*(?P<value>\S.*?)?\s*$")
 NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
 RESERVED = ("round", "rule")   # motions may not take these names: they prefix the rounds' and rules' metrics
@@ -81,11 +83,22 @@ def parse_condition(text: str) -> tuple[Test, ...]:
             raise ValueError(f"unknown state '{name}' in '{text}'{hint}")
         if op not in COMPARE:
             raise ValueError(f"{shown}: expected <, <=, > or >= after '{name}'" + (f", got '{op}'" if op else ""))
-        if value is None or not re.fullmatch(NUMBER, value):
+        number = _number(value)
+        if number is None:
             raise ValueError(f"{shown}: expected a number after '{op}' (300000, 3e5, 300_000), got "
                              f"'{value or ''}'")
-        tests.append(Test(name, op, float(value)))
+        tests.append(Test(name, op, number))
     return tuple(tests)
+
+
+def _number(text: Optional[str]) -> Optional[float]:
+    """The number a condition writes (``300000``, ``3e5``, ``300_000``), or None when it is not one."""
+    if text is None or not re.fullmatch(NUMBER, text):
+        return None
+    try:
+        return float(text)
+    except ValueError:   # the pattern follows Python's grammar; this is a second line of defence
+        return None
 
 
 def holds(tests: tuple[Test, ...], state: dict) -> bool:
@@ -97,6 +110,11 @@ def _condition(value: Optional[str]) -> Optional[str]:
     if value is not None:
         parse_condition(value)
     return value
+
+
+def _shown(value) -> str:
+    """A bad value as a message shows it: a list or mapping by its kind, anything else as written."""
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else repr(value)
 
 
 class Round(Section):
@@ -148,6 +166,33 @@ class Actions(Section):
         None, description="Share (0 to 1) of company.overhead_per_month cut while the rule holds.", ge=0, le=1,
         allow_inf_nan=False, json_schema_extra={"unit": "fraction"})
 
+    @field_validator("freeze_hiring", "stop_replacing", mode="before")
+    @classmethod
+    def _motion_names(cls, value):
+        # One problem in words, not one per member of the union ("literal['all']", "list[str]").
+        if value is None or value == "all" or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            return value
+        named = isinstance(value, str) and re.fullmatch(NAME, value) and value.lower() != "all"
+        bad = [v for v in value if not isinstance(v, str)][:1] if isinstance(value, list) else []
+        raise ValueError(f"expected all or a list of motion names such as [{value if named else 'smb'}], got "
+                         + (f"{bad[0]!r} in the list" if bad else _shown(value)))
+
+    @field_validator("scale_marketing", mode="before")
+    @classmethod
+    def _factor_or_factors(cls, value):
+        # One problem in words, not one per member of the union ("float", "dict[str,float]").
+        def factor(item):
+            return isinstance(item, (int, float)) and not isinstance(item, bool) and math.isfinite(item)
+
+        if value is None or factor(value):
+            return value
+        bad = [(k, v) for k, v in value.items() if not (isinstance(k, str) and factor(v))][:1] \
+            if isinstance(value, dict) else []
+        if isinstance(value, dict) and not bad:
+            return value
+        raise ValueError("expected a factor from 0 to 1, or {motion: factor} such as {smb: 0.5}, got "
+                         + (f"{bad[0][0]}: {bad[0][1]!r}" if bad else _shown(value)))
+
     @field_validator("scale_marketing")
     @classmethod
     def _factors(cls, value):
@@ -159,8 +204,11 @@ class Actions(Section):
 
     @model_validator(mode="after")
     def _something(self):
-        if all(getattr(self, key) is None for key in type(self).model_fields):
-            raise ValueError(f"a rule needs at least one action: {', '.join(type(self).model_fields)}")
+        # An empty list or mapping names no motion: the action does nothing, as if it were left out.
+        empty = [key for key in type(self).model_fields if getattr(self, key) in ([], {})]
+        if all(getattr(self, key) is None or key in empty for key in type(self).model_fields):
+            raise ValueError(f"a rule needs at least one action: {', '.join(type(self).model_fields)}"
+                             + "".join(f"; {key}: {getattr(self, key)} names no motion" for key in empty))
         return self
 
     def motions(self, key: str, motions) -> tuple[str, ...]:

@@ -629,10 +629,11 @@ Besides each key's own allowed values, `salesim validate` checks:
   its own motions, keep their `type`, and give a valid motion when merged;
 - a correlation joins two different per-run distributions, each pair once,
   and all of them together form a positive definite matrix;
-- funding rounds and rules have different names, a round's month or window
-  lies within `horizon_months`, a rule's actions name existing motions, a
-  strategy's `policies` names existing rules, and no motion is named
-  `round` or `rule` when the scenario has rounds or rules.
+- no two funding rounds, and no two rules, share a name (a round and a
+  rule may), a round's month or window lies within `horizon_months`, a
+  rule's actions name existing motions, a strategy's `policies` names
+  existing rules, and no motion is named `round` or `rule` (with or
+  without rounds and rules: their metrics use the names).
 
 Every problem is reported at once, each with its file, line and dotted
 path (or the `--set` that caused it); the rules across keys are checked on

@@ -51,6 +51,10 @@ def test_targets_are_written_in_the_terms_of_the_summary(text, label, op, thresh
     ("mean npv >= 0", "is not a target"),
     ("mean(npv) >= lots", "is not a target"),
     ("P(npv) <= 0.1", "P(npv < 0)"),
+    ("P(cash_out) <= 5", "P(cash_out) is a share from 0 to 1: write 0.05 for 5% (in 'P(cash_out) <= 5')"),
+    ("P(breakeven) >= 1.5", "P(breakeven) is a share from 0 to 1: write 0.015 for 1.5%"),
+    ("P(npv < 0) <= 250", "P(npv < 0) is a share from 0 to 1: write 0.05 for 5%"),
+    ("P(npv < 0) >= -0.1", "P(npv < 0) is a share from 0 to 1"),
 ])
 def test_a_target_that_cannot_be_read_says_why(text, words):
     with pytest.raises(SeekError, match=words.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
@@ -119,7 +123,7 @@ def test_units_come_from_the_schema_also_for_a_key_in_a_list():
     ((REPS, "mean(npv) max", 1.5, 4), "takes whole numbers"),
     ((CASH, "mean(npv) max", 5, 1), "must rise"),
     (("horizon_months", "mean(npv) max", None, 12), "'horizon_months' has no low limit"),
-    ((CASH, "mean(npv) max", 0, 1e6, "b"), "unknown strategy 'b'"),
+    ((CASH, "mean(npv) max", 0, 1e6, "b"), "unknown strategy 'b'; expected one of "),
 ])
 def test_errors_name_what_is_wrong(scenario, args, words):
     with pytest.raises(SeekError, match=re.escape(words)):

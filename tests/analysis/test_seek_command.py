@@ -30,6 +30,10 @@ def _scenario_file(tmp_path, strategies=("a",)):
     (["--vary", "company.currency", "--target", "mean(npv) max"], ("'company.currency' is not a numeric key",)),
     (["--vary", REPS, "--target", "mean(npvv) max"], ("unknown metric 'npvv'", "did you mean 'npv'")),
     (["--vary", REPS, "--target", "p500(npv) max"], ("unknown statistic 'p500'",)),
+    (["--vary", REPS, "--target", "P(cash_out) <= 5"], ("P(cash_out) is a share from 0 to 1: write 0.05 for 5%",)),
+    (["--vary", REPS, "--target", "P(npv < 0) >= 20"], ("P(npv < 0) is a share from 0 to 1: write 0.2 for 20%",)),
+    (["--vary", REPS, "--target", "mean(npv) max", "--strategy", "nosuch"], ("unknown strategy 'nosuch'; expected "
+                                                                             "one of a",)),
     (["--vary", REPS, "--target", "mean(npv) max", "--maximize"], ("says what to seek",)),
     (["--vary", REPS, "--target", "p50(ending_cash) >= 1e9", "--low", "1", "--high", "4"],
      ("cannot be met", "within [1, 4]")),

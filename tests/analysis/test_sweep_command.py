@@ -28,7 +28,8 @@ def _scenario_file(tmp_path):
 @pytest.mark.parametrize("vary, words", [
     (["motions.a.team.rep=1,2"], ("unknown key 'motions.a.team.rep'", "did you mean 'reps'")),
     (["company.currency=1,2"], ("'company.currency' is not a numeric key",)),
-    ([f"{REPS}=1,x"], ("'x' in '1,x' is not a number",)),
+    ([f"{REPS}=1,x"], ("--vary motions.a.team.reps=1,x: 'x' in '1,x' is not a number",)),
+    (["company.starting_cash=abc"], ("error: --vary company.starting_cash=abc: 'abc' is not a number",)),
     ([f"{REPS}=3..1:1"], ("below its start",)),
     ([f"{REPS}"], ("is not PATH=VALUES",)),
     ([f"{REPS}=1", f"{REPS}=2"], ("varied twice",)),
@@ -37,6 +38,17 @@ def _scenario_file(tmp_path):
 def test_bad_input_exits_2_in_one_line_before_any_run(tmp_path, vary, words):
     args = [arg for v in vary for arg in ("--vary", v)]
     result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--quiet", *args])
+    assert_one_line_error(result, *words)
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("metric, words", [
+    ("nosuch", ("unknown metric 'nosuch'; expected one of revenue, cost, ", "a.win_rate", "b.win_rate")),
+    ("npx", ("unknown metric 'npx'; did you mean 'npv'?",)),
+])
+def test_an_unknown_metric_says_which_there_are_before_any_run(tmp_path, metric, words):
+    result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--quiet", "--vary", f"{REPS}=1,2",
+                                       "--metric", metric])
     assert_one_line_error(result, *words)
     assert not (tmp_path / "results").exists()
 

@@ -101,6 +101,60 @@ def test_a_rule_needs_an_action():
     assert any("policies.0.actions: a rule needs at least one action" in p for p in problems), problems
 
 
+@pytest.mark.parametrize("new,says", [
+    ("freeze_hiring: smb", "f.yaml:15: policies.0.actions.freeze_hiring: expected all or a list of motion names "
+                           "such as [smb], got 'smb'"),
+    ("freeze_hiring: true", "f.yaml:15: policies.0.actions.freeze_hiring: expected all or a list of motion names "
+                            "such as [smb], got True"),
+    ("freeze_hiring: [smb, 3]", "f.yaml:15: policies.0.actions.freeze_hiring: expected all or a list of motion "
+                                "names such as [smb], got 3 in the list"),
+    ("stop_replacing: enterprise", "f.yaml:15: policies.0.actions.stop_replacing: expected all or a list of motion "
+                                   "names such as [enterprise], got 'enterprise'"),
+    ("scale_marketing: true", "f.yaml:15: policies.0.actions.scale_marketing: expected a factor from 0 to 1, or "
+                              "{motion: factor} such as {smb: 0.5}, got True"),
+    ("scale_marketing: .nan", "f.yaml:15: policies.0.actions.scale_marketing: expected a factor from 0 to 1, or "
+                              "{motion: factor} such as {smb: 0.5}, got nan"),
+    ("scale_marketing: {smb: half}", "f.yaml:15: policies.0.actions.scale_marketing: expected a factor from 0 to 1, or "
+                                     "{motion: factor} such as {smb: 0.5}, got smb: 'half'"),
+])
+def test_a_wrong_action_value_is_one_problem_saying_what_is_expected(new, says):
+    problems = _problems("actions: {freeze_hiring: all, scale_marketing: {smb: 0.5}, stop_replacing: [enterprise], "
+                         "cut_overhead: 0.1}", f"actions: {{{new}}}")
+    assert problems == [says], problems
+
+
+@pytest.mark.parametrize("empty", ["freeze_hiring: []", "stop_replacing: []", "scale_marketing: {}"])
+def test_an_empty_list_of_motions_is_no_action(empty):
+    problems = _problems("actions: {freeze_hiring: all, scale_marketing: {smb: 0.5}, stop_replacing: [enterprise], "
+                         "cut_overhead: 0.1}", f"actions: {{{empty}}}")
+    assert len(problems) == 1, problems
+    assert "f.yaml:15: policies.0.actions: a rule needs at least one action" in problems[0]
+    assert f"{empty.replace(':', '', 1).split()[0]}: {empty.split(': ')[1]} names no motion" in problems[0]
+    # beside another action, an empty list is allowed and does nothing
+    parse_scenario(BASE.replace("scale_marketing: {smb: 0.5}, stop_replacing: [enterprise]", "freeze_hiring: []")
+                   .replace("freeze_hiring: all, ", ""))
+
+
+def test_a_round_and_a_rule_may_share_a_name_as_the_reference_says():
+    from simulator.scenario.reference import reference
+    assert "no two funding rounds, and no two rules, share a name (a round and a\n  rule may)" in reference()
+    scenario = parse_scenario(BASE.replace("name: freeze", "name: seed").replace("policies: []", "policies: [seed]"))
+    assert scenario.company.funding[0].name == scenario.policies[0].name == "seed"
+
+
+@pytest.mark.parametrize("number", ["1_", "3_e5", "1__000", "_1", "1_.5", "1._5", "1e_5", "1e5_"])
+def test_a_number_with_a_misplaced_underscore_is_not_a_number(number):
+    assert _problems('when: "cash < 3e5"', f'when: "cash < {number}"') == [
+        f"f.yaml:7: company.funding.1.when: 'cash < {number}': expected a number after '<' (300000, 3e5, 300_000), "
+        f"got '{number}'"]
+
+
+def test_numbers_are_read_as_python_reads_them():
+    for text, value in [("300_000", 3e5), ("3e5", 3e5), ("1_000.000_5", 1000.0005), ("1.", 1.0), (".5", 0.5),
+                        ("+2.5e-1_0", 2.5e-10), ("-1", -1.0)]:
+        assert parse_condition(f"cash < {text}")[0].value == value, text
+
+
 def test_validate_exits_2_with_one_line_per_problem(tmp_path: Path):
     path = tmp_path / "bad.yaml"
     path.write_text(BASE.replace("cash < 3e5", "runway < 3"))
