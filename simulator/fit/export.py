@@ -128,7 +128,7 @@ def parse_columns(text: Optional[str]) -> dict[str, str]:
     mapping = dict(_pairs(text, "--columns", "FIELD=COLUMN", FIELDS))
     for name in mapping:
         if name not in FIELDS:
-            raise ExportError(f"--columns: unknown field {name!r}{_did_you_mean(name, FIELDS)}; "
+            raise ExportError(f"--columns: unknown field {name!r}{did_you_mean(name, FIELDS)}; "
                               f"fields: {', '.join(FIELDS)}")
     return mapping
 
@@ -250,7 +250,8 @@ def _missing(path: Path, what: str, wanted: str, header: list[str]) -> ExportErr
     return ExportError(f"{path}: {what}{hint} (columns found: {', '.join(header)})")
 
 
-def _did_you_mean(word: str, choices) -> str:
+def did_you_mean(word: str, choices) -> str:
+    """`` (did you mean 'x'?)`` for the choice nearest ``word``, or "" when none is near."""
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -284,7 +285,7 @@ def parse_stage_map(text: Optional[str]) -> dict[str, str]:
     mapping = dict(_pairs(text, "--stage-map", "LABEL=STAGE", STAGES))
     for stage in mapping.values():
         if stage not in STAGES:
-            raise ExportError(f"--stage-map: {stage!r} is not a stage{_did_you_mean(stage, STAGES)}; stages: "
+            raise ExportError(f"--stage-map: {stage!r} is not a stage{did_you_mean(stage, STAGES)}; stages: "
                               f"{', '.join(STAGES)}")
     return mapping
 

@@ -1,5 +1,6 @@
 """`salesim fit`: the shipped sample export round trip, the scenario it writes, and bad input in one line."""
 import math
+import os
 
 import numpy as np
 import pytest
@@ -189,3 +190,58 @@ def test_a_team_too_small_for_the_exported_pipeline_is_warned_of(sample_fit, tmp
                     encoding="utf-8")
     roomy = fit_export(sample_fit.groups[0].export, motion="enterprise", kind="enterprise", base=str(base))
     assert roomy.capacity_warnings() == []
+
+
+def test_a_motion_the_base_scenario_lacks_is_refused_with_its_motions_and_a_guess(tmp_path):
+    out = tmp_path / "fitted.yaml"
+    base = ROOT / "scenarios" / "funded_plan.yaml"
+    motions = list(load_scenario(base).motions)
+    assert "smb" in motions and "smbb" not in motions
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--scenario", str(base), "--motion", "smbb",
+                                           "--out", str(out)])
+    assert_one_line_error(result, "--motion: 'smbb' is not a motion of", "funded_plan.yaml",
+                          f"its motions are {', '.join(motions)}", "did you mean 'smb'?")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fit_export_refuses_a_motion_the_base_scenario_lacks():
+    from simulator.fit import FitError
+
+    with pytest.raises(FitError, match="'nosuch' is not a motion of"):
+        fit_export(read_export(SAMPLE), motion="nosuch", kind="smb", base=str(ROOT / "scenarios" / "funded_plan.yaml"))
+
+
+def _unwritable(tmp_path):
+    """A path whose directory cannot be made: it lies under a file."""
+    blocker = tmp_path / "taken.yaml"
+    blocker.write_text("a file\n", encoding="utf-8")
+    return blocker / "x.yaml"
+
+
+@pytest.mark.parametrize("option", ["--out", "--report"])
+def test_an_output_that_cannot_be_written_is_refused_before_the_export_is_read(tmp_path, option):
+    bad = _unwritable(tmp_path)
+    out = tmp_path / "out" / "fitted.yaml"
+    paths = {"--out": out, "--report": tmp_path / "out" / "fit.html", option: bad}
+    # The export does not exist: the destination is checked first, so the error is about the option.
+    result = CliRunner().invoke(cli.main, ["fit", str(tmp_path / "none.csv"), "--out", str(paths["--out"]),
+                                           "--report", str(paths["--report"])])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.stderr and str(bad) in result.stderr
+    assert "is a file, not a directory" in result.stderr and "Traceback" not in result.output
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(paths["--out"]),
+                                           "--report", str(paths["--report"])])
+    assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.stderr, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.yaml"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_an_output_in_a_directory_that_cannot_be_written_is_refused(tmp_path):
+    out = tmp_path / "fitted.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(out), "--report", "/proc/nope/fit.html"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--report'" in result.stderr and "/proc/nope/fit.html" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", "/proc/x.yaml", "--no-report"])
+    assert result.exit_code == 2 and "Invalid value for '--out'" in result.stderr, result.output
+    assert "cannot write in '/proc'" in result.stderr
