@@ -139,7 +139,7 @@ def read_export(path, columns: Optional[Mapping[str, str]] = None, won_stages: S
     """Read a CRM export (CSV, comma, semicolon or tab separated) into an :class:`Export`.
 
     columns: field -> column name for layouts the reader does not know
-    (fields: created, closed, stage, amount, won, is_closed).
+    (fields: created, closed, stage, amount, won, is_closed; created, closed and amount are needed).
     won_stages, lost_stages: stage labels that mean won and lost (default:
     "Closed Won"/"Closed Lost" and HubSpot's closedwon/closedlost, or the
     Won/Closed columns when there are).
@@ -183,7 +183,7 @@ def read_export(path, columns: Optional[Mapping[str, str]] = None, won_stages: S
                           f"{'they were' if len(early) != 1 else 'it was'} created ({_rows(numbers[early])}; "
                           f"row {numbers[i]}: column {found['closed']!r} {closed[i]} is before column "
                           f"{found['created']!r} {created[i]})")
-    amount = _amounts(cell["amount"], found["amount"], path) if "amount" in found else np.full(n, np.nan)
+    amount = _amounts(cell["amount"], found["amount"], path)
     group = np.array([c.strip() for c in cell["by"]] if by else [""] * n, dtype=object).astype(str)
     latest = max(created.max(), closed[~np.isnat(closed)].max())
     when = latest if as_of is None else _as_of(as_of, path, first)
@@ -228,9 +228,10 @@ def _find_columns(header: list[str], mapping: dict, path: Path, by: Optional[str
             if _key(name) in by_key:
                 found[field] = by_key[_key(name)]
                 break
-    for field in ("created", "closed"):
+    for field in ("created", "closed", "amount"):   # the fit always fits the contract value: amount is needed
         if field not in found:
-            names = " or ".join(repr(n) for n in KNOWN_NAMES[field][:3])
+            distinct = list({n.lower(): n for n in reversed(KNOWN_NAMES[field])}.values())[::-1]
+            names = " or ".join(repr(n) for n in distinct[:3])
             raise _missing(path, f"no column for {FIELDS[field]} ({names}; or --columns {field}=COLUMN)",
                            KNOWN_NAMES[field][0], header)
     if "stage" not in found and not {"won", "is_closed"} <= set(found):

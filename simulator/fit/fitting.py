@@ -149,13 +149,15 @@ def _name(text: str) -> str:
     return name or "fitted"
 
 
-def fit_group(export: Export, kind: str, motion: str, label: str = "") -> GroupFit:
-    """Fit one group of opportunities; FitError when it has too few deals of a kind."""
+def fit_group(export: Export, kind: str, motion: str, label: str = "", where: Optional[str] = None) -> GroupFit:
+    """Fit one group of opportunities; FitError, beginning with ``where`` (default: the export's file), when it
+    has too few deals of a kind."""
+    where = export.source if where is None else where
     days = export.days_open
-    alternatives = {family: fit_cycles(days, export.outcome, family) for family in ("gamma", "lognormal")}
+    alternatives = {family: fit_cycles(days, export.outcome, family, where) for family in ("gamma", "lognormal")}
     cycles = min(alternatives.values(), key=lambda f: f.aic)
     rate = fit_rate(export.created, export.as_of)
-    value = fit_value(export.amount[export.outcome == "won"])
+    value = fit_value(export.amount[export.outcome == "won"], where)
     lost_counts = np.bincount(export.lost_at[export.lost_at >= 0], minlength=len(STAGES))
     data, notes = motion_values(kind, rate, cycles, alternatives["gamma"], value, lost_counts)
     check_motion(data)
@@ -182,10 +184,8 @@ def fit_export(export: Export, motion: str = "fitted", kind: str = "smb", by: bo
     groups = []
     for label in sorted(set(export.group.tolist())):
         part = export.subset(export.group == label)
-        try:
-            groups.append(fit_group(part, kind, _name(f"{motion}_{label or 'blank'}"), label))
-        except FitError as err:
-            raise FitError(f"group {label!r} ({len(part)} rows): {err}") from None
+        groups.append(fit_group(part, kind, _name(f"{motion}_{label or 'blank'}"), label,
+                                where=f"{export.source}: group {label!r} ({len(part)} rows)"))
     return Fitted(export.source, kind, motion, groups, base)
 
 

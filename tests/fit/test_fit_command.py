@@ -1,4 +1,5 @@
 """`salesim fit`: the shipped sample export round trip, the scenario it writes, and bad input in one line."""
+import csv
 import math
 import os
 
@@ -129,7 +130,30 @@ def test_fit_command_missing_file_and_too_few_deals(tmp_path):
     few.write_text("Created Date,Close Date,Stage,Amount\n2024-01-01,2024-02-01,Closed Won,10\n"
                    "2024-01-02,2024-02-11,Closed Lost,10\n2024-01-03,2024-02-21,Closed Lost,10\n", encoding="utf-8")
     assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(few), "--out", str(tmp_path / "f.yaml")]),
-                          "1 won deal", "at least 2")
+                          f"{few}: 1 won deal with distinct cycle lengths", "at least 2")
+    rows = [f"2023-{1 + i % 12:02d}-{1 + i:02d},2024-{1 + i % 5:02d}-{1 + i:02d},Closed {'Won' if i % 2 else 'Lost'},"
+            f"{10 if i == 1 else ''}" for i in range(24)]   # one won amount
+    few.write_text("Created Date,Close Date,Stage,Amount\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(few), "--out", str(tmp_path / "f.yaml")]),
+                          f"{few}: 1 won deal with distinct amounts above 0", "at least 2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["few.csv"]
+
+
+def test_an_export_without_an_amount_column_is_named_with_the_columns_found(tmp_path):
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    assert "Amount" in header
+    export = tmp_path / "no_amount.csv"
+    rows = list(csv.reader(lines))
+    at = header.index("Amount")
+    export.write_text("\n".join(",".join(f'"{c}"' for c in row[:at] + row[at + 1:]) for row in rows) + "\n",
+                      encoding="utf-8")
+    out = tmp_path / "out" / "fitted.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(export), "--type", "smb", "--out", str(out)])
+    assert_one_line_error(result, f"{export}: no column for its amount", "'Amount' or 'Deal Amount'",
+                          "--columns amount=COLUMN", "columns found: ")
+    assert "Amount" not in result.stderr.split("columns found: ")[1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["no_amount.csv"]
 
 
 @pytest.mark.slow
