@@ -205,6 +205,8 @@ def open_at_month_ends(export: Export, months: int) -> np.ndarray:
 def summary_lines(fitted: Fitted) -> list[str]:
     """What was fitted, a few lines per motion, for the terminal."""
     lines = [f"warning: {line}" for line in fitted.capacity_warnings()]
+    if fitted.groups[0].export.outcome_from:
+        lines.append(fitted.groups[0].export.outcome_from)
     for g in fitted.groups:
         w, w_se = g.cycles.estimate(lambda f: f.win_rate)
         mean, mean_se = g.cycles.estimate(lambda f: f.cycle("won").mean())

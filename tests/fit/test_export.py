@@ -93,6 +93,33 @@ def test_won_and_closed_columns_decide_when_there_is_no_stage(tmp_path):
     assert read_export(_csv(tmp_path, _with_amount(body))).outcome.tolist() == ["won", "lost", "open"]
 
 
+FLAGS_AND_STAGE = ("Created Date,Close Date,Stage,Won,Closed,Amount\n2024-01-01,2024-01-10,Signed,true,true,10\n"
+                   "2024-01-01,2024-01-20,Closed Won,false,true,20\n2024-01-01,2024-05-01,Closed Lost,false,false,"
+                   "30\n2024-01-01,2024-05-01,Won,false,false,40\n")
+
+
+def test_won_and_closed_columns_decide_over_the_stage_unless_stage_labels_are_given(tmp_path):
+    path = _csv(tmp_path, FLAGS_AND_STAGE)
+    export = read_export(path)
+    assert export.outcome.tolist() == ["won", "lost", "open", "open"]
+    assert export.outcome_from.startswith("outcome from the 'Won' and 'Closed' columns")
+    assert "the 'Stage' column decides only with --won-stage or --lost-stage" in export.outcome_from
+    # Either option hands the decision to the stage; the kind not given keeps its default labels (Won, Lost...).
+    export = read_export(path, won_stages=["Signed"])
+    assert export.outcome.tolist() == ["won", "open", "lost", "open"]
+    assert export.outcome_from.startswith("outcome from the 'Stage' column: won 'Signed'; lost 'Closed Lost', "
+                                          "'closedlost', 'Lost'")
+    assert read_export(path, lost_stages=["Closed Lost"]).outcome.tolist() == ["open", "won", "lost", "won"]
+    assert export.before(np.datetime64("2024-01-15")).outcome_from == export.outcome_from
+
+
+def test_stage_labels_without_a_stage_column_are_refused(tmp_path):
+    body = _with_amount("CreatedDate,CloseDate,IsWon,IsClosed\n2024-01-01,2024-01-10,true,true\n")
+    with pytest.raises(ExportError, match="--won-stage and --lost-stage name labels of the stage column, and "
+                                          "there is none"):
+        read_export(_csv(tmp_path, body), won_stages=["Signed"])
+
+
 @pytest.mark.parametrize("body, options, words", [
     ("Created Datum,Close Date,Stage\n2024-01-01,2024-02-01,Closed Won\n", {},
      ["no column for the date the opportunity was created", "did you mean 'Created Datum'?",

@@ -89,6 +89,7 @@ def test_fit_command_writes_a_scenario_that_validates(tmp_path):
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "fit.html").exists()
     assert "win rate" in result.output and f"fitted scenario: {out}" in result.output
+    assert "outcome from the 'Won' and 'Closed' columns" in result.output
     check = CliRunner().invoke(cli.main, ["validate", str(out)])
     assert check.exit_code == 0, check.output
 
