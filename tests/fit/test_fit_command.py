@@ -83,6 +83,22 @@ def test_committee_motion_stages_add_up_to_the_fitted_won_cycle_and_win_rate(sam
     assert motion.process.objections_per_member == 0
 
 
+def test_the_win_rate_betas_follow_the_effective_count_docs_fit_md_gives(sample_fit):
+    group = sample_fit.groups[0]
+    w, se = group.cycles.estimate(lambda f: f.win_rate)
+    n_eff = w * (1 - w) / se ** 2
+    assert n_eff == pytest.approx(1 / (w * (1 - w) * group.cycles.cov[0, 0]), rel=1e-4)
+    smb = sample_fit.scenario().motions["smb"].process.buy_chance.law
+    assert (smb.a, smb.b) == (pytest.approx(n_eff * w, rel=1e-3), pytest.approx(n_eff * (1 - w), rel=1e-3))
+    stages = fit_export(group.export, motion="enterprise", kind="enterprise").scenario().motions["enterprise"]
+    lost = (1 - w) * lost_at_stages(group.alternatives["gamma"], stage_shares("enterprise"))
+    reached = 1 - np.concatenate([[0.0], np.cumsum(lost)[:-1]])
+    for k, name in enumerate(STAGES):
+        law = getattr(stages.process.stages, name).loss_chance.law
+        assert law.a == pytest.approx(n_eff * lost[k], rel=1e-3)
+        assert law.b == pytest.approx(n_eff * (reached[k] - lost[k]), rel=1e-3)
+
+
 def test_fit_command_writes_a_scenario_that_validates(tmp_path):
     out = tmp_path / "fitted.yaml"
     result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(out), "--no-report"])
