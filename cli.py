@@ -522,7 +522,7 @@ def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tol
 @main.command()
 @click.argument("export", type=click.Path(dir_okay=False))
 @click.option("--motion", metavar="NAME", help="Name of the fitted motion (default: its --type; with --scenario, the "
-                                               "motion of that name is replaced).")
+                                               "motion of that name is replaced, and must be one of its motions).")
 @click.option("--type", "kind", type=click.Choice(["enterprise", "midmarket", "smb"]),
               help="Type of the fitted motion (default: the replaced motion's, else smb).")
 @click.option("--columns", metavar="FIELD=COLUMN,...",
@@ -564,7 +564,7 @@ def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, st
     from simulator.fit.export import did_you_mean, parse_date, parse_stage_map
     from simulator.fit.fitting import summary_lines, write_text
     from simulator.fit.report import write_fit_report
-    from simulator.montecarlo.results import check_output_directory
+    from simulator.montecarlo.results import check_output_directory, unused_directory
 
     base_scenario = _scenario_or_exit(base, ()) if base else None
     if base_scenario is not None and motion is not None and motion not in base_scenario.motions:
@@ -579,7 +579,7 @@ def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, st
             continue
         if path.is_dir():
             raise click.BadParameter(f"'{path}' is a directory", param_hint=f"'{option}'")
-        probe = path.with_name(f".{path.name}.partial") if os.path.lexists(path) else path
+        probe = unused_directory(path.with_name(f".{path.name}.partial")) if os.path.lexists(path) else path
         try:
             check_output_directory(probe)
         except OSError as err:
