@@ -532,7 +532,7 @@ def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tol
 @main.command()
 @click.argument("export", type=click.Path(dir_okay=False))
 @click.option("--motion", metavar="NAME", help="Name of the fitted motion (default: its --type; with --scenario, the "
-                                               "motion of that name is replaced).")
+                                               "motion of that name is replaced, and must be one of its motions).")
 @click.option("--type", "kind", type=click.Choice(["enterprise", "midmarket", "smb"]),
               help="Type of the fitted motion (default: the replaced motion's, else smb).")
 @click.option("--columns", metavar="FIELD=COLUMN,...",
@@ -571,11 +571,29 @@ def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, st
     after DATE."""
     from simulator.fit import ExportError, FitError, fit_export, parse_columns, read_export
     from simulator.fit.backtest import backtest as run_backtest
-    from simulator.fit.export import parse_date, parse_stage_map
+    from simulator.fit.export import did_you_mean, parse_date, parse_stage_map
     from simulator.fit.fitting import summary_lines, write_text
     from simulator.fit.report import write_fit_report
+    from simulator.montecarlo.results import check_output_directory, unused_directory
 
     base_scenario = _scenario_or_exit(base, ()) if base else None
+    if base_scenario is not None and motion is not None and motion not in base_scenario.motions:
+        names = list(base_scenario.motions)
+        _fail(f"--motion: {motion!r} is not a motion of {base}{did_you_mean(motion, names)}; its motions are "
+              f"{', '.join(names)}, and the fit replaces one of them")
+    # Both files are written after the fit: fail now (exit 2, nothing written) if either cannot be, with the
+    # check `run --out` makes (a file already there is replaced, so its directory is what must be writable).
+    report_path = None if no_report else Path(report_path or Path(out).with_name("fit.html"))
+    for option, path in (("--out", Path(out)), ("--report", report_path)):
+        if path is None:
+            continue
+        if path.is_dir():
+            raise click.BadParameter(f"'{path}' is a directory", param_hint=f"'{option}'")
+        probe = unused_directory(path.with_name(f".{path.name}.partial")) if os.path.lexists(path) else path
+        try:
+            check_output_directory(probe)
+        except OSError as err:
+            raise click.BadParameter(str(err).replace(str(probe), str(path)), param_hint=f"'{option}'") from None
     try:
         if base_scenario is not None and motion is None:
             if len(base_scenario.motions) != 1:
@@ -602,8 +620,8 @@ def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, st
         click.echo("\n" + "\n".join(found.lines()))
     write_text(out, text)
     click.echo(f"\nfitted scenario: {out}")
-    if not no_report:
-        report_path = write_fit_report(fitted, report_path or Path(out).with_name("fit.html"), found)
+    if report_path is not None:
+        report_path = write_fit_report(fitted, report_path, found)
         click.echo(f"fit report: {report_path}")
 
 

@@ -188,17 +188,26 @@ class CycleFit:
         return share * self.cycle(outcome).cdf(days)
 
 
+def _where(source: str) -> str:
+    """``source: `` to begin a message, or nothing without a source."""
+    return f"{source}: " if source else ""
+
+
 def _with(fit: CycleFit, theta: np.ndarray) -> CycleFit:
     return CycleFit(fit.family, theta, fit.cov, fit.loglik, fit.n_won, fit.n_lost, fit.n_open)
 
 
-def fit_cycles(days: np.ndarray, outcome: np.ndarray, family: str = "gamma") -> CycleFit:
-    """Fit the win rate and the won and lost cycles (``days`` to close, or open so far) by maximum likelihood."""
+def fit_cycles(days: np.ndarray, outcome: np.ndarray, family: str = "gamma", source: str = "") -> CycleFit:
+    """Fit the win rate and the won and lost cycles (``days`` to close, or open so far) by maximum likelihood.
+
+    ``source`` (the export's file) begins the FitError raised when there are too few won or lost deals.
+    """
     t = np.maximum(days.astype(float), 0.5)      # a deal closed the day it was created: half a day
     won, lost, still = outcome == "won", outcome == "lost", outcome == "open"
     for name, mask in (("won", won), ("lost", lost)):
         if mask.sum() < MIN_CLOSED or np.ptp(t[mask]) == 0:
-            raise FitError(f"{int(mask.sum())} {name} deal{'s' if mask.sum() != 1 else ''} with distinct cycle "
+            raise FitError(f"{_where(source)}{int(mask.sum())} {name} deal{'s' if mask.sum() != 1 else ''} with "
+                           "distinct cycle "
                            f"lengths: at least {MIN_CLOSED} are needed to fit the {name} cycle")
     start = FAMILIES[family][1]
     tw, tl, ta = t[won], t[lost], days[still].astype(float)
@@ -289,12 +298,15 @@ class ValueFit:
         return self.sigma / float(np.sqrt(self.n))
 
 
-def fit_value(amounts: np.ndarray) -> ValueFit:
-    """Fit the contract value (the won deals' amounts; empty and zero amounts are left out)."""
+def fit_value(amounts: np.ndarray, source: str = "") -> ValueFit:
+    """Fit the contract value (the won deals' amounts; empty and zero amounts are left out).
+
+    ``source`` (the export's file) begins the FitError raised when there are too few amounts.
+    """
     x = amounts[np.isfinite(amounts) & (amounts > 0)]
     if len(x) < MIN_CLOSED or np.ptp(x) == 0:
-        raise FitError(f"{len(x)} won deal{'s' if len(x) != 1 else ''} with distinct amounts above 0: at least "
-                       f"{MIN_CLOSED} are needed to fit the contract value")
+        raise FitError(f"{_where(source)}{len(x)} won deal{'s' if len(x) != 1 else ''} with distinct amounts above "
+                       f"0: at least {MIN_CLOSED} are needed to fit the contract value")
     logs = np.log(x)
     mu, sigma, n = float(np.mean(logs)), float(np.std(logs, ddof=1)), len(x)
     if n >= 3:

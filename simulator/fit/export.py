@@ -71,6 +71,8 @@ class Export:
     ``lost_at`` the index in :data:`STAGES` of the stage a lost deal
     reached (-1 when unknown, and for deals not lost). ``as_of`` is the day
     the export was taken: open deals have lasted until then.
+    ``outcome_from`` says which columns decided the outcomes (and with
+    which stage labels), for the summary and the report.
     """
 
     source: str
@@ -82,6 +84,7 @@ class Export:
     row: np.ndarray          # int
     lost_at: np.ndarray      # int, -1 unknown
     as_of: np.datetime64
+    outcome_from: str = ""
 
     def __len__(self) -> int:
         return len(self.row)
@@ -89,7 +92,7 @@ class Export:
     def subset(self, keep: np.ndarray) -> "Export":
         """The rows where ``keep`` is True, with the same ``as_of``."""
         return Export(self.source, self.created[keep], self.closed[keep], self.outcome[keep], self.amount[keep],
-                      self.group[keep], self.row[keep], self.lost_at[keep], self.as_of)
+                      self.group[keep], self.row[keep], self.lost_at[keep], self.as_of, self.outcome_from)
 
     def before(self, cutoff: np.datetime64) -> "Export":
         """The export as it would have been taken at the end of the day before ``cutoff``: rows created
@@ -100,7 +103,8 @@ class Export:
         outcome = np.where(later, "open", self.outcome)
         lost_at = np.where(later, -1, self.lost_at)
         return Export(self.source, self.created[keep], closed[keep], outcome[keep], self.amount[keep],
-                      self.group[keep], self.row[keep], lost_at[keep], cutoff - np.timedelta64(1, "D"))
+                      self.group[keep], self.row[keep], lost_at[keep], cutoff - np.timedelta64(1, "D"),
+                      self.outcome_from)
 
     @property
     def days_open(self) -> np.ndarray:
@@ -128,7 +132,7 @@ def parse_columns(text: Optional[str]) -> dict[str, str]:
     mapping = dict(_pairs(text, "--columns", "FIELD=COLUMN", FIELDS))
     for name in mapping:
         if name not in FIELDS:
-            raise ExportError(f"--columns: unknown field {name!r}{_did_you_mean(name, FIELDS)}; "
+            raise ExportError(f"--columns: unknown field {name!r}{did_you_mean(name, FIELDS)}; "
                               f"fields: {', '.join(FIELDS)}")
     return mapping
 
@@ -139,10 +143,13 @@ def read_export(path, columns: Optional[Mapping[str, str]] = None, won_stages: S
     """Read a CRM export (CSV, comma, semicolon or tab separated) into an :class:`Export`.
 
     columns: field -> column name for layouts the reader does not know
-    (fields: created, closed, stage, amount, won, is_closed).
-    won_stages, lost_stages: stage labels that mean won and lost (default:
-    "Closed Won"/"Closed Lost" and HubSpot's closedwon/closedlost, or the
-    Won/Closed columns when there are).
+    (fields: created, closed, stage, amount, won, is_closed; created, closed and amount are needed).
+    won_stages, lost_stages: stage labels that mean won and lost. Without
+    them, the Won and Closed columns decide when the export has both (its
+    stage column is then ignored), else the stage column with the labels
+    "Closed Won", "closedwon", "Won" and "Closed Lost", "closedlost",
+    "Lost". Either given, the stage column decides with them (the other
+    kind keeps its default labels).
     dayfirst: True for 31/01/2024, False for 01/31/2024, None to detect it
     (an error when every date could be read either way).
     by: a column whose values split the opportunities into groups.
@@ -162,10 +169,13 @@ def read_export(path, columns: Optional[Mapping[str, str]] = None, won_stages: S
     header, rows = _table(text, path)
     where = {name: i for i, name in enumerate(header)}
     found = _find_columns(header, dict(columns or {}), path, by)
+    if (won_stages or lost_stages) and "stage" not in found:
+        raise _missing(path, "--won-stage and --lost-stage name labels of the stage column, and there is none "
+                             "('Stage', 'Deal Stage'; or --columns stage=COLUMN)", "Stage", header)
     n = len(rows)
     cell = {field: [r[where[col]] if where[col] < len(r) else "" for r in rows] for field, col in found.items()}
 
-    outcome, stages = _outcomes(cell, found, won_stages, lost_stages, path)
+    outcome, stages, outcome_from = _outcomes(cell, found, won_stages, lost_stages, path)
     if not np.any(outcome != "open"):
         shown = ", ".join(f"{label!r} ({len(r)})" for label, (_, r) in list(stages.items())[:8])
         raise ExportError(f"{path}: no closed deals (won or lost) among {n} rows"
@@ -183,7 +193,7 @@ def read_export(path, columns: Optional[Mapping[str, str]] = None, won_stages: S
                           f"{'they were' if len(early) != 1 else 'it was'} created ({_rows(numbers[early])}; "
                           f"row {numbers[i]}: column {found['closed']!r} {closed[i]} is before column "
                           f"{found['created']!r} {created[i]})")
-    amount = _amounts(cell["amount"], found["amount"], path) if "amount" in found else np.full(n, np.nan)
+    amount = _amounts(cell["amount"], found["amount"], path)
     group = np.array([c.strip() for c in cell["by"]] if by else [""] * n, dtype=object).astype(str)
     latest = max(created.max(), closed[~np.isnat(closed)].max())
     when = latest if as_of is None else _as_of(as_of, path, first)
@@ -192,7 +202,7 @@ def read_export(path, columns: Optional[Mapping[str, str]] = None, won_stages: S
     lost_at = np.full(n, -1)
     if "stage_reached" in found:
         lost_at = _lost_at(cell["stage_reached"], found["stage_reached"], outcome, dict(stage_map or {}), path)
-    return Export(str(path), created, closed, outcome, amount, group, numbers, lost_at, when)
+    return Export(str(path), created, closed, outcome, amount, group, numbers, lost_at, when, outcome_from)
 
 
 def _table(text: str, path: Path) -> tuple[list[str], list[list[str]]]:
@@ -228,9 +238,10 @@ def _find_columns(header: list[str], mapping: dict, path: Path, by: Optional[str
             if _key(name) in by_key:
                 found[field] = by_key[_key(name)]
                 break
-    for field in ("created", "closed"):
+    for field in ("created", "closed", "amount"):   # the fit always fits the contract value: amount is needed
         if field not in found:
-            names = " or ".join(repr(n) for n in KNOWN_NAMES[field][:3])
+            distinct = list({n.lower(): n for n in reversed(KNOWN_NAMES[field])}.values())[::-1]
+            names = " or ".join(repr(n) for n in distinct[:3])
             raise _missing(path, f"no column for {FIELDS[field]} ({names}; or --columns {field}=COLUMN)",
                            KNOWN_NAMES[field][0], header)
     if "stage" not in found and not {"won", "is_closed"} <= set(found):
@@ -250,7 +261,8 @@ def _missing(path: Path, what: str, wanted: str, header: list[str]) -> ExportErr
     return ExportError(f"{path}: {what}{hint} (columns found: {', '.join(header)})")
 
 
-def _did_you_mean(word: str, choices) -> str:
+def did_you_mean(word: str, choices) -> str:
+    """`` (did you mean 'x'?)`` for the choice nearest ``word``, or "" when none is near."""
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -260,23 +272,40 @@ def _rows(numbers: np.ndarray) -> str:
     return f"row{'s' if len(numbers) != 1 else ''} {shown}{', ...' if len(numbers) > SHOWN_ROWS else ''}"
 
 
-def _outcomes(cell: dict, found: dict, won_stages, lost_stages, path: Path) -> tuple[np.ndarray, dict]:
-    """Each row's outcome (won, lost, open) and, per stage label, its outcome and row numbers."""
+def _outcomes(cell: dict, found: dict, won_stages, lost_stages, path: Path) -> tuple[np.ndarray, dict, str]:
+    """Each row's outcome (won, lost, open), per stage label its outcome and row numbers, and which columns
+    decided (a line for the summary).
+
+    --won-stage or --lost-stage given, or no Won and Closed columns: the
+    stage label decides (the default labels for the kind not given). Else
+    the Won and Closed columns decide, and the stage is not read.
+    """
     n = len(cell["created"])
     stage = [s.strip() for s in cell["stage"]] if "stage" in found else [""] * n
-    if won_stages or lost_stages or not {"won", "is_closed"} <= set(found):
-        won_keys = {_key(s) for s in (won_stages or WON_STAGES)}
-        lost_keys = {_key(s) for s in (lost_stages or LOST_STAGES)}
+    flags = {"won", "is_closed"} <= set(found)
+    if won_stages or lost_stages or not flags:
+        won_labels, lost_labels = won_stages or WON_STAGES, lost_stages or LOST_STAGES
+        won_keys = {_key(s) for s in won_labels}
+        lost_keys = {_key(s) for s in lost_labels}
         outcome = np.array(["won" if _key(s) in won_keys else "lost" if _key(s) in lost_keys else "open"
                             for s in stage], dtype=object)
+        decided = (f"outcome from the {found['stage']!r} column: won {', '.join(map(repr, won_labels))}; lost "
+                   f"{', '.join(map(repr, lost_labels))}; any other label open")
+        if flags:
+            decided += (f"; the {found['won']!r} and {found['is_closed']!r} columns do not decide, as "
+                        "--won-stage or --lost-stage is given")
     else:
         won = _flags(cell["won"], found["won"], path)
         is_closed = _flags(cell["is_closed"], found["is_closed"], path)
         outcome = np.where(is_closed, np.where(won, "won", "lost"), "open").astype(object)
+        decided = (f"outcome from the {found['won']!r} and {found['is_closed']!r} columns: closed and won, closed "
+                   "and lost, or open")
+        if "stage" in found:
+            decided += f"; the {found['stage']!r} column decides only with --won-stage or --lost-stage"
     stages: dict = {}
     for i, (label, result) in enumerate(zip(stage, outcome)):
         stages.setdefault(label, (result, []))[1].append(i + 2)
-    return outcome.astype(str), stages
+    return outcome.astype(str), stages, decided
 
 
 def parse_stage_map(text: Optional[str]) -> dict[str, str]:
@@ -284,7 +313,7 @@ def parse_stage_map(text: Optional[str]) -> dict[str, str]:
     mapping = dict(_pairs(text, "--stage-map", "LABEL=STAGE", STAGES))
     for stage in mapping.values():
         if stage not in STAGES:
-            raise ExportError(f"--stage-map: {stage!r} is not a stage{_did_you_mean(stage, STAGES)}; stages: "
+            raise ExportError(f"--stage-map: {stage!r} is not a stage{did_you_mean(stage, STAGES)}; stages: "
                               f"{', '.join(STAGES)}")
     return mapping
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from simulator.fit.estimate import (CycleFit, FitError, RateFit, ValueFit, fit_cycles, fit_rate, fit_value,
                                     naive_cycles)
-from simulator.fit.export import Export
+from simulator.fit.export import Export, did_you_mean
 from simulator.fit.motion import check_motion, motion_values, period_text, wrap, yaml_text
 from simulator.scenario import Scenario, parse_scenario
 from simulator.engine.units import DAYS_PER_MONTH
@@ -127,8 +127,6 @@ class Fitted:
                 replaced.update({g.motion: deep_merge(keep, g.data) for g in self.groups})
             else:
                 replaced[name] = motion
-        if self.motion not in motions:
-            replaced.update({g.motion: g.data for g in self.groups})
         data["motions"] = replaced
         for strategy in data["strategies"].values():
             listed = strategy.get("motions", [])
@@ -139,8 +137,6 @@ class Fitted:
                 if self.motion in overrides:
                     changes = overrides.pop(self.motion)
                     overrides.update({name: changes for name in names})
-        if self.motion not in motions:
-            data["strategies"][self.motion] = {"motions": names}
         if names != [self.motion]:
             data["correlations"] = [c for c in data.get("correlations", [])
                                     if not any(p.startswith(f"motions.{self.motion}.") for p in c["between"])]
@@ -153,13 +149,15 @@ def _name(text: str) -> str:
     return name or "fitted"
 
 
-def fit_group(export: Export, kind: str, motion: str, label: str = "") -> GroupFit:
-    """Fit one group of opportunities; FitError when it has too few deals of a kind."""
+def fit_group(export: Export, kind: str, motion: str, label: str = "", where: Optional[str] = None) -> GroupFit:
+    """Fit one group of opportunities; FitError, beginning with ``where`` (default: the export's file), when it
+    has too few deals of a kind."""
+    where = export.source if where is None else where
     days = export.days_open
-    alternatives = {family: fit_cycles(days, export.outcome, family) for family in ("gamma", "lognormal")}
+    alternatives = {family: fit_cycles(days, export.outcome, family, where) for family in ("gamma", "lognormal")}
     cycles = min(alternatives.values(), key=lambda f: f.aic)
     rate = fit_rate(export.created, export.as_of)
-    value = fit_value(export.amount[export.outcome == "won"])
+    value = fit_value(export.amount[export.outcome == "won"], where)
     lost_counts = np.bincount(export.lost_at[export.lost_at >= 0], minlength=len(STAGES))
     data, notes = motion_values(kind, rate, cycles, alternatives["gamma"], value, lost_counts)
     check_motion(data)
@@ -171,19 +169,23 @@ def fit_export(export: Export, motion: str = "fitted", kind: str = "smb", by: bo
                base: Optional[str] = None) -> Fitted:
     """Fit an export: one motion, or with ``by`` one per value of the group column (``<motion>_<value>``).
 
-    Raises :class:`FitError` naming the group that has too few deals.
+    Raises :class:`FitError` naming the group that has too few deals, or when ``base`` has no motion
+    named ``motion`` (the fit replaces a motion of the base; it never adds one).
     """
     if kind not in KINDS:
         raise FitError(f"--type {kind!r}: expected one of {', '.join(KINDS)}")
+    if base is not None:
+        motions = list(read_yaml(Path(base).read_bytes())[0].get("motions") or {})
+        if motion not in motions:
+            raise FitError(f"--motion: {motion!r} is not a motion of {base}{did_you_mean(motion, motions)}; its "
+                           f"motions are {', '.join(motions)}, and the fit replaces one of them")
     if not by:
         return Fitted(export.source, kind, motion, [fit_group(export, kind, motion)], base)
     groups = []
     for label in sorted(set(export.group.tolist())):
         part = export.subset(export.group == label)
-        try:
-            groups.append(fit_group(part, kind, _name(f"{motion}_{label or 'blank'}"), label))
-        except FitError as err:
-            raise FitError(f"group {label!r} ({len(part)} rows): {err}") from None
+        groups.append(fit_group(part, kind, _name(f"{motion}_{label or 'blank'}"), label,
+                                where=f"{export.source}: group {label!r} ({len(part)} rows)"))
     return Fitted(export.source, kind, motion, groups, base)
 
 
@@ -203,6 +205,8 @@ def open_at_month_ends(export: Export, months: int) -> np.ndarray:
 def summary_lines(fitted: Fitted) -> list[str]:
     """What was fitted, a few lines per motion, for the terminal."""
     lines = [f"warning: {line}" for line in fitted.capacity_warnings()]
+    if fitted.groups[0].export.outcome_from:
+        lines.append(fitted.groups[0].export.outcome_from)
     for g in fitted.groups:
         w, w_se = g.cycles.estimate(lambda f: f.win_rate)
         mean, mean_se = g.cycles.estimate(lambda f: f.cycle("won").mean())

@@ -180,11 +180,17 @@ def fit_report_html(fitted: Fitted, found: Backtest | None = None) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{esc(Path(fitted.source).name)}: salesim fit</title><style>{CSS}</style></head><body><main>"
             f"<h1>Fit of {esc(Path(fitted.source).name)}</h1><p class=\"lead\">{len(fitted.groups)} motion(s) of "
-            f"type {esc(fitted.kind)}. Open deals are censored observations: the curves that account for them "
+            f"type {esc(fitted.kind)}. {esc(_sentence(fitted.groups[0].export.outcome_from))}"
+            "Open deals are censored observations: the curves that account for them "
             "(Kaplan-Meier, Aalen-Johansen) are the ones to hold the fit to; the histograms show closed deals "
             "only, below the fitted densities of all deals.</p>"
             + "".join(sections)
             + f"<section><h2>The fitted scenario</h2><pre>{scenario}</pre></section></main></body></html>\n")
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence followed by a space ("" stays "")."""
+    return f"{text[0].upper()}{text[1:]}. " if text else ""
 
 
 def write_fit_report(fitted: Fitted, path, found: Backtest | None = None) -> Path:

@@ -33,6 +33,15 @@ def test_each_layout_reads_back_the_deals_written(tmp_path, deals, layout, optio
     assert export.row.tolist() == list(range(2, len(export) + 2))
 
 
+def _with_amount(body: str) -> str:
+    """``body`` with an Amount column of 10s, unless it has one (every export needs it)."""
+    lines = body.split("\n")
+    if not body or "amount" in lines[0].lower():
+        return body
+    sep = ";" if ";" in lines[0] else ","
+    return "\n".join([lines[0] + sep + "Amount"] + [line + sep + "10" if line else line for line in lines[1:]])
+
+
 def _csv(tmp_path, text, name="export.csv"):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -65,13 +74,13 @@ def test_day_first_and_month_first_are_detected_when_a_day_passes_12(tmp_path):
     day_first = "Created Date,Close Date,Stage\n05/01/2024,25/01/2024,Closed Won\n"
     month_first = "Created Date,Close Date,Stage\n01/05/2024,01/25/2024,Closed Won\n"
     for text in (day_first, month_first):
-        export = read_export(_csv(tmp_path, text))
+        export = read_export(_csv(tmp_path, _with_amount(text)))
         assert export.created[0] == np.datetime64("2024-01-05")
         assert export.closed[0] == np.datetime64("2024-01-25")
 
 
 def test_ambiguous_dates_need_dayfirst_and_take_it(tmp_path):
-    path = _csv(tmp_path, "Created Date,Close Date,Stage\n03/04/2024,05/06/2024,Closed Won\n")
+    path = _csv(tmp_path, _with_amount("Created Date,Close Date,Stage\n03/04/2024,05/06/2024,Closed Won\n"))
     with pytest.raises(ExportError, match="could be day-first or month-first: give --dayfirst or --monthfirst"):
         read_export(path)
     assert read_export(path, dayfirst=True).created[0] == np.datetime64("2024-04-03")
@@ -81,7 +90,34 @@ def test_ambiguous_dates_need_dayfirst_and_take_it(tmp_path):
 def test_won_and_closed_columns_decide_when_there_is_no_stage(tmp_path):
     body = "CreatedDate,CloseDate,IsWon,IsClosed\n2024-01-01,2024-01-10,true,true\n2024-01-01,2024-01-20,false,true\n" \
            "2024-01-01,2024-05-01,false,false\n"
-    assert read_export(_csv(tmp_path, body)).outcome.tolist() == ["won", "lost", "open"]
+    assert read_export(_csv(tmp_path, _with_amount(body))).outcome.tolist() == ["won", "lost", "open"]
+
+
+FLAGS_AND_STAGE = ("Created Date,Close Date,Stage,Won,Closed,Amount\n2024-01-01,2024-01-10,Signed,true,true,10\n"
+                   "2024-01-01,2024-01-20,Closed Won,false,true,20\n2024-01-01,2024-05-01,Closed Lost,false,false,"
+                   "30\n2024-01-01,2024-05-01,Won,false,false,40\n")
+
+
+def test_won_and_closed_columns_decide_over_the_stage_unless_stage_labels_are_given(tmp_path):
+    path = _csv(tmp_path, FLAGS_AND_STAGE)
+    export = read_export(path)
+    assert export.outcome.tolist() == ["won", "lost", "open", "open"]
+    assert export.outcome_from.startswith("outcome from the 'Won' and 'Closed' columns")
+    assert "the 'Stage' column decides only with --won-stage or --lost-stage" in export.outcome_from
+    # Either option hands the decision to the stage; the kind not given keeps its default labels (Won, Lost...).
+    export = read_export(path, won_stages=["Signed"])
+    assert export.outcome.tolist() == ["won", "open", "lost", "open"]
+    assert export.outcome_from.startswith("outcome from the 'Stage' column: won 'Signed'; lost 'Closed Lost', "
+                                          "'closedlost', 'Lost'")
+    assert read_export(path, lost_stages=["Closed Lost"]).outcome.tolist() == ["open", "won", "lost", "won"]
+    assert export.before(np.datetime64("2024-01-15")).outcome_from == export.outcome_from
+
+
+def test_stage_labels_without_a_stage_column_are_refused(tmp_path):
+    body = _with_amount("CreatedDate,CloseDate,IsWon,IsClosed\n2024-01-01,2024-01-10,true,true\n")
+    with pytest.raises(ExportError, match="--won-stage and --lost-stage name labels of the stage column, and "
+                                          "there is none"):
+        read_export(_csv(tmp_path, body), won_stages=["Signed"])
 
 
 @pytest.mark.parametrize("body, options, words", [
@@ -104,6 +140,9 @@ def test_won_and_closed_columns_decide_when_there_is_no_stage(tmp_path):
     ("Created Date,Close Date,Stage\n31/01/2024,01/31/2024,Closed Won\n", {},
      ["dates are written both day-first and month-first"]),
     ("Created Date,Close Date,Stage\n", {}, ["no rows under the header"]),
+    ("Created Date,Close Date,Stage,Amount (USD)\n2024-01-01,2024-02-01,Closed Won,10\n", {},
+     ["export.csv: no column for its amount (contract value per year) ('Amount' or 'Deal Amount'; or --columns "
+      "amount=COLUMN); did you mean 'Amount (USD)'?", "columns found: Created Date, Close Date, Stage, Amount (USD)"]),
     ("", {}, ["the file is empty"]),
     ("Created Date,Close Date,Stage\n2024-01-01,2024-02-01,Closed Won\n", {"by": "Lead Sorce"},
      ["--by: no column 'Lead Sorce'"]),
@@ -112,7 +151,7 @@ def test_won_and_closed_columns_decide_when_there_is_no_stage(tmp_path):
 ])
 def test_bad_exports_say_where_and_what_was_expected(tmp_path, body, options, words):
     with pytest.raises(ExportError) as caught:
-        read_export(_csv(tmp_path, body), **options)
+        read_export(_csv(tmp_path, _with_amount(body)), **options)
     message = str(caught.value)
     assert "\n" not in message
     for word in words:
@@ -128,7 +167,7 @@ def test_stage_reached_is_read_for_lost_deals_through_the_stage_map(tmp_path):
     body = ("Created Date,Close Date,Stage,Last Stage\n2024-01-01,2024-02-01,Closed Lost,Discovery\n"
             "2024-01-01,2024-02-01,Closed Lost,procurement\n2024-01-01,2024-02-01,Closed Won,Order\n"
             "2024-01-01,2024-02-01,Closed Lost,\n")
-    path = _csv(tmp_path, body)
+    path = _csv(tmp_path, _with_amount(body))
     with pytest.raises(ExportError, match="column 'Last Stage': stage 'Discovery' \\(row 2\\) is not one of meeting, "
                                           "demo, technical, procurement, order; map it with --stage-map"):
         read_export(path)

@@ -1,5 +1,7 @@
 """`salesim fit`: the shipped sample export round trip, the scenario it writes, and bad input in one line."""
+import csv
 import math
+import os
 
 import numpy as np
 import pytest
@@ -81,12 +83,29 @@ def test_committee_motion_stages_add_up_to_the_fitted_won_cycle_and_win_rate(sam
     assert motion.process.objections_per_member == 0
 
 
+def test_the_win_rate_betas_follow_the_effective_count_docs_fit_md_gives(sample_fit):
+    group = sample_fit.groups[0]
+    w, se = group.cycles.estimate(lambda f: f.win_rate)
+    n_eff = w * (1 - w) / se ** 2
+    assert n_eff == pytest.approx(1 / (w * (1 - w) * group.cycles.cov[0, 0]), rel=1e-4)
+    smb = sample_fit.scenario().motions["smb"].process.buy_chance.law
+    assert (smb.a, smb.b) == (pytest.approx(n_eff * w, rel=1e-3), pytest.approx(n_eff * (1 - w), rel=1e-3))
+    stages = fit_export(group.export, motion="enterprise", kind="enterprise").scenario().motions["enterprise"]
+    lost = (1 - w) * lost_at_stages(group.alternatives["gamma"], stage_shares("enterprise"))
+    reached = 1 - np.concatenate([[0.0], np.cumsum(lost)[:-1]])
+    for k, name in enumerate(STAGES):
+        law = getattr(stages.process.stages, name).loss_chance.law
+        assert law.a == pytest.approx(n_eff * lost[k], rel=1e-3)
+        assert law.b == pytest.approx(n_eff * (reached[k] - lost[k]), rel=1e-3)
+
+
 def test_fit_command_writes_a_scenario_that_validates(tmp_path):
     out = tmp_path / "fitted.yaml"
     result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(out), "--no-report"])
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "fit.html").exists()
     assert "win rate" in result.output and f"fitted scenario: {out}" in result.output
+    assert "outcome from the 'Won' and 'Closed' columns" in result.output
     check = CliRunner().invoke(cli.main, ["validate", str(out)])
     assert check.exit_code == 0, check.output
 
@@ -128,7 +147,30 @@ def test_fit_command_missing_file_and_too_few_deals(tmp_path):
     few.write_text("Created Date,Close Date,Stage,Amount\n2024-01-01,2024-02-01,Closed Won,10\n"
                    "2024-01-02,2024-02-11,Closed Lost,10\n2024-01-03,2024-02-21,Closed Lost,10\n", encoding="utf-8")
     assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(few), "--out", str(tmp_path / "f.yaml")]),
-                          "1 won deal", "at least 2")
+                          f"{few}: 1 won deal with distinct cycle lengths", "at least 2")
+    rows = [f"2023-{1 + i % 12:02d}-{1 + i:02d},2024-{1 + i % 5:02d}-{1 + i:02d},Closed {'Won' if i % 2 else 'Lost'},"
+            f"{10 if i == 1 else ''}" for i in range(24)]   # one won amount
+    few.write_text("Created Date,Close Date,Stage,Amount\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(few), "--out", str(tmp_path / "f.yaml")]),
+                          f"{few}: 1 won deal with distinct amounts above 0", "at least 2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["few.csv"]
+
+
+def test_an_export_without_an_amount_column_is_named_with_the_columns_found(tmp_path):
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    assert "Amount" in header
+    export = tmp_path / "no_amount.csv"
+    rows = list(csv.reader(lines))
+    at = header.index("Amount")
+    export.write_text("\n".join(",".join(f'"{c}"' for c in row[:at] + row[at + 1:]) for row in rows) + "\n",
+                      encoding="utf-8")
+    out = tmp_path / "out" / "fitted.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(export), "--type", "smb", "--out", str(out)])
+    assert_one_line_error(result, f"{export}: no column for its amount", "'Amount' or 'Deal Amount'",
+                          "--columns amount=COLUMN", "columns found: ")
+    assert "Amount" not in result.stderr.split("columns found: ")[1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["no_amount.csv"]
 
 
 @pytest.mark.slow
@@ -189,3 +231,58 @@ def test_a_team_too_small_for_the_exported_pipeline_is_warned_of(sample_fit, tmp
                     encoding="utf-8")
     roomy = fit_export(sample_fit.groups[0].export, motion="enterprise", kind="enterprise", base=str(base))
     assert roomy.capacity_warnings() == []
+
+
+def test_a_motion_the_base_scenario_lacks_is_refused_with_its_motions_and_a_guess(tmp_path):
+    out = tmp_path / "fitted.yaml"
+    base = ROOT / "scenarios" / "funded_plan.yaml"
+    motions = list(load_scenario(base).motions)
+    assert "smb" in motions and "smbb" not in motions
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--scenario", str(base), "--motion", "smbb",
+                                           "--out", str(out)])
+    assert_one_line_error(result, "--motion: 'smbb' is not a motion of", "funded_plan.yaml",
+                          f"its motions are {', '.join(motions)}", "did you mean 'smb'?")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fit_export_refuses_a_motion_the_base_scenario_lacks():
+    from simulator.fit import FitError
+
+    with pytest.raises(FitError, match="'nosuch' is not a motion of"):
+        fit_export(read_export(SAMPLE), motion="nosuch", kind="smb", base=str(ROOT / "scenarios" / "funded_plan.yaml"))
+
+
+def _unwritable(tmp_path):
+    """A path whose directory cannot be made: it lies under a file."""
+    blocker = tmp_path / "taken.yaml"
+    blocker.write_text("a file\n", encoding="utf-8")
+    return blocker / "x.yaml"
+
+
+@pytest.mark.parametrize("option", ["--out", "--report"])
+def test_an_output_that_cannot_be_written_is_refused_before_the_export_is_read(tmp_path, option):
+    bad = _unwritable(tmp_path)
+    out = tmp_path / "out" / "fitted.yaml"
+    paths = {"--out": out, "--report": tmp_path / "out" / "fit.html", option: bad}
+    # The export does not exist: the destination is checked first, so the error is about the option.
+    result = CliRunner().invoke(cli.main, ["fit", str(tmp_path / "none.csv"), "--out", str(paths["--out"]),
+                                           "--report", str(paths["--report"])])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.stderr and str(bad) in result.stderr
+    assert "is a file, not a directory" in result.stderr and "Traceback" not in result.output
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(paths["--out"]),
+                                           "--report", str(paths["--report"])])
+    assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.stderr, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.yaml"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_an_output_in_a_directory_that_cannot_be_written_is_refused(tmp_path):
+    out = tmp_path / "fitted.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", str(out), "--report", "/proc/nope/fit.html"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--report'" in result.stderr and "/proc/nope/fit.html" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", "/proc/x.yaml", "--no-report"])
+    assert result.exit_code == 2 and "Invalid value for '--out'" in result.stderr, result.output
+    assert "cannot write in '/proc'" in result.stderr
