@@ -67,8 +67,9 @@ class RateFit:
         return float(self.exposure.sum())
 
 
-def fit_rate(created: np.ndarray, as_of: np.datetime64) -> RateFit:
-    """Fit opportunities per month (created dates; the export taken on ``as_of``)."""
+def fit_rate(created: np.ndarray, as_of: np.datetime64, where: str = "the export") -> RateFit:
+    """Fit opportunities per month (created dates; the export taken on ``as_of``); FitError, beginning with
+    ``where``, when the months' counts admit no trend (every opportunity in the first months, none after)."""
     month = created.astype("datetime64[M]")
     first, last = month.min(), np.datetime64(as_of, "M")
     labels = np.arange(first, last + 1)
@@ -81,7 +82,16 @@ def fit_rate(created: np.ndarray, as_of: np.datetime64) -> RateFit:
     if len(labels) < 3:
         return flat
     t = np.arange(len(labels)) - (len(labels) - 1)      # 0 in the export's month
-    beta, cov = _poisson_regression(counts, exposure, t)
+    try:
+        beta, cov = _poisson_regression(counts, exposure, t)
+    except np.linalg.LinAlgError:
+        beta = cov = None
+    if beta is None or not (np.all(np.isfinite(beta)) and np.all(np.isfinite(cov))):
+        busy = int(np.count_nonzero(counts))
+        raise FitError(f"{where}: opportunities per month cannot be fitted: the {int(n)} were created in {busy} "
+                       f"of the {len(labels)} months from {labels[0]} to {labels[-1]} (the export's date, or "
+                       "--as-of), so the rate falls without limit; is the export filtered by created date, or "
+                       "--as-of long after its last opportunity?")
     z = beta[1] / np.sqrt(cov[1, 1]) if cov[1, 1] > 0 else 0.0
     if abs(z) < TREND_Z:
         return RateFit(flat.months, counts, exposure, flat.per_month, flat.per_month_sd, 0.0, 0.0, False, float(z))

@@ -156,7 +156,7 @@ def fit_group(export: Export, kind: str, motion: str, label: str = "", where: Op
     days = export.days_open
     alternatives = {family: fit_cycles(days, export.outcome, family, where) for family in ("gamma", "lognormal")}
     cycles = min(alternatives.values(), key=lambda f: f.aic)
-    rate = fit_rate(export.created, export.as_of)
+    rate = fit_rate(export.created, export.as_of, where)
     value = fit_value(export.amount[export.outcome == "won"], where)
     lost_counts = np.bincount(export.lost_at[export.lost_at >= 0], minlength=len(STAGES))
     data, notes = motion_values(kind, rate, cycles, alternatives["gamma"], value, lost_counts)

@@ -104,6 +104,15 @@ def test_a_growing_rate_is_found_with_its_growth():
     assert abs(rate.per_month - 20 * 1.05 ** 24) < 3 * rate.per_month_sd   # the month after the export
 
 
+def test_opportunities_all_in_the_first_month_give_no_rate_and_say_why():
+    """Counts of [199, 0, ..., 0] have no maximum-likelihood trend (it falls without limit): one line, not a
+    numerical failure."""
+    created, as_of = _created([199] + [0] * 9)
+    with pytest.raises(FitError, match=r"export.csv: opportunities per month cannot be fitted: the 199 were "
+                                       r"created in 1 of the 10 months from 2023-01 to 2023-10"):
+        fit_rate(created, as_of, "export.csv")
+
+
 def test_lognormal_amounts_keep_the_lognormal_and_recover_its_parameters():
     rng = np.random.default_rng(4)
     value = fit_value(rng.lognormal(np.log(50_000), 0.6, 150))
