@@ -40,6 +40,7 @@ from simulator.montecarlo.results import jsonable
 from simulator.present.formatting import format_metric, format_money, format_number, format_percent
 
 MAX_EVALUATIONS = 60
+FINEST_TOLERANCE = 1e-9    # of the span: a bisection gets there in 30 evaluations, a golden-section search in 44
 ALL_INTEGERS = 25          # an integer key with at most this many values in its bounds is evaluated at each one
 GOLDEN = (math.sqrt(5) - 1) / 2
 COMPARE = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
@@ -124,9 +125,10 @@ class Target:
             mean = float(np.mean(x))
             return mean - half, mean + half, "Student t interval of the mean"
         q = int(self.statistic[1:]) / 100
-        low = int(stats.binom.ppf(0.025, n, q))        # order statistics bracketing the quantile
+        low = int(stats.binom.ppf(0.025, n, q))        # ranks of the order statistics bracketing the quantile
         high = int(stats.binom.ppf(0.975, n, q)) + 1
-        return (float(x[max(low - 1, 0)]), float(x[min(high - 1, n - 1)]),
+        # A rank outside 1..n: too few runs to bound that side; the sample's extreme is no 95% bound.
+        return (float(x[low - 1]) if low >= 1 else -math.inf, float(x[high - 1]) if high <= n else math.inf,
                 "distribution-free interval of a quantile from binomial order statistics")
 
     def holds(self, low: float, high: float) -> Optional[bool]:
@@ -217,7 +219,10 @@ class Seek:
 
     def statistic_text(self, value: float) -> str:
         """A value of the target's statistic, precise enough to set against a threshold: a share as a
-        percentage of 3 significant digits (2.5%, 5.72%), money with 4 ($1.999M), else in the metric's unit."""
+        percentage of 3 significant digits (2.5%, 5.72%), money with 4 ($1.999M), else in the metric's unit; an
+        interval's open side (too few runs to bound it) as -inf or +inf."""
+        if math.isinf(value):
+            return f"{'+' if value > 0 else '-'}inf (too few runs to bound it)"
         if self.target.statistic == "P":
             return format_number(100 * value) + "%" if value == value else "n/a"
         try:
@@ -402,6 +407,11 @@ def seek(scenario, path: str, target, low=None, high=None, strategy: Optional[st
     runs = int(runs if runs is not None else scenario.runs)
     seed = int(seed if seed is not None else scenario.seed)
     tolerance = float(tolerance) if tolerance is not None else (high - low) / 1000
+    finest = (high - low) * FINEST_TOLERANCE
+    if kind != "integer" and not (tolerance >= finest and math.isfinite(tolerance)):
+        raise SeekError(f"--tolerance (={tolerance:g}) must be a number of at least a billionth of the span "
+                        f"[{low:g}, {high:g}] ({finest:g}): a finer search takes more evaluations than the "
+                        "simulations can tell apart")
     searched = only_strategy(scenario, strategy, path)
     found = Seek(scenario.name, path, kind, low, high, target, strategy, direction, runs, seed, answer=low,
                  currency=scenario.company.currency, unit=key_unit(scenario, path),
@@ -468,6 +478,8 @@ def _edge(statistic, target: Target, low, high, kind: str, tolerance: float, dir
     fails, meets = near, far     # bisection keeps the edge between them
     while abs(meets - fails) > (1 if kind == "integer" else tolerance):
         middle = (fails + meets) // 2 if kind == "integer" else (fails + meets) / 2
+        if middle in (fails, meets):   # no number lies between them: the edge is as sharp as it can be
+            break
         if target.met(statistic(middle)):
             meets = middle
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib
 import json
+import math
 import re
 from pathlib import Path
 
@@ -213,3 +214,43 @@ def test_another_strategys_key_keeps_every_strategy():
     assert tuple(only_strategy(scenario, "smb", CASH).strategies) == ("smb",)
     kept = only_strategy(scenario, "smb", "strategies.hybrid.overrides.enterprise.team.reps")
     assert kept is scenario
+
+
+def test_a_percentile_interval_with_too_few_runs_for_a_side_leaves_that_side_open():
+    """p95 of 20 runs: the upper bound's order statistic would be the 21st, so the largest run is no 95% bound;
+    the interval is open there and an upper target cannot hold with 95% confidence."""
+    target = parse_target("p95(capital_needed) <= 1e9")
+    low, high, _ = target.interval(np.arange(20.0))
+    assert math.isfinite(low) and high == math.inf and target.holds(low, high) is False
+
+
+@pytest.mark.parametrize("n, q", [(100, 0.5), (200, 0.95), (1000, 0.99), (400, 0.05)])
+def test_a_percentile_interval_covers_the_quantile_at_least_95_percent_of_the_time(n, q):
+    """Order statistics x(l) <= Q < x(u) exactly when l <= B < u, B ~ Binomial(n, q) the runs below Q: the
+    ranks the interval takes must give that chance 0.95 or more (the data: 0..n-1, so x(k) = k - 1)."""
+    from scipy import stats
+    low, high, _ = parse_target(f"p{round(q * 100)}(npv) >= 0").interval(np.arange(float(n)))
+    first, last = int(low) + 1, int(high) + 1          # the ranks used
+    assert stats.binom.cdf(last - 1, n, q) - stats.binom.cdf(first - 1, n, q) >= 0.95
+
+
+def test_a_tolerance_finer_than_the_search_can_use_is_refused(scenario):
+    with pytest.raises(SeekError, match=r"--tolerance \(=1e-300\) must be a number of at least a billionth"):
+        simulator.seek(scenario, CASH, "p50(ending_cash) >= 2e6", 0, 5e6, runs=4, workers=1, tolerance=1e-300)
+
+
+def test_bisection_stops_when_no_number_lies_between_its_ends():
+    """A tolerance below the spacing of floats near the edge: the search ends at the nearest float instead of
+    halving the same two numbers for ever."""
+    from simulator.analysis.seek import _edge
+
+    target = parse_target("mean(npv) >= 0")
+    edge = 1.0 + 2 ** -40
+    calls = []
+
+    def statistic(value):
+        calls.append(value)
+        return 1.0 if value >= edge else -1.0
+
+    found = _edge(statistic, target, 1.0, 2.0, "float", 1e-30, "minimize", "x", None)
+    assert found == edge and len(calls) < 200
