@@ -106,7 +106,10 @@ def parse_values(text: str) -> list:
             raise SweepError(f"the step of '{text}' (={step}) must be > 0")
         if stop < start:
             raise SweepError(f"the range '{text}' ends (={stop}) below its start (={start})")
-        count = int(math.floor((stop - start) / step + 1e-9)) + 1
+        steps = (stop - start) / step
+        if not math.isfinite(steps) or steps + 1 > MAX_POINTS:
+            raise SweepError(f"the range '{text}' has more than {MAX_POINTS:,} values; at most {MAX_POINTS:,}")
+        count = int(math.floor(steps + 1e-9)) + 1
         if count > MAX_POINTS:
             raise SweepError(f"the range '{text}' has {count:,} values; at most {MAX_POINTS:,}")
         if all(isinstance(v, int) for v in (start, stop, step)):
@@ -259,9 +262,18 @@ def sweep_points(scenario, vary) -> tuple[tuple[tuple[str, tuple], ...], list[di
 
 
 def point_scenario(scenario, point: Mapping[str, object]):
-    """``scenario.with_values(point)``; a value the scenario refuses raises :class:`SweepError` naming it."""
+    """``scenario.with_values(point)``; a value the scenario refuses raises :class:`SweepError` naming it.
+
+    A key that a correlation names is written as a constant drawn once per
+    run (``{constant: {value: x}, per: run}``), as the swing tornado fixes
+    an input: the same number in every run, and the correlation stays
+    valid (it then moves nothing).
+    """
+    correlated = {path for corr in scenario.correlations or () for path in corr.between}
+    values = {path: {"constant": {"value": float(value)}, "per": "run"}
+              if path in correlated and isinstance(value, (int, float)) else value for path, value in point.items()}
     try:
-        return scenario.with_values(dict(point))
+        return scenario.with_values(values)
     except ScenarioError as err:
         shown = ", ".join(f"{k}={v}" for k, v in point.items())
         told = "; ".join(f"{p.path + ': ' if p.path else ''}{p.message}" for p in err.problems[:3])
@@ -422,7 +434,9 @@ METHOD = {
     "se": "sample standard deviation / sqrt(n), over the runs where the metric is defined",
     "percentiles": "p5, p25, p50, p75, p95 by linear interpolation over the runs where the metric is defined",
     "p_best": "share of the runs in which the strategy did best on the metric (highest, or lowest where less is "
-              "better), run by run; a tie is shared equally among those tied",
+              "better), run by run; a tie is shared equally among those tied; a strategy without a value is not "
+              "best, except for the month of an event that may not come (cash_out_month, breakeven_month), where "
+              "no value means never: later than any month",
 }
 
 

@@ -16,7 +16,7 @@ from montecarlo_helpers import assert_identical, fast_scenario
 
 import simulator
 from simulator.analysis import SweepError, parse_values
-from simulator.analysis.sweep import best_shares, key_kind, parse_vary
+from simulator.analysis.sweep import best_shares, key_kind, parse_vary, point_scenario
 from simulator.montecarlo.interrupts import Terminated
 
 REPS = "motions.enterprise.team.reps"
@@ -52,6 +52,7 @@ def test_values_are_a_list_or_a_range_with_its_end_included(text, expected):
     ("1..5:0", "must be > 0"),
     ("5..1:1", "below its start"),
     ("0..1e9:1", "at most"),
+    ("0..1e300:1e-300", "more than 1,000 values"),
     ("nan", "finite"),
 ])
 def test_bad_values_say_what_is_wrong(text, words):
@@ -252,3 +253,17 @@ def test_sigterm_between_points_stops_the_sweep_at_the_next_as_terminated(scenar
         simulator.sweep(scenario, {REPS: [2, 4, 6]}, runs=4, workers=1, metrics="npv")
     assert len(points) == 2, "the second point stopped before any run; the third never started"
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_a_key_a_correlation_names_is_swept_as_a_constant_and_its_partner_keeps_its_draws():
+    """The bundled scenario correlates the two lead rates: sweeping one fixes it in every run (drawn once per run,
+    a constant) and leaves the other's draws, so the SMB strategy is the same at every point."""
+    scenario = simulator.load_scenario(None)
+    path = "motions.enterprise.leads.per_month"
+    assert any(path in corr.between for corr in scenario.correlations)
+    found = simulator.sweep(scenario, {path: [4, 9]}, runs=6, workers=1, metrics="npv")
+    low, high = (simulator.simulate(point_scenario(scenario, {path: v}), runs=6, workers=1) for v in (4, 9))
+    assert np.array_equal(low.runs["smb"]["npv"], high.runs["smb"]["npv"])
+    assert not np.array_equal(low.runs["enterprise"]["npv"], high.runs["enterprise"]["npv"])
+    for point, results in enumerate((low, high)):   # each point is that simulation
+        assert found.cells[(point, "enterprise", "npv")].mean == pytest.approx(results.runs["enterprise"]["npv"].mean())
