@@ -571,16 +571,17 @@ def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, st
     after DATE."""
     from simulator.fit import ExportError, FitError, fit_export, parse_columns, read_export
     from simulator.fit.backtest import backtest as run_backtest
-    from simulator.fit.export import did_you_mean, parse_date, parse_stage_map
-    from simulator.fit.fitting import summary_lines, write_text
+    from simulator.fit.export import parse_date, parse_stage_map
+    from simulator.fit.fitting import check_replaced_motion, summary_lines, write_text
     from simulator.fit.report import write_fit_report
     from simulator.montecarlo.results import check_output_directory, unused_directory
 
     base_scenario = _scenario_or_exit(base, ()) if base else None
-    if base_scenario is not None and motion is not None and motion not in base_scenario.motions:
-        names = list(base_scenario.motions)
-        _fail(f"--motion: {motion!r} is not a motion of {base}{did_you_mean(motion, names)}; its motions are "
-              f"{', '.join(names)}, and the fit replaces one of them")
+    if base_scenario is not None and motion is not None:
+        try:
+            check_replaced_motion(motion, list(base_scenario.motions), base)
+        except FitError as err:
+            _fail(str(err))
     # Both files are written after the fit: fail now (exit 2, nothing written) if either cannot be, with the
     # check `run --out` makes (a file already there is replaced, so its directory is what must be writable).
     report_path = None if no_report else Path(report_path or Path(out).with_name("fit.html"))

@@ -31,7 +31,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from simulator.analysis.files import write_directory, write_json, write_rows
-from simulator.analysis.sensitivity import SensitivityError, _known
+from simulator.analysis.sensitivity import SensitivityError, check_known
 from simulator.analysis.sweep import SweepError, _close, key_kind, point_scenario, shared_executor
 from simulator.engine.catalogue import metric_entry, run_metric_names
 from simulator.montecarlo import simulate
@@ -396,7 +396,7 @@ def seek(scenario, path: str, target, low=None, high=None, strategy: Optional[st
                             "the target reads with --strategy")
         strategy = strategies[0]
     try:
-        _known("strategy", strategy, strategies)   # as sensitivity says it: did you mean, or the strategies
+        check_known("strategy", strategy, strategies)   # as sensitivity says it: did you mean, or the strategies
     except SensitivityError as err:
         raise SeekError(str(err)) from None
     for end in (low, high):

@@ -207,7 +207,8 @@ METHOD = {
 }
 
 
-def _known(kind: str, name: str, choices: Sequence[str]) -> None:
+def check_known(kind: str, name: str, choices: Sequence[str]) -> None:
+    """SensitivityError unless ``name`` is one of ``choices`` (unknown strategy 'x', with a guess or the list)."""
     if name not in choices:
         close = difflib.get_close_matches(name, choices, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of {', '.join(choices)}"
@@ -231,14 +232,14 @@ def targets(scenario, strategies=None, versus=None) -> list[tuple[str, tuple[str
     names = list(scenario.strategies)
     chosen = names if strategies is None else [strategies] if isinstance(strategies, str) else list(strategies)
     for s in chosen:
-        _known("strategy", s, names)
+        check_known("strategy", s, names)
     if versus is None:
         versus = tuple(names[:2]) if strategies is None and len(names) >= 2 else False
     found = [(s, (s,)) for s in dict.fromkeys(chosen)]
     if versus:
         a, b = versus
         for s in (a, b):
-            _known("strategy", s, names)
+            check_known("strategy", s, names)
         if a == b:
             raise SensitivityError(f"versus needs two different strategies, got '{a}' twice")
         found.append((difference_name(a, b), (a, b)))
@@ -252,7 +253,7 @@ def metric_names(scenario, metrics=None) -> tuple[str, ...]:
         raise SensitivityError("no metric given")
     known = run_metric_names(scenario)
     for metric in chosen:
-        _known("metric", metric, known)
+        check_known("metric", metric, known)
     return tuple(dict.fromkeys(chosen))
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.engine.motion import count_by_month
 from simulator.engine.resolve import draw
 from simulator.engine.units import DAYS_PER_MONTH, month_of
 BILLING_MONTHS = {"annual": 12, "quarterly": 3, "monthly": 1}
@@ -134,9 +135,6 @@ def build_book(won: WonDeals, deal, horizon: int) -> Book:
     def per_month(month: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.bincount(month, weights, minlength=horizon)[:horizon]
 
-    def count(month: np.ndarray) -> np.ndarray:
-        return np.bincount(month, minlength=horizon)[:horizon].astype(float)
-
     def steps(first: np.ndarray, stop: np.ndarray, amount: np.ndarray) -> np.ndarray:
         """Changes of a monthly amount paid from month ``first`` up to (not including) ``stop``."""
         return (np.bincount(np.minimum(first, horizon), amount, minlength=horizon + 1)
@@ -168,9 +166,9 @@ def build_book(won: WonDeals, deal, horizon: int) -> Book:
     for k in range(int(impl_months.max(initial=1))):
         paying = impl_months > k
         customization += per_month(win_month[paying] + k, won.implementation_cost[paying] / impl_months[paying])
-    won_count = count(win_month)
-    churned = count(ends)
-    live_customers = np.cumsum(count(live) - churned)
+    won_count = count_by_month(win_month, horizon)
+    churned = count_by_month(ends, horizon)
+    live_customers = np.cumsum(count_by_month(live, horizon) - churned)
     last_year = np.floor(np.maximum(ends - live - 1, 0) / 12)
     new_mrr = per_month(live, won.acv / 12)
     churned_mrr = per_month(ends, won.acv / 12 * growth ** last_year)

@@ -67,9 +67,12 @@ class RateFit:
         return float(self.exposure.sum())
 
 
-def fit_rate(created: np.ndarray, as_of: np.datetime64, where: str = "the export") -> RateFit:
-    """Fit opportunities per month (created dates; the export taken on ``as_of``); FitError, beginning with
-    ``where``, when the months' counts admit no trend (every opportunity in the first months, none after)."""
+def fit_rate(created: np.ndarray, as_of: np.datetime64, source: str = "") -> RateFit:
+    """Fit opportunities per month (created dates; the export taken on ``as_of``).
+
+    ``source`` (the export's file) begins the FitError raised when the months' counts admit no trend (every
+    opportunity in the first months, none after).
+    """
     month = created.astype("datetime64[M]")
     first, last = month.min(), np.datetime64(as_of, "M")
     labels = np.arange(first, last + 1)
@@ -88,7 +91,7 @@ def fit_rate(created: np.ndarray, as_of: np.datetime64, where: str = "the export
         beta = cov = None
     if beta is None or not (np.all(np.isfinite(beta)) and np.all(np.isfinite(cov))):
         busy = int(np.count_nonzero(counts))
-        raise FitError(f"{where}: opportunities per month cannot be fitted: the {int(n)} were created in {busy} "
+        raise FitError(f"{_where(source)}opportunities per month cannot be fitted: the {int(n)} were created in {busy} "
                        f"of the {len(labels)} months from {labels[0]} to {labels[-1]} (the export's date, or "
                        "--as-of), so the rate falls without limit; is the export filtered by created date, or "
                        "--as-of long after its last opportunity?")

@@ -165,6 +165,13 @@ def fit_group(export: Export, kind: str, motion: str, label: str = "", where: Op
                     data, notes)
 
 
+def check_replaced_motion(motion: str, motions: list[str], base) -> None:
+    """FitError unless ``motion`` is one of the base scenario's ``motions``: the fit replaces one, never adds one."""
+    if motion not in motions:
+        raise FitError(f"--motion: {motion!r} is not a motion of {base}{did_you_mean(motion, motions)}; its "
+                       f"motions are {', '.join(motions)}, and the fit replaces one of them")
+
+
 def fit_export(export: Export, motion: str = "fitted", kind: str = "smb", by: bool = False,
                base: Optional[str] = None) -> Fitted:
     """Fit an export: one motion, or with ``by`` one per value of the group column (``<motion>_<value>``).
@@ -175,10 +182,7 @@ def fit_export(export: Export, motion: str = "fitted", kind: str = "smb", by: bo
     if kind not in KINDS:
         raise FitError(f"--type {kind!r}: expected one of {', '.join(KINDS)}")
     if base is not None:
-        motions = list(read_yaml(Path(base).read_bytes())[0].get("motions") or {})
-        if motion not in motions:
-            raise FitError(f"--motion: {motion!r} is not a motion of {base}{did_you_mean(motion, motions)}; its "
-                           f"motions are {', '.join(motions)}, and the fit replaces one of them")
+        check_replaced_motion(motion, list(read_yaml(Path(base).read_bytes())[0].get("motions") or {}), base)
     if not by:
         return Fitted(export.source, kind, motion, [fit_group(export, kind, motion)], base)
     groups = []
