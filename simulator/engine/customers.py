@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.engine.motion import count_by_month
-from simulator.engine.resolve import draw
+from simulator.engine.resolve import draw_or_number
 from simulator.engine.units import DAYS_PER_MONTH, month_of
 BILLING_MONTHS = {"annual": 12, "quarterly": 3, "monthly": 1}
 
@@ -31,14 +31,22 @@ def draw_lifetimes(deal, rng: np.random.Generator, n: int) -> np.ndarray:
     churn c gives Geometric(c) months; the customer leaves at the first of
     the two, at the end of the billing period it has paid for.
     """
-    renewal = draw(deal.renewal_chance, rng, n)
-    churn = draw(deal.monthly_churn, rng, n)
+    renewal = draw_or_number(deal.renewal_chance, rng, n)
+    churn = draw_or_number(deal.monthly_churn, rng, n)
     u_renew, u_churn = rng.random(n), rng.random(n)
+    # a per-run chance that makes everyone renew (or nobody churn) needs no logarithms
+    years = months = np.inf
     with np.errstate(divide="ignore", invalid="ignore"):
-        years = np.where(renewal < 1, np.floor(np.log(u_renew) / np.log(renewal)) + 1, np.inf)
-        months = np.where(churn > 0, np.floor(np.log(u_churn) / np.log1p(-churn)) + 1, np.inf)
+        if not (np.isscalar(renewal) and renewal >= 1):
+            renewal = np.broadcast_to(renewal, n).copy()     # each customer's, computed as an array's elements
+            years = np.where(renewal < 1, np.floor(np.log(u_renew) / np.log(renewal)) + 1, np.inf)
+        if not (np.isscalar(churn) and churn <= 0):
+            churn = np.broadcast_to(churn, n).copy()
+            months = np.where(churn > 0, np.floor(np.log(u_churn) / np.log1p(-churn)) + 1, np.inf)
     period = BILLING_MONTHS[deal.billing]
     lifetime = np.minimum(12 * years, months)
+    if np.isscalar(lifetime):
+        return np.full(n, np.inf)
     return np.where(np.isfinite(lifetime), np.ceil(lifetime / period) * period, np.inf)
 
 

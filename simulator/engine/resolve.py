@@ -108,6 +108,13 @@ def draw(value, rng: np.random.Generator, n: int) -> np.ndarray:
     return np.full(n, float(value))
 
 
+def draw_or_number(value, rng: np.random.Generator, n: int):
+    """Like :func:`draw`, but a per-run value stays one number (numpy broadcasts it; no array to fill)."""
+    if isinstance(value, Distribution):
+        return value.sample(rng, n)
+    return float(value)
+
+
 def draw_int(value, rng: np.random.Generator, n: int, low: int = 0) -> np.ndarray:
     """Like :func:`draw`, rounded to whole numbers no smaller than ``low``."""
     return np.maximum(np.rint(draw(value, rng, n)), low).astype(np.int64)

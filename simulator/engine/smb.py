@@ -31,7 +31,7 @@ import simpy
 
 from simulator.engine.customers import WonDeals, draw_lifetimes
 from simulator.engine.motion import MotionRecord, count_by_month, kept_leads, lead_arrival_days, per_month
-from simulator.engine.resolve import draw, draw_int
+from simulator.engine.resolve import draw, draw_int, draw_or_number
 from simulator.engine.team import RepDesk
 from simulator.engine.units import DAYS_PER_MONTH, month_of
 from simulator.scenario.schema import SIGNALS
@@ -54,7 +54,7 @@ class _LeadPool:
 
     def __init__(self, motion, blocks, expected: int = 0):
         self.motion, self.blocks = motion, blocks
-        self.signals = _signal_table(motion.process.signals)
+        self.signals = _Signals(motion.process.signals, motion.process.buy_chance)
         # rows allocated: room for the leads expected, doubling beyond (so growing costs O(leads))
         self.rows = max(1, -(-expected // LEAD_BLOCK)) * LEAD_BLOCK
         self.table: dict[str, np.ndarray] = {name: np.empty(self.rows, dtype=dtype)
@@ -79,15 +79,7 @@ class _LeadPool:
     def _draw(self, rng: np.random.Generator, block: dict[str, np.ndarray]) -> None:
         """Draw one block's attributes into ``block`` (each column's rows of the block)."""
         process, deal, n = self.motion.process, self.motion.deal, LEAD_BLOCK
-        # The signals each decider shows (combination c: bit k set for signal k), one uniform against the
-        # combinations' chances, and their joint lift on the odds.
-        combination_cdf, lift_of = self.signals
-        u = rng.random(n)
-        shown = np.zeros(n, dtype=np.int64)
-        for cut in combination_cdf[:-1].tolist():    # how many cuts u passes: searchsorted(cdf, u, "right"),
-            shown += u >= cut                        # which is slower on random u (its branches mispredict)
-        odds = process.buy_chance / max(1 - process.buy_chance, 1e-12) * lift_of
-        chance = np.where(np.isinf(odds), 1.0, odds / (1 + odds))[shown]
+        chance = self.signals.buy_chance(rng.random(n))
         touched = block["touched"]
         np.less(rng.random(n), process.touched_share, out=touched)
         # What only a rep's touch needs is drawn for the block's touched leads.
@@ -111,31 +103,58 @@ class _LeadPool:
         # What only a customer needs is drawn for the block's buyers (who they are depends on the block alone).
         buyers = np.flatnonzero(buys)
         k = len(buyers)
-        for name, values in (
-                ("live_months", lambda: np.rint(np.maximum(draw(deal.implementation_months, rng, k), 0))),
-                ("implementation_cost", lambda: np.maximum(draw(deal.implementation_cost, rng, k), 0)),
-                ("lifetime", lambda: draw_lifetimes(deal, rng, k))):
-            column = block[name]
+        live_months, cost, lifetime = block["live_months"], block["implementation_cost"], block["lifetime"]
+        for column in (live_months, cost, lifetime):
             column.fill(0.0)
-            column[buyers] = values()
+        live_months[buyers] = np.rint(np.maximum(draw_or_number(deal.implementation_months, rng, k), 0))
+        cost[buyers] = np.maximum(draw_or_number(deal.implementation_cost, rng, k), 0)
+        lifetime[buyers] = draw_lifetimes(deal, rng, k)
         # sign-up to purchase for a buyer whose touch (if any) starts on arrival
         block["buys_after"][:] = np.where(touched, np.maximum(cycle, hold), cycle)
 
 
-def _signal_table(signals) -> tuple[np.ndarray, np.ndarray]:
-    """The cumulative chance of every combination of buying signals, and each combination's total lift.
+class _Signals:
+    """The buying signals a decider shows, and the chance it buys given them, from one uniform per decider.
 
-    Combination c shows signal k when bit k of c is set; signals are shown
-    independently, each with its own chance.
+    Combination c of signals shows signal k when bit k of c is set; signals
+    are shown independently, each with its own chance. A uniform ``u`` shows
+    the combination whose cumulative chance it falls in: the number of cuts
+    (the cumulative chances but the last) at or below ``u``.
     """
-    chances = np.array([getattr(signals, name).chance for name in SIGNALS])
-    lifts = np.array([getattr(signals, name).lift for name in SIGNALS])
-    combinations = np.arange(2 ** len(SIGNALS))
-    bits = (combinations[:, None] >> np.arange(len(SIGNALS))) & 1
-    chance = np.prod(np.where(bits == 1, chances, 1 - chances), axis=1)
-    cdf = np.cumsum(chance) / chance.sum()
-    cdf[np.flatnonzero(chance)[-1]:] = 1.0     # no uniform lands past the last possible combination
-    return cdf, np.prod(np.where(bits == 1, lifts, 1.0), axis=1)
+
+    GRID = 1 << 12   # equal bins of [0, 1) in the table that finds a uniform's combination
+
+    def __init__(self, signals, buy_chance: float):
+        chances = np.array([getattr(signals, name).chance for name in SIGNALS])
+        lifts = np.array([getattr(signals, name).lift for name in SIGNALS])
+        combinations = np.arange(2 ** len(SIGNALS))
+        bits = (combinations[:, None] >> np.arange(len(SIGNALS))) & 1
+        chance = np.prod(np.where(bits == 1, chances, 1 - chances), axis=1)
+        cdf = np.cumsum(chance) / chance.sum()
+        cdf[np.flatnonzero(chance)[-1]:] = 1.0     # no uniform lands past the last possible combination
+        self.cuts = cdf[:-1]
+        odds = buy_chance / max(1 - buy_chance, 1e-12) * np.prod(np.where(bits == 1, lifts, 1.0), axis=1)
+        self.chance = np.where(np.isinf(odds), 1.0, odds / (1 + odds))    # of buying, by combination
+        # Bin b holds the uniforms in [b / GRID, (b + 1) / GRID) (u x GRID is exact: GRID is a power of 2). The
+        # cuts at or below its start are passed by all of them; a bin with a cut inside has no single answer
+        # (NaN), and its few uniforms are compared with every cut. Faster than searchsorted on random u, whose
+        # branches mispredict, and than comparing every uniform with every cut.
+        starts = np.arange(self.GRID) / self.GRID
+        passed = np.searchsorted(self.cuts, starts, side="right")
+        split = np.searchsorted(self.cuts, starts + 1 / self.GRID, side="left") > passed
+        self.table = np.where(split, np.nan, self.chance[passed])
+
+    def combination(self, u: np.ndarray) -> np.ndarray:
+        """The combination each uniform shows (the literal rule: how many cuts it passes)."""
+        return (u[:, None] >= self.cuts).sum(axis=1)
+
+    def buy_chance(self, u: np.ndarray) -> np.ndarray:
+        """The chance of buying of deciders whose signals come from uniforms ``u``."""
+        chance = self.table.take((u * self.GRID).astype(np.intp))
+        split = np.flatnonzero(np.isnan(chance))
+        if len(split):
+            chance[split] = self.chance[self.combination(u[split])]
+        return chance
 
 
 def start_smb_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
@@ -176,7 +195,8 @@ class SmbDesk:
         # paying customers joining (+1) and leaving (-1), by the first month whose start counts them
         self.joining = np.zeros(horizon + 1)
         self.firsts: list[int] = []                    # each month's first lead
-        self.referral_states: list = []                # the referral stream at each month's start
+        self.referral_means: list[float] = []          # each month's mean referral count, to replay its draws
+        self.referral_counts: list[int] = []
         self.record = MotionRecord(horizon, 0)
         self.record.paid_leads = np.diff(self.bounds).astype(float)
         self.record.won_deals = self.won_deals
@@ -221,9 +241,12 @@ class SmbDesk:
         rate = self.motion.leads.referrals_per_customer_per_month
         if rate > 0:
             rng = self.streams["referrals"]
-            active = self.joining[:month + 1].sum()
-            referred = (month + rng.random(rng.poisson(rate * max(active, 0.0)))) * DAYS_PER_MONTH
-            if len(referred):
+            mean = rate * max(self.joining[:month + 1].sum(), 0.0)
+            count = rng.poisson(mean)
+            self.referral_means.append(mean)
+            self.referral_counts.append(count)
+            referred = (month + rng.random(count)) * DAYS_PER_MONTH
+            if count:
                 arrivals = np.sort(np.concatenate((arrivals, referred)))
         return arrivals
 
@@ -231,8 +254,6 @@ class SmbDesk:
         """Month ``month``'s sign-ups join; reps take its touched leads (assumed on arrival unless
         ``lead_by_lead``); its buyers are booked."""
         self.firsts.append(self.count)
-        if self.motion.leads.referrals_per_customer_per_month > 0:
-            self.referral_states.append(self.streams["referrals"].bit_generator.state)
         arrivals = self._sign_ups(month)
         first, self.count = self.count, self.count + len(arrivals)
         self.pool.ensure(self.count)
@@ -266,9 +287,8 @@ class SmbDesk:
         first = self.firsts[month]
         del self.firsts[month:]
         self.count = first
-        if self.referral_states:
-            self.streams["referrals"].bit_generator.state = self.referral_states[month]
-            del self.referral_states[month:]
+        if self.referral_means:
+            self._replay_referrals(month)
         self.record.leads[month:] = 0
         self.joining[:] = 0
         self._settle(np.arange(first))
@@ -277,6 +297,16 @@ class SmbDesk:
         ends = np.sort(t["arrival"][touched] + t["hold"][touched])
         self.desk = RepDesk(self.capacity, self.motion.leads.max_wait_days)
         self.desk.held = ends[np.searchsorted(ends, month * DAYS_PER_MONTH, side="right"):]
+
+    def _replay_referrals(self, month: int) -> None:
+        """The referral stream back where it stood at ``month``'s start: drawn afresh from its seed, with the
+        same draws as the months before (saving its state every month would cost more than the rare replay)."""
+        means, counts = self.referral_means[:month], self.referral_counts[:month]
+        del self.referral_means[month:], self.referral_counts[month:]
+        rng = self.streams.fresh("referrals")
+        for mean, count in zip(means, counts):
+            rng.poisson(mean)
+            rng.random(count)
 
     def run(self):
         """SimPy process: month by month, sign-ups join, reps take touched leads, buyers are booked;

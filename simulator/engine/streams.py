@@ -80,6 +80,10 @@ class MotionStreams(dict):
         self.seed, self.spawn_key = seed, run_key(run, motion)
 
     def __missing__(self, purpose: str):
+        return self.fresh(purpose)
+
+    def fresh(self, purpose: str):
+        """Stream ``purpose`` made anew, at its start (what it drew so far is forgotten)."""
         if purpose not in PURPOSES:
             raise KeyError(purpose)
         child = np.random.SeedSequence(entropy=self.seed, spawn_key=self.spawn_key + (PURPOSES.index(purpose),))

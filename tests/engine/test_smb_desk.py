@@ -117,3 +117,20 @@ def test_fractional_holds_serve_the_share_a_continuous_queue_serves():
     assert abs(shares.mean() - expected) < 4 * se + 0.002
     rounded = mdc_patience_served_share(per_month / DAYS_PER_MONTH, 3.0, 2, 2.0, 400_000, seed=1)
     assert abs(shares.mean() - rounded) > 8 * se            # whole-day holds would be told apart
+
+
+@pytest.mark.parametrize("buy_chance", [0.05, 0.3, 1.0])
+def test_the_signal_table_gives_every_decider_the_chance_the_literal_rule_gives(buy_chance):
+    # The table's bins are a shortcut: every uniform must get the chance of the combination whose cuts it
+    # passes, counted one cut at a time, including uniforms on a cut, on a bin's edge and next to either.
+    from simulator.engine.smb import _Signals
+    from simulator.scenario import load_scenario
+    signals = _Signals(load_scenario(None).motions["smb"].process.signals, buy_chance)
+    cuts, edges = signals.cuts, np.arange(_Signals.GRID) / _Signals.GRID
+    u = np.concatenate((np.random.default_rng(5).random(200_000), cuts, edges,
+                        np.nextafter(cuts, 0), np.nextafter(cuts, 1), np.nextafter(edges[1:], 0)))
+    u = u[(u >= 0) & (u < 1)]
+    literal = np.zeros(len(u), dtype=np.int64)
+    for cut in cuts:
+        literal += u >= cut
+    assert np.array_equal(signals.buy_chance(u), signals.chance[literal])
