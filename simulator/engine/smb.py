@@ -26,6 +26,8 @@ which nobody waits are settled at once.
 from __future__ import annotations
 
 
+import functools
+
 import numpy as np
 import simpy
 
@@ -125,23 +127,11 @@ class _Signals:
     GRID = 1 << 12   # equal bins of [0, 1) in the table that finds a uniform's combination
 
     def __init__(self, signals, buy_chance: float):
-        chances = np.array([getattr(signals, name).chance for name in SIGNALS])
+        chances = tuple(float(getattr(signals, name).chance) for name in SIGNALS)
         lifts = np.array([getattr(signals, name).lift for name in SIGNALS])
-        combinations = np.arange(2 ** len(SIGNALS))
-        bits = (combinations[:, None] >> np.arange(len(SIGNALS))) & 1
-        chance = np.prod(np.where(bits == 1, chances, 1 - chances), axis=1)
-        cdf = np.cumsum(chance) / chance.sum()
-        cdf[np.flatnonzero(chance)[-1]:] = 1.0     # no uniform lands past the last possible combination
-        self.cuts = cdf[:-1]
-        odds = buy_chance / max(1 - buy_chance, 1e-12) * np.prod(np.where(bits == 1, lifts, 1.0), axis=1)
+        self.cuts, passed, split = _signal_cuts(chances)
+        odds = buy_chance / max(1 - buy_chance, 1e-12) * np.prod(np.where(_SIGNAL_BITS == 1, lifts, 1.0), axis=1)
         self.chance = np.where(np.isinf(odds), 1.0, odds / (1 + odds))    # of buying, by combination
-        # Bin b holds the uniforms in [b / GRID, (b + 1) / GRID) (u x GRID is exact: GRID is a power of 2). The
-        # cuts at or below its start are passed by all of them; a bin with a cut inside has no single answer
-        # (NaN), and its few uniforms are compared with every cut. Faster than searchsorted on random u, whose
-        # branches mispredict, and than comparing every uniform with every cut.
-        starts = np.arange(self.GRID) / self.GRID
-        passed = np.searchsorted(self.cuts, starts, side="right")
-        split = np.searchsorted(self.cuts, starts + 1 / self.GRID, side="left") > passed
         self.table = np.where(split, np.nan, self.chance[passed])
 
     def combination(self, u: np.ndarray) -> np.ndarray:
@@ -155,6 +145,29 @@ class _Signals:
         if len(split):
             chance[split] = self.chance[self.combination(u[split])]
         return chance
+
+
+_SIGNAL_BITS = (np.arange(2 ** len(SIGNALS))[:, None] >> np.arange(len(SIGNALS))) & 1   # combination, signal
+
+
+@functools.lru_cache(maxsize=64)
+def _signal_cuts(chances: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cuts of [0, 1) between combinations of signals shown with these chances; for each bin of the table,
+    how many cuts its uniforms all pass, and whether a cut falls inside it (the same every run: cached)."""
+    chance = np.prod(np.where(_SIGNAL_BITS == 1, chances, 1 - np.array(chances)), axis=1)
+    cdf = np.cumsum(chance) / chance.sum()
+    cdf[np.flatnonzero(chance)[-1]:] = 1.0     # no uniform lands past the last possible combination
+    cuts = cdf[:-1]
+    # Bin b holds the uniforms in [b / GRID, (b + 1) / GRID) (u x GRID is exact: GRID is a power of 2). The
+    # cuts at or below its start are passed by all of them; a bin with a cut inside has no single answer,
+    # and its few uniforms are compared with every cut. Faster than searchsorted on random u, whose
+    # branches mispredict, and than comparing every uniform with every cut.
+    starts = np.arange(_Signals.GRID) / _Signals.GRID
+    passed = np.searchsorted(cuts, starts, side="right")
+    split = np.searchsorted(cuts, starts + 1 / _Signals.GRID, side="left") > passed
+    for array in (cuts, passed, split):
+        array.flags.writeable = False
+    return cuts, passed, split
 
 
 def start_smb_motion(env: simpy.Environment, motion, streams: dict, capacity: np.ndarray,
