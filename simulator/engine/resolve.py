@@ -117,4 +117,6 @@ def draw_or_number(value, rng: np.random.Generator, n: int):
 
 def draw_int(value, rng: np.random.Generator, n: int, low: int = 0) -> np.ndarray:
     """Like :func:`draw`, rounded to whole numbers no smaller than ``low``."""
+    if isinstance(value, Distribution) and value.poisson is not None and low <= 0:
+        return rng.poisson(value.poisson.mean_, n)    # the same draws, whole and >= 0 already
     return np.maximum(np.rint(draw(value, rng, n)), low).astype(np.int64)

@@ -90,9 +90,9 @@ class _LeadPool:
         objections.fill(0)
         hold.fill(0.0)
         unresolved.fill(False)
-        objections[reached] = draw_int(process.objections, rng, len(reached))
-        hold[reached] = objections[reached] * np.maximum(draw(process.objection_days, rng, len(reached)), 0.0)
-        unresolved[reached] = rng.random(len(reached)) < 1 - (1 - process.unresolved_chance) ** objections[reached]
+        raised = objections[reached] = draw_int(process.objections, rng, len(reached))
+        hold[reached] = raised * np.maximum(draw_or_number(process.objection_days, rng, len(reached)), 0.0)
+        unresolved[reached] = rng.random(len(reached)) < 1 - (1 - process.unresolved_chance) ** raised
         buys = block["buys"]
         np.less(rng.random(n), chance, out=buys)
         buys &= ~unresolved                                    # a touched no-sayer never buys
@@ -101,7 +101,7 @@ class _LeadPool:
         cycle = block["cycle"]
         np.maximum(draw(process.cycle_days, rng, n), 0.0, out=cycle)
         # a lead's contract value: a won deal's, and an open deal's in the pipeline
-        np.multiply(draw(deal.contract_value, rng, n), 1 - draw(deal.discount, rng, n), out=block["acv"])
+        np.multiply(draw(deal.contract_value, rng, n), 1 - draw_or_number(deal.discount, rng, n), out=block["acv"])
         # What only a customer needs is drawn for the block's buyers (who they are depends on the block alone).
         buyers = np.flatnonzero(buys)
         k = len(buyers)
