@@ -31,10 +31,11 @@ from simulator.scenario.loading import correlation_matrix
 
 
 def _uniform(seed: int, run: int, owner: str, path: str) -> float:
-    # the child of run_sequence(seed, run, owner) keyed by the path, built directly: a SeedSequence costs more
-    # to make than the draw
+    # the first uniform of the child of run_sequence(seed, run, owner) keyed by the path, built directly (a
+    # SeedSequence costs more to make than the draw): Generator.random's double, the top 53 bits of PCG64's
+    # first output
     child = np.random.SeedSequence(entropy=seed, spawn_key=run_key(run, owner) + (zlib.crc32(path.encode()),))
-    return float(np.random.Generator(np.random.PCG64(child)).random())
+    return (int(np.random.PCG64(child).random_raw()) >> 11) * (1.0 / 9007199254740992.0)
 
 
 def correlated_uniforms(scenario, seed: int, run: int) -> dict[str, float]:
@@ -59,8 +60,11 @@ def resolve(section: BaseModel, seed: int, run: int, owner: str, prefix: str,
     is how correlations name their parameters. ``drawn``, when given,
     receives every per-run draw by its dotted path.
     """
+    fixed, values, varying = _parts(section)
+    if fixed is not None:
+        return fixed
     uniforms = uniforms or {}
-    values = {}
+    values = dict(values)
 
     def once(law: Distribution, path: str) -> float:
         u = uniforms.get(path)
@@ -71,18 +75,49 @@ def resolve(section: BaseModel, seed: int, run: int, owner: str, prefix: str,
             drawn[path] = value
         return value
 
-    for name in type(section).model_fields:
-        value = getattr(section, name)
+    for name, value in varying:
         path = f"{prefix}.{name}"
         if isinstance(value, Distribution):
             if value.per == "run":
                 value = once(value, path)
-            elif parameters := value.drawn():
-                value = value.given({key: once(law, f"{path}.{value.name}.{key}") for key, law in parameters.items()})
-        elif isinstance(value, BaseModel):
+            else:
+                value = value.given({key: once(law, f"{path}.{value.name}.{key}")
+                                     for key, law in value.drawn().items()})
+        else:
             value = resolve(value, seed, run, owner, path, uniforms, drawn)
         values[name] = value
     return SimpleNamespace(**values)
+
+
+# A section's parts that every run resolves alike, by the section's id (the section is kept, so the id is not reused
+# while its entry lives): the section resolved once for all when nothing in it is drawn per run, else its fields that
+# need nothing drawn (numbers, per-deal distributions, sections with nothing drawn) and those that do.
+_PARTS: dict[int, tuple] = {}
+
+
+def _parts(section: BaseModel) -> tuple[Optional[SimpleNamespace], dict, list]:
+    known = _PARTS.get(id(section))
+    if known is not None and known[0] is section:
+        return known[1]
+    values, varying = {}, []
+    for name in type(section).model_fields:
+        value = getattr(section, name)
+        if isinstance(value, Distribution):
+            needs_draws = value.per == "run" or bool(value.drawn())
+        elif isinstance(value, BaseModel):
+            inner = _parts(value)[0]
+            needs_draws, value = inner is None, (value if inner is None else inner)
+        else:
+            needs_draws = False
+        if needs_draws:
+            varying.append((name, value))
+        else:
+            values[name] = value
+    parts = (None if varying else SimpleNamespace(**values), values, varying)
+    if len(_PARTS) >= 4096:    # sweeps and seeks make new scenarios; forget old sections now and then
+        _PARTS.clear()
+    _PARTS[id(section)] = (section, parts)
+    return parts
 
 
 def uncertain_inputs(section: BaseModel, prefix: str) -> list[str]:
