@@ -19,7 +19,7 @@ import simpy
 from simulator.engine.customers import Retention, build_book
 from simulator.engine.enterprise import start_committee_motion
 from simulator.engine.ledger import COST_CATEGORIES, SERIES, Ledger
-from simulator.engine.metrics import motion_metrics, run_metrics
+from simulator.engine.metrics import motion_metrics, run_metrics, won_cycles_and_objections
 from simulator.engine.plan import MotionPlan, react, reaction_outputs
 from simulator.engine.resolve import correlated_uniforms, resolve, uncertain_inputs
 from simulator.engine.smb import start_smb_motion
@@ -238,8 +238,7 @@ def _books(company, horizon: int, parts: dict[str, MotionRun], funding: np.ndarr
     for part in parts.values():
         ledger.add(part.flows, part.costs)
     monthly = ledger.series(funding)
-    won_cycles = [(p.deals["close_day"] - p.deals["open_day"])[p.deals["won"]] for p in parts.values()]
-    won_objections = [p.deals["objections"][p.deals["won"]] for p in parts.values()]
+    won_cycles, won_objections = zip(*(won_cycles_and_objections(p.deals) for p in parts.values()))
     retention = sum((p.retention for p in parts.values()), Retention())
     metrics = run_metrics(monthly, ledger.costs, ledger.flows, starting_cash=ledger.starting_cash,
                           discount_rate_annual=company.discount_rate_annual, minimum_cash=company.minimum_cash,

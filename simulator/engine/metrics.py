@@ -200,6 +200,16 @@ def _last_months(values: np.ndarray, months: int, before: int = 0) -> float:
     return float(values[stop - months:stop].sum()) if stop - months >= 0 else math.nan
 
 
+def won_cycles_and_objections(deals: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Each won deal's days from opening to the win, and the objections it raised, in lead order.
+
+    (Selected through indices: on tens of thousands of leads with a random mask, numpy's boolean indexing is
+    about three times slower.)
+    """
+    won = np.flatnonzero(deals["won"])
+    return deals["close_day"].take(won) - deals["open_day"].take(won), deals["objections"].take(won)
+
+
 def motion_metrics(kind: str, flows: dict, costs: dict, team: dict, deals: dict, retention, slot_days: float, *,
                    ltv_max_months: float, quota_per_rep=None) -> dict[str, float]:
     """The metrics of one motion within a run (the names of ``motion_metric_names(kind)``).
@@ -222,7 +232,7 @@ def motion_metrics(kind: str, flows: dict, costs: dict, team: dict, deals: dict,
     opened, closed = ~np.isnan(open_day), ~np.isnan(close_day)
     still_open = opened & ~closed
     won, lost, open_now = float(flows["won"].sum()), float(flows["lost"].sum()), float(still_open.sum())
-    cycles = (close_day - open_day)[won_flag]
+    cycles, objections = won_cycles_and_objections(deals)
     cycle_median = median(cycles)
     revenue = float(flows["revenue"].sum())
     unit = _unit_economics(flows, costs, float(flows["live_customers"][-1]), cycle_median, retention,
@@ -241,7 +251,7 @@ def motion_metrics(kind: str, flows: dict, costs: dict, team: dict, deals: dict,
         "win_rate": unit["win_rate"],
         "pipeline_win_rate": _ratio(won, won + lost + open_now),
         "cycle_days_median": cycle_median,
-        "objections_per_deal": float(np.mean(deals["objections"][won_flag])) if won else math.nan,
+        "objections_per_deal": float(np.mean(objections)) if won else math.nan,
         "customers": float(flows["customers"][-1]),
         "ending_arr": float(12 * flows["mrr"][-1]),
         "arpa": 12 * unit["arpa"],
@@ -255,7 +265,8 @@ def motion_metrics(kind: str, flows: dict, costs: dict, team: dict, deals: dict,
         "churn_rate": unit["churn_rate"],
         "net_profit": revenue - float(sum(v.sum() for v in costs.values())),
         "rep_utilisation": _ratio(slot_days, float(team["capacity"].sum()) * DAYS_PER_MONTH),
-        "pipeline_coverage": _ratio(float(np.sum(deals["acv"][still_open])), float(reps[-1]) * quota / 4),
+        "pipeline_coverage": _ratio(float(np.sum(deals["acv"].take(np.flatnonzero(still_open)))),
+                                    float(reps[-1]) * quota / 4),
         "quota_attainment": _ratio(_last_months(flows["bookings"], 12), quota * float(reps[-12:].mean()))
         if horizon >= 12 else math.nan,
     }
