@@ -23,6 +23,7 @@ slots, draw for draw.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -169,28 +170,29 @@ class _Pipeline:
         """
         env, deals, leads = self.env, self.deals, self.leads
         accounts = leads.target_accounts
-        free_from = [0.0] * (accounts or 0)
-        picks = self.picks.tolist() if accounts else None
+        # Without a list of accounts every arrival is a lead: all read one account that is never taken.
+        free_from = [0.0] * accounts if accounts else [-math.inf]
+        picks = self.picks.tolist() if accounts else [0] * len(self.arrivals)
         cooling = leads.cooling_off_months * DAYS_PER_MONTH
         max_wait = leads.max_wait_days
         arrival_days = self.arrivals.tolist()
         lead_days, open_day = self.arrival_day, self.open_day
         duration, won, stays = deals.duration, deals.won, deals.stays
+        drawn = deals.size
         take = self.desk.take
-        nan = float("nan")
+        nan = math.nan
         end = self.horizon * DAYS_PER_MONTH    # the run stops there (simulate_motion)
         month_ends = np.searchsorted(self.arrivals, (np.arange(self.horizon) + 1) * DAYS_PER_MONTH).tolist()
         first = 0
         for month, last in enumerate(month_ends):
-            for i in range(first, last):
-                arrival = arrival_days[i]
-                if accounts:
-                    account = picks[i]
-                    if free_from[account] > arrival:
-                        continue
+            now = env.now
+            for arrival, account in zip(arrival_days[first:last], picks[first:last]):
+                if free_from[account] > arrival:
+                    continue
                 k = len(lead_days)
-                if k == deals.size:
+                if k == drawn:
                     deals.grow()
+                    drawn = deals.size
                 lead_days.append(arrival)
                 begin = take(arrival, duration[k])
                 if begin != begin:    # NaN: cold
@@ -199,13 +201,12 @@ class _Pipeline:
                 else:
                     # A lead that waits is opened when a rep takes it, if the run has not ended by then: at
                     # the time a SimPy timeout set now would fire, before the stop at the horizon's end.
-                    now = env.now
                     open_day.append(begin if begin <= arrival or now + (begin - now) < end else nan)
                     free = begin + duration[k] + (stays[k] + cooling if won[k] else cooling)
                 if accounts:
                     free_from[account] = free
             first = last
-            yield env.timeout((month + 1) * DAYS_PER_MONTH - env.now)
+            yield env.timeout((month + 1) * DAYS_PER_MONTH - now)
 
 
 def _settle(record: MotionRecord, pipeline: _Pipeline, deals: DealDraws, max_wait: float) -> WonDeals:
