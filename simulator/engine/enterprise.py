@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
@@ -179,7 +180,8 @@ class _Pipeline:
         lead_days, open_day = self.arrival_day, self.open_day
         duration, won, stays = deals.duration, deals.won, deals.stays
         drawn = deals.size
-        take = self.desk.take
+        desk = self.desk
+        take, held = desk.take, desk.held    # a desk taking leads one by one keeps the same list (a heap)
         nan = math.nan
         end = self.horizon * DAYS_PER_MONTH    # the run stops there (simulate_motion)
         month_ends = np.searchsorted(self.arrivals, (np.arange(self.horizon) + 1) * DAYS_PER_MONTH).tolist()
@@ -194,7 +196,19 @@ class _Pipeline:
                     deals.grow()
                     drawn = deals.size
                 lead_days.append(arrival)
-                begin = take(arrival, duration[k])
+                hold = duration[k]
+                # The desk's common case inline (a call per lead cost more than the rest of its path): no
+                # capacity change due, and a slot free once the deals ended by now let theirs go.
+                if arrival < desk.change_day:
+                    while held and held[0] <= arrival:
+                        heappop(held)
+                    if len(held) < desk.slots:
+                        heappush(held, arrival + hold)
+                        begin = arrival
+                    else:
+                        begin = take(arrival, hold)
+                else:
+                    begin = take(arrival, hold)
                 if begin != begin:    # NaN: cold
                     open_day.append(nan)
                     free = arrival + max_wait
@@ -202,7 +216,7 @@ class _Pipeline:
                     # A lead that waits is opened when a rep takes it, if the run has not ended by then: at
                     # the time a SimPy timeout set now would fire, before the stop at the horizon's end.
                     open_day.append(begin if begin <= arrival or now + (begin - now) < end else nan)
-                    free = begin + duration[k] + (stays[k] + cooling if won[k] else cooling)
+                    free = begin + hold + (stays[k] + cooling if won[k] else cooling)
                 if accounts:
                     free_from[account] = free
             first = last

@@ -14,9 +14,9 @@ out before the run; the run applies it month by month to a
 from __future__ import annotations
 
 import bisect
-import heapq
 import math
 from dataclasses import dataclass
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -127,6 +127,7 @@ class RepDesk:
         self.changes = [(month * DAYS_PER_MONTH, int(capacity[month]))     # (day, slots from then on)
                         for month in (np.flatnonzero(np.diff(capacity)) + 1).tolist()]
         self.next_change = 0
+        self.change_day = self._change_day(0)    # the day of the next capacity change (inf: none)
         self.slots = int(capacity[0]) if len(capacity) else 0
         self.held: list = []
 
@@ -136,12 +137,13 @@ class RepDesk:
         while self.next_change < len(changes) and changes[self.next_change][0] <= day:
             self.slots = changes[self.next_change][1]
             self.next_change += 1
+        self.change_day = self._change_day(self.next_change)
         held = self.held
         if isinstance(held, np.ndarray):
             self.held = held[np.searchsorted(held, day, side="right"):]
             return
         while held and held[0] <= day:
-            heapq.heappop(held)
+            heappop(held)
 
     def serve(self, month: int, arrivals: np.ndarray, holds: np.ndarray) -> np.ndarray:
         """Queue month ``month``'s touched leads (arrival days, sorted; slot hold in days): start days, NaN if cold."""
@@ -173,22 +175,21 @@ class RepDesk:
         held = self.held
         if type(held) is not list:
             held = self.held = held.tolist()     # a sorted list is a heap
-        change_day = self._change_day(self.next_change)
-        if change_day <= arrival:
+        if self.change_day <= arrival:
             self._advance(arrival)
-            change_day = self._change_day(self.next_change)
         else:
             while held and held[0] <= arrival:
-                heapq.heappop(held)
-        if len(held) < self.slots:
+                heappop(held)
+        slots = self.slots
+        if len(held) < slots:
             begin = arrival
-        elif held and len(held) == self.slots and held[0] < change_day:
+        elif held and len(held) == slots and held[0] < self.change_day:
             begin = held[0]        # the next deal to end frees its slot
         else:
             begin = self._first_free(arrival)
         if begin - arrival > self.max_wait:
             return math.nan
-        heapq.heappush(held, begin + hold)
+        heappush(held, begin + hold)
         return begin
 
     def _change_day(self, i: int) -> float:
