@@ -13,7 +13,6 @@ out before the run; the run applies it month by month to a
 """
 from __future__ import annotations
 
-import bisect
 import math
 from dataclasses import dataclass
 from heapq import heappop, heappush
@@ -196,18 +195,27 @@ class RepDesk:
         return self.changes[i][0] if i < len(self.changes) else math.inf
 
     def _first_free(self, arrival: float) -> float:
-        """The first day from ``arrival`` on when fewer deals are held than there are slots (inf: never)."""
-        ends = sorted(self.held)
-        slots, i, day, ended = self.slots, self.next_change, arrival, 0
+        """The first day from ``arrival`` on when fewer deals are held than there are slots (inf: never).
+
+        The deals held all end after ``arrival``. With ``s`` slots from ``day`` on and ``n`` deals held, a slot
+        is free at once if ``s > n``; otherwise it frees when the ``n - s + 1``-th of them to end ends, if that
+        is before the next capacity change. The end days are sorted only when that order is needed (a team
+        without reps until its next change, then with room for all, never needs it).
+        """
+        held, ends = self.held, None
+        slots, i, day = self.slots, self.next_change, arrival
         while True:
-            waiting_for = len(ends) - ended - slots    # deals that must end before a slot frees, less one
-            if waiting_for < 0:
+            if slots > len(held):
                 return day
-            free = ends[ended + waiting_for] if slots > 0 else math.inf
+            if slots > 0:
+                if ends is None:
+                    ends = sorted(held)
+                free = max(day, ends[len(ends) - slots])
+            else:
+                free = math.inf
             change = self._change_day(i)
             if free < change:
                 return free
             if change == math.inf:
                 return math.inf
             day, slots, i = change, self.changes[i][1], i + 1
-            ended = bisect.bisect_right(ends, day)
