@@ -106,18 +106,21 @@ def committee_outcomes(d: CommitteeDraws) -> CommitteeOutcomes:
     group = d.member * (n * N_STAGES) + deal_stage
     member_work = np.bincount(group, weights=d.days, minlength=width * n * N_STAGES)
     work = member_work.reshape(width, n, N_STAGES).max(axis=0)
-    stage_end = np.cumsum(d.base_days + work, axis=1)
+    stage_end = _running_sum(d.base_days + work)
     stage_start = stage_end - d.base_days - work
     # A member turns blocker at their first unresolved objection.
-    blocked_at = np.full(n * width, np.inf)
     hit = np.flatnonzero(d.unresolved)
-    deal, stage = d.deal[hit], d.stage[hit]
-    when = stage_start[deal, stage] + d.base_days[deal, stage] + _done_at(d, hit, width)
-    np.minimum.at(blocked_at, deal * width + d.member[hit], when)
-    blocked_at = np.sort(blocked_at.reshape(n, width), axis=1)
     k = d.blockers_to_lose - 1
-    no_from_blockers = blocked_at[:, k] if k < width else np.full(n, np.inf)
-    lost_stage = np.where(d.stage_loss.any(axis=1), d.stage_loss.argmax(axis=1), N_STAGES)
+    if len(hit) and k < width:
+        blocked_at = np.full(n * width, np.inf)
+        deal, stage = d.deal[hit], d.stage[hit]
+        when = stage_start[deal, stage] + d.base_days[deal, stage] + _done_at(d, hit, width)
+        np.minimum.at(blocked_at, deal * width + d.member[hit], when)
+        no_from_blockers = np.sort(blocked_at.reshape(n, width), axis=1)[:, k]
+    else:
+        no_from_blockers = np.full(n, np.inf)
+    # the first stage at whose end the deal is lost (N_STAGES: none), from a column that always is
+    lost_stage = np.concatenate((d.stage_loss, np.ones((n, 1), dtype=bool)), axis=1).argmax(axis=1)
     no_from_stage = np.where(lost_stage < N_STAGES,
                              stage_end[np.arange(n), np.minimum(lost_stage, N_STAGES - 1)], np.inf)
     ends = np.minimum(no_from_blockers, no_from_stage)
@@ -127,9 +130,18 @@ def committee_outcomes(d: CommitteeDraws) -> CommitteeOutcomes:
     last_stage = np.where(won, N_STAGES - 1, np.maximum(last_stage, 0))
     # objections surfaced up to the last stage: each deal's running count over its stages
     per_stage = np.bincount(deal_stage, minlength=n * N_STAGES).reshape(n, N_STAGES)
-    objections = np.cumsum(per_stage, axis=1)[np.arange(n), last_stage]
+    objections = _running_sum(per_stage)[np.arange(n), last_stage]
     return CommitteeOutcomes(won=won, duration=duration, last_stage=last_stage, objections=objections,
                              stage_ends=stage_end)
+
+
+def _running_sum(a: np.ndarray) -> np.ndarray:
+    """``np.cumsum(a, axis=1)``, added column by column: the same sums in the same order, and far quicker
+    over the short rows (one per deal) of a large block."""
+    out = a.copy()
+    for j in range(1, out.shape[1]):
+        out[:, j] += out[:, j - 1]
+    return out
 
 
 def _done_at(d: CommitteeDraws, rows: np.ndarray, width: int) -> np.ndarray:
