@@ -198,9 +198,10 @@ class RepDesk:
         """The first day from ``arrival`` on when fewer deals are held than there are slots (inf: never).
 
         The deals held all end after ``arrival``. With ``s`` slots from ``day`` on and ``n`` deals held, a slot
-        is free at once if ``s > n``; otherwise it frees when the ``n - s + 1``-th of them to end ends, if that
-        is before the next capacity change. The end days are sorted only when that order is needed (a team
-        without reps until its next change, then with room for all, never needs it).
+        is free at once if ``s > n``; otherwise it frees when the ``n - s + 1``-th of them to end ends (on
+        ``day`` if that is past), if that is before the next capacity change. The end days are sorted only
+        when that order is needed (a team without reps until its next change, then with room for all, never
+        needs it).
         """
         held, ends = self.held, None
         slots, i, day = self.slots, self.next_change, arrival
