@@ -23,7 +23,9 @@ slots, draw for draw.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
@@ -169,43 +171,56 @@ class _Pipeline:
         """
         env, deals, leads = self.env, self.deals, self.leads
         accounts = leads.target_accounts
-        free_from = [0.0] * (accounts or 0)
-        picks = self.picks.tolist() if accounts else None
+        # Without a list of accounts every arrival is a lead: all read one account that is never taken.
+        free_from = [0.0] * accounts if accounts else [-math.inf]
+        picks = self.picks.tolist() if accounts else [0] * len(self.arrivals)
         cooling = leads.cooling_off_months * DAYS_PER_MONTH
         max_wait = leads.max_wait_days
         arrival_days = self.arrivals.tolist()
         lead_days, open_day = self.arrival_day, self.open_day
         duration, won, stays = deals.duration, deals.won, deals.stays
-        take = self.desk.take
-        nan = float("nan")
+        drawn = deals.size
+        desk = self.desk
+        take, held = desk.take, desk.held    # a desk taking leads one by one keeps the same list (a heap)
+        nan = math.nan
         end = self.horizon * DAYS_PER_MONTH    # the run stops there (simulate_motion)
         month_ends = np.searchsorted(self.arrivals, (np.arange(self.horizon) + 1) * DAYS_PER_MONTH).tolist()
         first = 0
         for month, last in enumerate(month_ends):
-            for i in range(first, last):
-                arrival = arrival_days[i]
-                if accounts:
-                    account = picks[i]
-                    if free_from[account] > arrival:
-                        continue
+            now = env.now
+            for arrival, account in zip(arrival_days[first:last], picks[first:last]):
+                if free_from[account] > arrival:
+                    continue
                 k = len(lead_days)
-                if k == deals.size:
+                if k == drawn:
                     deals.grow()
+                    drawn = deals.size
                 lead_days.append(arrival)
-                begin = take(arrival, duration[k])
+                hold = duration[k]
+                # The desk's common case inline (a call per lead cost more than the rest of its path): no
+                # capacity change due, and a slot free once the deals ended by now let theirs go.
+                if arrival < desk.change_day:
+                    while held and held[0] <= arrival:
+                        heappop(held)
+                    if len(held) < desk.slots:
+                        heappush(held, arrival + hold)
+                        begin = arrival
+                    else:
+                        begin = take(arrival, hold)
+                else:
+                    begin = take(arrival, hold)
                 if begin != begin:    # NaN: cold
                     open_day.append(nan)
                     free = arrival + max_wait
                 else:
                     # A lead that waits is opened when a rep takes it, if the run has not ended by then: at
                     # the time a SimPy timeout set now would fire, before the stop at the horizon's end.
-                    now = env.now
                     open_day.append(begin if begin <= arrival or now + (begin - now) < end else nan)
-                    free = begin + duration[k] + (stays[k] + cooling if won[k] else cooling)
+                    free = begin + hold + (stays[k] + cooling if won[k] else cooling)
                 if accounts:
                     free_from[account] = free
             first = last
-            yield env.timeout((month + 1) * DAYS_PER_MONTH - env.now)
+            yield env.timeout((month + 1) * DAYS_PER_MONTH - now)
 
 
 def _settle(record: MotionRecord, pipeline: _Pipeline, deals: DealDraws, max_wait: float) -> WonDeals:

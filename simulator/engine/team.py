@@ -13,10 +13,9 @@ out before the run; the run applies it month by month to a
 """
 from __future__ import annotations
 
-import bisect
-import heapq
 import math
 from dataclasses import dataclass
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -127,6 +126,7 @@ class RepDesk:
         self.changes = [(month * DAYS_PER_MONTH, int(capacity[month]))     # (day, slots from then on)
                         for month in (np.flatnonzero(np.diff(capacity)) + 1).tolist()]
         self.next_change = 0
+        self.change_day = self._change_day(0)    # the day of the next capacity change (inf: none)
         self.slots = int(capacity[0]) if len(capacity) else 0
         self.held: list = []
 
@@ -136,12 +136,13 @@ class RepDesk:
         while self.next_change < len(changes) and changes[self.next_change][0] <= day:
             self.slots = changes[self.next_change][1]
             self.next_change += 1
+        self.change_day = self._change_day(self.next_change)
         held = self.held
         if isinstance(held, np.ndarray):
             self.held = held[np.searchsorted(held, day, side="right"):]
             return
         while held and held[0] <= day:
-            heapq.heappop(held)
+            heappop(held)
 
     def serve(self, month: int, arrivals: np.ndarray, holds: np.ndarray) -> np.ndarray:
         """Queue month ``month``'s touched leads (arrival days, sorted; slot hold in days): start days, NaN if cold."""
@@ -173,40 +174,49 @@ class RepDesk:
         held = self.held
         if type(held) is not list:
             held = self.held = held.tolist()     # a sorted list is a heap
-        change_day = self._change_day(self.next_change)
-        if change_day <= arrival:
+        if self.change_day <= arrival:
             self._advance(arrival)
-            change_day = self._change_day(self.next_change)
         else:
             while held and held[0] <= arrival:
-                heapq.heappop(held)
-        if len(held) < self.slots:
+                heappop(held)
+        slots = self.slots
+        if len(held) < slots:
             begin = arrival
-        elif held and len(held) == self.slots and held[0] < change_day:
+        elif held and len(held) == slots and held[0] < self.change_day:
             begin = held[0]        # the next deal to end frees its slot
         else:
             begin = self._first_free(arrival)
         if begin - arrival > self.max_wait:
             return math.nan
-        heapq.heappush(held, begin + hold)
+        heappush(held, begin + hold)
         return begin
 
     def _change_day(self, i: int) -> float:
         return self.changes[i][0] if i < len(self.changes) else math.inf
 
     def _first_free(self, arrival: float) -> float:
-        """The first day from ``arrival`` on when fewer deals are held than there are slots (inf: never)."""
-        ends = sorted(self.held)
-        slots, i, day, ended = self.slots, self.next_change, arrival, 0
+        """The first day from ``arrival`` on when fewer deals are held than there are slots (inf: never).
+
+        The deals held all end after ``arrival``. With ``s`` slots from ``day`` on and ``n`` deals held, a slot
+        is free at once if ``s > n``; otherwise it frees when the ``n - s + 1``-th of them to end ends (on
+        ``day`` if that is past), if that is before the next capacity change. The end days are sorted only
+        when that order is needed (a team without reps until its next change, then with room for all, never
+        needs it).
+        """
+        held, ends = self.held, None
+        slots, i, day = self.slots, self.next_change, arrival
         while True:
-            waiting_for = len(ends) - ended - slots    # deals that must end before a slot frees, less one
-            if waiting_for < 0:
+            if slots > len(held):
                 return day
-            free = ends[ended + waiting_for] if slots > 0 else math.inf
+            if slots > 0:
+                if ends is None:
+                    ends = sorted(held)
+                free = max(day, ends[len(ends) - slots])
+            else:
+                free = math.inf
             change = self._change_day(i)
             if free < change:
                 return free
             if change == math.inf:
                 return math.inf
             day, slots, i = change, self.changes[i][1], i + 1
-            ended = bisect.bisect_right(ends, day)
