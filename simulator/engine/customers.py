@@ -38,10 +38,10 @@ def draw_lifetimes(deal, rng: np.random.Generator, n: int) -> np.ndarray:
     years = months = np.inf
     with np.errstate(divide="ignore", invalid="ignore"):
         if not (np.isscalar(renewal) and renewal >= 1):
-            renewal = np.broadcast_to(renewal, n).copy()     # each customer's, computed as an array's elements
+            renewal = np.full(n, renewal)     # each customer's, computed as an array's elements
             years = np.where(renewal < 1, np.floor(np.log(u_renew) / np.log(renewal)) + 1, np.inf)
         if not (np.isscalar(churn) and churn <= 0):
-            churn = np.broadcast_to(churn, n).copy()
+            churn = np.full(n, churn)
             months = np.where(churn > 0, np.floor(np.log(u_churn) / np.log1p(-churn)) + 1, np.inf)
     period = BILLING_MONTHS[deal.billing]
     lifetime = np.minimum(12 * years, months)

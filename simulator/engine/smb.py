@@ -111,8 +111,8 @@ class _LeadPool:
         live_months[buyers] = np.rint(np.maximum(draw_or_number(deal.implementation_months, rng, k), 0))
         cost[buyers] = np.maximum(draw_or_number(deal.implementation_cost, rng, k), 0)
         lifetime[buyers] = draw_lifetimes(deal, rng, k)
-        # sign-up to purchase for a buyer whose touch (if any) starts on arrival
-        block["buys_after"][:] = np.where(touched, np.maximum(cycle, hold), cycle)
+        # sign-up to purchase for a buyer whose touch (if any) starts on arrival (an untouched lead holds nothing)
+        np.maximum(cycle, hold, out=block["buys_after"])
 
 
 class _Signals:
