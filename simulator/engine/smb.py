@@ -287,13 +287,32 @@ class SmbDesk:
         been taken on arrival (the desk's rule at once over the horizon); None if there is none."""
         t, n = self.pool.table, self.count
         touched = np.flatnonzero(t["touched"][:n])
-        arrivals, holds = t["arrival"][touched], t["hold"][touched]
+        arrivals, holds = t["arrival"].take(touched), t["hold"].take(touched)
+        ends = arrivals + holds
+        if self._never_full(arrivals, ends):
+            return None
         # deals held when lead k arrives: earlier leads' (a hold ending on arrival frees its slot;
         # a lead's own zero-length hold is not "earlier")
-        busy = (np.arange(len(arrivals)) - np.searchsorted(np.sort(arrivals + holds), arrivals, side="right")
-                + (holds == 0))
+        busy = np.arange(len(arrivals)) - np.searchsorted(np.sort(ends), arrivals, side="right") + (holds == 0)
         waits = np.flatnonzero(busy >= self.capacity[np.minimum(month_of(arrivals), self.horizon - 1)])
         return float(arrivals[waits[0]]) if len(waits) else None
+
+    def _never_full(self, arrivals: np.ndarray, ends: np.ndarray) -> bool:
+        """Whether no touched lead can find every slot busy, judged by whole days (a quick sufficient test).
+
+        The deals held when lead k arrives (on day d, the floor of its
+        arrival) are earlier leads' whose holds end after it, so at most the
+        leads whose days from arrival to hold end, rounded out to whole days,
+        take in day d. Counting those day by day is cheaper than ranking every
+        arrival among every hold's end; when some day's count reaches the
+        fewest slots of a month that day touches, the exact rank decides.
+        """
+        first, last = np.floor(arrivals).astype(np.int64), np.ceil(ends).astype(np.int64)
+        days = int(last.max(initial=0)) + 1
+        held = np.cumsum(np.bincount(first, minlength=days) - np.bincount(last, minlength=days))
+        months = np.minimum(month_of(np.arange(days + 1)), self.horizon - 1)
+        slots = np.minimum(self.capacity[months[:-1]], self.capacity[months[1:]])
+        return bool(np.all(held < slots))
 
     def _rewind(self, month: int) -> None:
         """Back to the start of ``month``, every lead before it taken on arrival."""

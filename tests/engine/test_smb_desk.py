@@ -134,3 +134,25 @@ def test_the_signal_table_gives_every_decider_the_chance_the_literal_rule_gives(
     for cut in cuts:
         literal += u >= cut
     assert np.array_equal(signals.buy_chance(u), signals.chance[literal])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_whole_day_test_never_calls_the_desk_free_when_some_lead_finds_every_slot_busy(seed):
+    # The quick test may only say "never full" when, counted lead by lead, no touched lead finds as many deals
+    # held by earlier leads as its month has slots; it is tried on desks near their limit, often either way.
+    from simulator.engine.smb import SmbDesk
+    rng = np.random.default_rng(seed)
+    said_free = 0
+    for _ in range(150):
+        horizon = 4
+        desk = SmbDesk.__new__(SmbDesk)
+        desk.horizon, desk.capacity = horizon, rng.integers(2, 9, horizon).astype(float)
+        arrivals = np.sort(rng.random(rng.integers(1, 120)) * horizon * DAYS_PER_MONTH)
+        holds = rng.choice([0.0, 0.5, 3.0, 7.0, 20.0], len(arrivals)) * rng.integers(0, 3, len(arrivals))
+        ends = arrivals + holds
+        slots = desk.capacity[np.minimum(np.floor(arrivals / DAYS_PER_MONTH).astype(int), horizon - 1)]
+        fullest = [np.sum(ends[:k] > arrivals[k]) - slots[k] for k in range(len(arrivals))]
+        if desk._never_full(arrivals, ends):
+            said_free += 1
+            assert max(fullest) < 0
+    assert 10 < said_free < 140
