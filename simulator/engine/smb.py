@@ -207,6 +207,7 @@ class SmbDesk:
         self.count = 0                                 # leads so far
         # paying customers joining (+1) and leaving (-1), by the first month whose start counts them
         self.joining = np.zeros(horizon + 1)
+        self.refers = motion.leads.referrals_per_customer_per_month > 0
         self.firsts: list[int] = []                    # each month's first lead
         self.referral_means: list[float] = []          # each month's mean referral count, to replay its draws
         self.referral_counts: list[int] = []
@@ -219,8 +220,11 @@ class SmbDesk:
         """Book the future wins and departures of leads whose path is now known (for referrals).
 
         A buyer buys at the end of its decision cycle, and not before the
-        rep's touch ends (a touched lead no rep took never buys).
+        rep's touch ends (a touched lead no rep took never buys). Without
+        referrals nobody reads the paying customers month by month: nothing to book.
         """
+        if not self.refers:
+            return
         t = self.pool.table
         live = leads[t["buys"][leads]]
         earliest = np.where(t["touched"][live], t["start"][live] + t["hold"][live], t["arrival"][live])
@@ -229,6 +233,8 @@ class SmbDesk:
 
     def _settle_on_arrival(self, first: int, stop: int) -> None:
         """:meth:`_settle` for leads ``first`` .. ``stop - 1``, every touched one taken on arrival."""
+        if not self.refers:
+            return
         t = self.pool.table
         live = first + np.flatnonzero(t["buys"][first:stop])
         self._join(live, t["arrival"][live] + t["buys_after"][live])
