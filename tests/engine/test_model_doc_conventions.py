@@ -210,3 +210,25 @@ def test_the_summary_compares_every_pair_on_the_key_metrics_only():
     a, b = runs["a"]["capital_needed"], runs["b"]["capital_needed"]
     first = comparisons["a vs b"]["capital_needed"]
     assert first["p_better"] == sum(x < y for x, y in zip(a, b)) / 20     # lower is better for capital
+
+
+def test_a_stage_s_own_days_pass_before_its_objections_and_a_blocker_counts_when_its_objection_is_done():
+    """Three members, two objections each, all in the demo stage, 1.7 buyer days / 0.17 = 10 days each; every
+    stage 20 days. Won: 20 + (20 + 20) + 20 + 20 + 20 = 120 days. Every objection unresolved, two blockers
+    lose the deal: the demo starts on day 20, its own days end on day 40, the members' first objections
+    on day 50: the "no" comes then, in the demo, with all six objections counted."""
+    stages = ("meeting", "demo", "technical", "procurement", "order")
+    for unresolved, cycle, won, last_stage in ((0.0, 120.0, True, 4), (1.0, 50.0, False, 1)):
+        motion = certain_enterprise(process__committee_size=3, process__objections_per_member=2,
+                                    process__objection_buyer_days=1.7, process__vendor_time_share=0.17,
+                                    process__unresolved_chance=unresolved, process__blockers_to_lose=2)
+        motion["process"]["stages"] = {s: {"days": 20, "loss_chance": 0, "objection_share": float(s == "demo")}
+                                       for s in stages}
+        deals = run_strategy(scenario_from({"e": motion}, horizon_months=12), "e", 0).deals["e"]
+        closed = [i for i, c in enumerate(deals["close_day"]) if not math.isnan(c)]
+        assert closed
+        for i in closed:
+            assert math.isclose(deals["close_day"][i] - deals["open_day"][i], cycle, abs_tol=1e-9)
+            assert bool(deals["won"][i]) is won and deals["last_stage"][i] == last_stage
+            assert deals["objections"][i] == 6
+            np.testing.assert_allclose(deals["stage_ends"][i], [20, 60, 80, 100, 120])
