@@ -45,6 +45,8 @@ class _Recording:
 
     def __getattr__(self, name):
         method = getattr(self._generator, name)
+        if not callable(method):
+            return method
 
         def call(*args, **kwargs):
             self._log.append((self._number, name, args, kwargs))
