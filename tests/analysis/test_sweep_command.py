@@ -43,7 +43,8 @@ def test_bad_input_exits_2_in_one_line_before_any_run(tmp_path, vary, words):
 
 
 @pytest.mark.parametrize("metric, words", [
-    ("nosuch", ("unknown metric 'nosuch'; expected one of revenue, cost, ", "a.win_rate", "b.win_rate")),
+    ("nosuch", ("unknown metric 'nosuch'; expected one of revenue, cost, ",
+                "or a motion's as MOTION.METRIC, MOTION one of a, b: leads, ", "win_rate")),
     ("npx", ("unknown metric 'npx'; did you mean 'npv'?",)),
 ])
 def test_an_unknown_metric_says_which_there_are_before_any_run(tmp_path, metric, words):
