@@ -330,7 +330,61 @@ def _read_summary(path: Path, problems: list) -> dict | None:
     if lacking:
         problems.append(f"summary.json has no {' and no '.join(lacking)}")
         return None
+    shape = _summary_shape_problems(summary)
+    if shape:
+        problems.extend(shape)
+        return None
     return summary
+
+
+def _summary_shape_problems(summary: dict) -> list[str]:
+    """Where summary.json is not laid out as :func:`build_summary` writes it: the provenance's seed, runs and
+    horizon_months are whole numbers; ``strategies`` and
+    ``comparisons`` map a name to metrics, each metric to its figures (numbers, null, text or a [low, high]
+    pair); ``costs`` maps a strategy to an amount per category."""
+    found: list[str] = []
+
+    def figure(value) -> bool:
+        if isinstance(value, list):
+            return all(v is None or isinstance(v, (int, float)) for v in value)
+        return value is None or isinstance(value, (int, float, str))
+
+    provenance = summary["provenance"]
+    found += [f"summary.json: provenance.{key} is {_shown_json(provenance[key])}, expected a whole number >= "
+              f"{least}" for key, least in (("seed", 0), ("runs", 1), ("horizon_months", 1)) if key in provenance
+              and (not isinstance(provenance[key], int) or isinstance(provenance[key], bool)
+                   or provenance[key] < least)]
+    levels = {"strategies": ("metrics", "figures"), "comparisons": ("metrics", "figures"), "costs": ("amounts",)}
+    for key, (inner, *deeper) in levels.items():
+        block = summary.get(key)
+        if block is None and key != "strategies":
+            continue
+        if not isinstance(block, dict):
+            found.append(f"summary.json: {key} is {_shown_json(block)}, expected a mapping")
+            continue
+        for name, entry in block.items():
+            if not isinstance(entry, dict):
+                found.append(f"summary.json: {key}.{name} is {_shown_json(entry)}, expected a mapping of {inner}")
+            elif not deeper:
+                found += [f"summary.json: {key}.{name}.{k} is {_shown_json(v)}, expected a number"
+                          for k, v in entry.items() if not isinstance(v, (int, float)) or isinstance(v, bool)]
+            else:
+                for metric, figures in entry.items():
+                    if not isinstance(figures, dict):
+                        found.append(f"summary.json: {key}.{name}.{metric} is {_shown_json(figures)}, expected a "
+                                     "mapping of figures (mean, p50, ...)")
+                    else:
+                        found += [f"summary.json: {key}.{name}.{metric}.{k} is {_shown_json(v)}, expected a number"
+                                  for k, v in figures.items() if not figure(v)]
+    if len(found) > PROBLEMS_PER_FILE:
+        return found[:PROBLEMS_PER_FILE] + ["summary.json: more problems not listed"]
+    return found
+
+
+def _shown_json(value) -> str:
+    """A JSON value as a message shows it: short, as it was written."""
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _read_scenario(path: Path, provenance: dict, problems: list) -> Scenario | None:
@@ -509,6 +563,8 @@ def _read_monthly(path: Path, strategies, series: tuple, shape: tuple, problems:
                     if array.ndim != 2 or array.shape[0] != rows or (months is not None and array.shape[1] != months):
                         found.append(f"monthly.npz: {s}/{k} is {' x '.join(map(str, array.shape))}; "
                                      f"expected {rows:,} runs x {months} months")
+                    elif array.dtype.kind not in "fiu":
+                        found.append(f"monthly.npz: {s}/{k} holds {array.dtype} values; expected numbers")
                     monthly[s][k] = array
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
         found.append(f"monthly.npz cannot be read: {err}")

@@ -103,6 +103,29 @@ def test_runs_that_disagree_with_the_provenance_are_refused(copy, monkeypatch):
                     "expected 50 runs x 36 months")
 
 
+def test_a_summary_json_laid_out_otherwise_is_refused(copy, monkeypatch):
+    """A hand-edited summary.json whose figures are not where they belong is damaged (exit 2), not an error of
+    the drawing (it was an AttributeError, exit 1)."""
+    summary = json.loads((copy / "summary.json").read_text())
+    summary["strategies"]["smb"] = 5
+    summary["strategies"]["hybrid"]["npv"] = [1]
+    summary["strategies"]["enterprise"]["npv"]["p50"] = {"a": 1}
+    summary["provenance"]["seed"] = "abc"
+    (copy / "summary.json").write_text(json.dumps(summary))
+    _report_refuses(copy, monkeypatch, "summary.json: strategies.smb is 5, expected a mapping of metrics",
+                    "summary.json: strategies.hybrid.npv is [1], expected a mapping of figures",
+                    'summary.json: strategies.enterprise.npv.p50 is {"a": 1}, expected a number',
+                    'summary.json: provenance.seed is "abc", expected a whole number >= 0')
+
+
+def test_monthly_arrays_of_text_are_refused(copy, monkeypatch):
+    def as_text(arrays):
+        arrays["smb/cash"] = arrays["smb/cash"].astype(str)
+
+    _rewrite_npz(copy / "monthly.npz", as_text)
+    _report_refuses(copy, monkeypatch, "monthly.npz: smb/cash holds <U32 values; expected numbers")
+
+
 def test_every_problem_is_listed_at_once(copy, monkeypatch):
     text = (copy / "runs.csv").read_text()
     (copy / "runs.csv").write_text(text[:text.index("\n", 5000) - 10])
