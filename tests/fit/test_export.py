@@ -148,6 +148,24 @@ def test_stage_labels_without_a_stage_column_are_refused(tmp_path):
      ["--by: no column 'Lead Sorce'"]),
     ("CreatedDate,CloseDate,IsWon,IsClosed\n2024-01-01,2024-01-10,maybe,true\n", {},
      ["column 'IsWon': 1 row not true or false (row 2; e.g. 'maybe')"]),
+    # two columns the reader could take for one field: it took the last, silently (the amounts of an empty one)
+    ("Created Date,Close Date,Stage,Amount,Amount\n2024-01-01,2024-02-01,Closed Won,10,\n", {},
+     ["export.csv: columns 4, 5 are all named 'Amount', so which holds its amount (contract value per year) is "
+      "not known: rename or remove all but one"]),
+    ("Created Date,Close Date,Stage,Amount,amount\n2024-01-01,2024-02-01,Closed Won,10,\n", {},
+     ["columns 4 ('Amount'), 5 ('amount') differ only in case, spaces or punctuation, so which holds its amount",
+      "or name it with --columns amount=COLUMN"]),
+    # a row with cells beyond the header's was read with them dropped
+    ("Created Date,Close Date,Stage,Amount\n2024-01-01,2024-02-01,Closed Won,10\n"
+     "2024-01-02,2024-02-01,Closed Won,$1,200\n", {},
+     ["export.csv: 1 row with more cells than the header's 4 columns (row 3; row 3 has 5, e.g. '200'): is a "
+      "separator inside a value that is not quoted?"]),
+    # a stage label that no row has made every such deal open, and the error was about too few won deals
+    (GOOD, {"won_stages": ["Closed Wno"]},
+     ["export.csv: --won-stage 'Closed Wno': no row of column 'Stage' has that stage (did you mean 'Closed Won'?); "
+      "stages found: 'Closed Won' (1), 'Closed Lost' (1), 'Prospecting' (1)"]),
+    (GOOD, {"won_stages": ["Closed Won"], "lost_stages": ["closed won"]},
+     ["--won-stage and --lost-stage both name 'Closed Won'"]),
 ])
 def test_bad_exports_say_where_and_what_was_expected(tmp_path, body, options, words):
     with pytest.raises(ExportError) as caught:
@@ -156,6 +174,13 @@ def test_bad_exports_say_where_and_what_was_expected(tmp_path, body, options, wo
     assert "\n" not in message
     for word in words:
         assert word in message
+
+
+def test_empty_cells_beyond_the_header_are_read_as_nothing(tmp_path):
+    """A separator at the end of every row (some exports write one) shifts no cell."""
+    lines = GOOD.splitlines()
+    export = read_export(_csv(tmp_path, "\n".join([lines[0]] + [line + "," for line in lines[1:]]) + "\n"))
+    assert export.outcome.tolist() == ["won", "lost", "open"]
 
 
 def test_a_missing_file_is_named(tmp_path):

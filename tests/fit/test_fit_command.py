@@ -126,9 +126,11 @@ def test_fit_into_a_base_scenario_by_lead_source(tmp_path):
     (["--columns", "created"], ["'created' is not FIELD=COLUMN"]),
     (["--columns", "created=Engage Date"], ["column 'Engage Date' (--columns created=...)", "columns found:"]),
     (["--by", "Lead Sorce"], ["--by: no column 'Lead Sorce'", "did you mean 'Lead Source'?"]),
+    # a label no row has is named with the stages there are (it counted its deals as open, and the error was
+    # "no closed deals" or "0 won deals")
     (["--won-stage", "Signed", "--lost-stage", "Dead"],
-     ["no closed deals (won or lost) among 912 rows", "'Closed Won' (193)"]),
-    (["--won-stage", "Signed"], ["0 won deals", "at least 2"]),
+     ["--won-stage 'Signed': no row of column 'Stage' has that stage", "'Closed Won' (193)"]),
+    (["--won-stage", "Closed Wom"], ["--won-stage 'Closed Wom'", "did you mean 'Closed Won'?"]),
     (["--scenario", "scenarios/enterprise_vs_smb.yaml"], ["--motion: which motion"]),
     (["--as-of", "soon"], ["--as-of: 'soon' is not a date"]),
     (["--as-of", "2024-06-30"], ["--as-of 2024-06-30: the export has dates up to 2024-12-31, after it"]),
