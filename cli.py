@@ -572,10 +572,15 @@ def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, st
     from simulator.fit import ExportError, FitError, fit_export, parse_columns, read_export
     from simulator.fit.backtest import backtest as run_backtest
     from simulator.fit.export import parse_date, parse_stage_map
-    from simulator.fit.fitting import check_replaced_motion, summary_lines, write_text
+    from simulator.fit.fitting import check_motion_name, check_replaced_motion, summary_lines, write_text
     from simulator.fit.report import write_fit_report
     from simulator.montecarlo.results import check_output_directory, unused_directory
 
+    if motion is not None:
+        try:
+            check_motion_name(motion)
+        except FitError as err:
+            _fail(str(err))
     base_scenario = _scenario_or_exit(base, ()) if base else None
     if base_scenario is not None and motion is not None:
         try:

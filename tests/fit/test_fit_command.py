@@ -122,6 +122,17 @@ def test_fit_into_a_base_scenario_by_lead_source(tmp_path):
     assert scenario.motions["smb_Web"].team == load_scenario(base).motions["smb"].team
 
 
+def test_a_group_value_with_a_dot_names_a_motion_without_one(tmp_path):
+    """A motion's name holds no '.' (its metrics are <motion>.<metric>): the group 'Web.com' fits smb_Web_com."""
+    export = tmp_path / "export.csv"
+    export.write_text(SAMPLE.read_text(encoding="utf-8").replace(",Web,", ",Web.com,"), encoding="utf-8")
+    out = tmp_path / "by.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(export), "--by", "Lead Source", "--out", str(out),
+                                           "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert {"smb_Partner", "smb_Referral", "smb_Web_com"} == set(load_scenario(out).motions)
+
+
 @pytest.mark.parametrize("arguments, words", [
     (["--columns", "created"], ["'created' is not FIELD=COLUMN"]),
     (["--columns", "created=Engage Date"], ["column 'Engage Date' (--columns created=...)", "columns found:"]),
@@ -135,6 +146,9 @@ def test_fit_into_a_base_scenario_by_lead_source(tmp_path):
     (["--as-of", "soon"], ["--as-of: 'soon' is not a date"]),
     (["--as-of", "2024-06-30"], ["--as-of 2024-06-30: the export has dates up to 2024-12-31, after it"]),
     (["--stage-map", "Demo=pitch"], ["--stage-map: 'pitch' is not a stage"]),
+    # names the fitted scenario could not take: it failed its own validation after the fit (exit 1)
+    (["--motion", "self.serve"], ["--motion: 'self.serve' cannot name a motion", "holds no '.'"]),
+    (["--motion", "round"], ["--motion: 'round' cannot name a motion"]),
 ])
 def test_fit_command_bad_input_is_one_line_and_exit_2(tmp_path, arguments, words):
     out = tmp_path / "fitted.yaml"
