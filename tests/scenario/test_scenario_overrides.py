@@ -95,6 +95,13 @@ def test_an_unknown_motion_in_the_path_is_reported():
     problems = problems_of("motions.enterprize.team.reps=4")
     assert all(p.source == "--set motions.enterprize.team.reps=4" for p in problems)
     assert any(p.path == "motions.enterprize" for p in problems)
+    # read as a new motion without its type; the name it is close to is the likelier meaning
+    assert any("did you mean the motion 'enterprise'?" in p.message for p in problems), problems
+
+
+def test_a_new_motion_without_a_type_near_no_other_name_asks_only_for_its_type():
+    (problem,) = problems_of("motions.zzz.team.reps=4")
+    assert problem.message == "missing 'type': expected enterprise, smb or midmarket"
 
 
 @pytest.mark.parametrize("item, says", [
