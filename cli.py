@@ -162,6 +162,10 @@ def _parse_precision(ctx, param, texts):
             except ValueError:
                 raise click.BadParameter(f"'{text}': {target!r} is not a number or a percentage such as 1%") from None
         if metric:
+            if metric.strip() in named:   # the later would silently replace the earlier
+                first = next(t for t in texts if t.rpartition("=")[0].strip() == metric.strip())
+                raise click.BadParameter(f"'{text}': {metric.strip()} already has a target ('{first}'): give one "
+                                         "per metric")
             named[metric.strip()] = target
         else:
             bare.append(target)
