@@ -277,7 +277,10 @@ def report(directory):
     from simulator.present.report import write_outputs
 
     results = _saved_results(directory, "nothing redrawn")
-    files = write_outputs(results, directory)
+    try:
+        files = write_outputs(results, directory)
+    except IsADirectoryError as err:
+        _fail(str(err))
     click.echo(f"{len(files) - 1} chart files and {Path(directory) / 'report.html'}")
 
 
@@ -316,7 +319,10 @@ def export(directory, xlsx):
     if not xlsx:
         raise click.UsageError("say what to export: --xlsx (the workbook results.xlsx)")
     results = _saved_results(directory, "nothing written")
-    click.echo(f"workbook: {write_workbook(results, directory)}")
+    try:
+        click.echo(f"workbook: {write_workbook(results, directory)}")
+    except IsADirectoryError as err:
+        _fail(str(err))
 
 
 def _load_for_sensitivity(source, runs, seed, overrides):

@@ -126,6 +126,19 @@ def test_monthly_arrays_of_text_are_refused(copy, monkeypatch):
     _report_refuses(copy, monkeypatch, "monthly.npz: smb/cash holds <U32 values; expected numbers")
 
 
+def test_a_directory_where_the_report_goes_leaves_every_old_chart(copy):
+    """The charts were moved into place one by one until the report, which could not be (exit 1, half the charts
+    new); now none is moved and the command says which path is in the way (exit 2)."""
+    (copy / "report.html").unlink()
+    (copy / "report.html").mkdir()
+    result = CliRunner().invoke(main, ["report", str(copy)])
+    assert result.exit_code == 2, result.output
+    assert f"error: {copy / 'report.html'} is a directory, not a chart or report that can be replaced: nothing " \
+           "redrawn" in result.stderr
+    assert (copy / "revenue.png").read_bytes() == OLD_CHART
+    assert not [p for p in copy.iterdir() if p.name.endswith(".partial")]
+
+
 def test_every_problem_is_listed_at_once(copy, monkeypatch):
     text = (copy / "runs.csv").read_text()
     (copy / "runs.csv").write_text(text[:text.index("\n", 5000) - 10])
