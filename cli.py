@@ -600,6 +600,13 @@ def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, st
     # Both files are written after the fit: fail now (exit 2, nothing written) if either cannot be, with the
     # check `run --out` makes (a file already there is replaced, so its directory is what must be writable).
     report_path = None if no_report else Path(report_path or Path(out).with_name("fit.html"))
+    if report_path is not None and report_path.resolve() == Path(out).resolve():
+        raise click.BadParameter(f"'{report_path}' is also --out: the report would replace the fitted scenario",
+                                 param_hint="'--report'")
+    for option, path in (("--out", Path(out)), ("--report", report_path)):
+        if path is not None and path.resolve() == Path(export).resolve():
+            raise click.BadParameter(f"'{path}' is the export being fitted: it would be replaced",
+                                     param_hint=f"'{option}'")
     for option, path in (("--out", Path(out)), ("--report", report_path)):
         if path is None:
             continue

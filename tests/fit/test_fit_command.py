@@ -2,6 +2,7 @@
 import csv
 import math
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -302,3 +303,22 @@ def test_an_output_in_a_directory_that_cannot_be_written_is_refused(tmp_path):
     result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", "/proc/x.yaml", "--no-report"])
     assert result.exit_code == 2 and "Invalid value for '--out'" in result.stderr, result.output
     assert "cannot write in '/proc'" in result.stderr
+
+
+def test_an_output_that_would_replace_the_export_or_the_other_output_is_refused(tmp_path):
+    """The fit report written over the fitted scenario, or either over the export read, was done silently."""
+    export = tmp_path / "export.csv"
+    shutil.copyfile(SAMPLE, export)
+    text = export.read_text(encoding="utf-8")
+    same = tmp_path / "fitted.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(export), "--out", str(same), "--report", str(same)])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--report': '{same}' is also --out" in result.stderr
+    for option in ("--out", "--report"):
+        paths = {"--out": str(tmp_path / "f.yaml"), "--report": str(tmp_path / "f.html"), option: str(export)}
+        result = CliRunner().invoke(cli.main, ["fit", str(export), "--out", paths["--out"], "--report",
+                                               paths["--report"]])
+        assert result.exit_code == 2, result.output
+        assert f"Invalid value for '{option}': '{export}' is the export being fitted" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.csv"]
+    assert export.read_text(encoding="utf-8") == text
