@@ -380,6 +380,10 @@ def sensitivity(source, metrics, strategies, versus, runs, seed, overrides, work
     from simulator.present.tables import sensitivity_table
     from simulator.present.tornado import write_tornados
 
+    if no_swing and click.get_current_context().get_parameter_source("swing_runs") \
+            is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError(f"--swing-runs {swing_runs} sets the runs of the swing, which --no-swing skips: "
+                               "give one")
     results, scenario = _load_for_sensitivity(source, runs, seed, overrides)
     request = {"metrics": list(metrics) or ["npv"], "strategies": list(strategies) or None,
                "versus": tuple(versus) if versus else (None if not strategies else False)}
@@ -496,9 +500,9 @@ def _default_seek_out(scenario) -> Path:
                    "'p50(ending_arr) >= 3e6', 'P(npv < 0) <= 0.2', or 'mean(npv) max'.")
 @click.option("--low", type=float, help="Lowest value searched (default: the key's lower limit, if it has one).")
 @click.option("--high", type=float, help="Highest value searched (default: the key's upper limit, if it has one).")
-@click.option("--minimize", "direction", flag_value="minimize",
+@click.option("--minimize", "minimize", is_flag=True,
               help="For a threshold target: the smallest value that meets it (the default).")
-@click.option("--maximize", "direction", flag_value="maximize",
+@click.option("--maximize", "maximize", is_flag=True,
               help="For a threshold target: the largest value that meets it.")
 @click.option("--strategy", metavar="NAME", help="The strategy whose runs the target reads (default: the only one).")
 @click.option("--runs", type=click.IntRange(min=2), help="Runs at each value tried (default: the scenario's).")
@@ -513,8 +517,8 @@ def _default_seek_out(scenario) -> Path:
 @click.option("--out", type=click.Path(file_okay=False),
               help="Output directory (default: results/<scenario name>-seek-<UTC time>/).")
 @click.option("--no-plots", is_flag=True, help="Save seek.json and evaluations.csv only: no chart or report.html.")
-def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tolerance, overrides, workers, out,
-         no_plots):
+def seek(scenario, path, target, low, high, minimize, maximize, strategy, runs, seed, tolerance, overrides, workers,
+         out, no_plots):
     """Goal seek: the value of one numeric key of SCENARIO (default: the bundled one) that meets a target,
     every value tried with the same seed (common random numbers); the answer is simulated again with fresh
     seeds and reported with its 95% interval. Saves seek.json, evaluations.csv, the search's chart and
@@ -522,6 +526,9 @@ def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tol
     from simulator.analysis.sweep import SweepError   # SeekError is one
     from simulator.present.seek import write_seek_outputs
 
+    if minimize and maximize:
+        raise click.UsageError("--minimize and --maximize ask for opposite ends: give one")
+    direction = "minimize" if minimize else "maximize" if maximize else None
     loaded = _scenario_or_exit(scenario, overrides)
     out = _default_seek_out(loaded) if not out else Path(out)
     _check_out(out)

@@ -85,3 +85,13 @@ def test_a_metric_of_a_motion_the_strategy_does_not_run_fails_before_any_run(tmp
     assert_one_line_error(result, "reads b.win_rate, a metric of motion 'b', which strategy 'a' does not run "
                                   "(its motions: a)")
     assert not (tmp_path / "out").exists()
+
+
+def test_minimize_and_maximize_together_are_refused(tmp_path):
+    """Both given, the last silently won."""
+    result = CliRunner().invoke(main, ["seek", _scenario_file(tmp_path), "--workers", "1", "--out",
+                                       str(tmp_path / "out"), "--vary", REPS, "--target", "p50(ending_cash) >= 0",
+                                       "--minimize", "--maximize"])
+    assert result.exit_code == 2, result.output
+    assert "--minimize and --maximize ask for opposite ends: give one" in result.stderr
+    assert not (tmp_path / "out").exists()
