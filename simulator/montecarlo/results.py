@@ -520,8 +520,17 @@ def _header_problem(header: list[str], expected: list[str]) -> str:
     truncated = (len(header) < len(expected) and header[:-1] == expected[:len(header) - 1]
                  and (not header or expected[len(header) - 1].startswith(header[-1])))
     cut = " (a truncated file?)" if truncated else ""
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    other = ""
+    if not truncated and header[:2] == expected[:2] and (missing or extra):
+        # whole column names, not a cut: results saved with other columns, by another version of salesim
+        other = "; " + "; ".join(f"{what} {', '.join(names[:6])}{' ...' if len(names) > 6 else ''}"
+                                 for what, names in (("it lacks", missing), ("it has unknown columns", extra))
+                                 if names)
+        other += " (saved by another version of salesim? simulate its scenario.yaml again)"
     return (f"header column {first + 1} is {got}, expected {wanted}; the header has {len(header)} columns, "
-            f"{len(expected)} expected{cut}")
+            f"{len(expected)} expected{cut}{other}")
 
 
 def _row_problem(row: list, rows: dict, cells: int) -> str | None:

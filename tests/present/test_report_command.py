@@ -69,6 +69,16 @@ def test_a_runs_csv_cut_inside_its_header_names_the_column_where_it_stops(copy, 
     _report_refuses(copy, monkeypatch, "runs.csv: header column 4 is 'co', expected 'cost'", "(a truncated file?)")
 
 
+def test_a_runs_csv_with_other_columns_says_which_and_that_another_version_may_have_saved_it(copy, monkeypatch):
+    """An older directory without a metric added since: the header message said only where it first differs."""
+    lines = (copy / "runs.csv").read_text().splitlines(keepends=True)
+    column = lines[0].split(",").index("new_money_needed")
+    (copy / "runs.csv").write_text("".join(",".join(c for i, c in enumerate(line.split(",")) if i != column)
+                                           for line in lines))
+    _report_refuses(copy, monkeypatch, "expected 'new_money_needed'", "it lacks new_money_needed (saved by another "
+                    "version of salesim? simulate its scenario.yaml again)")
+
+
 def test_a_runs_csv_cut_at_a_line_end_is_refused(copy, monkeypatch):
     lines = (copy / "runs.csv").read_text().splitlines(keepends=True)
     (copy / "runs.csv").write_text("".join(lines[:-5]))
