@@ -491,7 +491,14 @@ def _read_table(path: Path, strategies, columns, runs_expected, problems: list) 
     first = strategies[0]
     if any(ids[s] != ids[first] for s in strategies):
         counts = ", ".join(f"{len(ids[s]):,} of {s}" for s in strategies)
-        problems.append(f"{name}: {counts} runs; every strategy must have the same runs")
+        differ = next(s for s in strategies if ids[s] != ids[first])
+        if len(ids[differ]) == len(ids[first]):   # as many runs, not the same ones: say where they part
+            k = next(k for k, (a, b) in enumerate(zip(ids[differ], ids[first])) if a != b)
+            counts += (f" runs, but not the same ones: row {k + 1} of {differ} is run {ids[differ][k]}, row {k + 1} "
+                       f"of {first} run {ids[first][k]}")
+        else:
+            counts += " runs"
+        problems.append(f"{name}: {counts}; every strategy must have the same runs")
     if isinstance(runs_expected, int) and len(ids[first]) != runs_expected:
         problems.append(f"{name}: {len(ids[first]):,} runs of each strategy, but {runs_expected:,} in the "
                         "provenance of summary.json")

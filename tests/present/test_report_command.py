@@ -86,6 +86,16 @@ def test_a_runs_csv_cut_at_a_line_end_is_refused(copy, monkeypatch):
                                        "must have the same runs")
 
 
+def test_runs_csv_with_as_many_runs_but_other_ones_says_where_they_part(copy, monkeypatch):
+    """The message gave only the counts, all equal: it did not say what was wrong."""
+    lines = (copy / "runs.csv").read_text().splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith("smb,"))
+    lines[first] = lines[first].replace("smb,0,", "smb,99,", 1)
+    (copy / "runs.csv").write_text("".join(lines))
+    _report_refuses(copy, monkeypatch, "runs.csv: 40 of enterprise, 40 of smb, 40 of hybrid runs, but not the same "
+                                       "ones: row 1 of smb is run 99, row 1 of enterprise run 0")
+
+
 def test_a_broken_monthly_npz_is_refused(copy, monkeypatch):
     data = (copy / "monthly.npz").read_bytes()
     (copy / "monthly.npz").write_bytes(data[:len(data) // 2])
