@@ -173,6 +173,24 @@ def test_fit_command_missing_file_and_too_few_deals(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["few.csv"]
 
 
+def test_many_deals_of_one_cycle_length_or_one_amount_say_so(tmp_path):
+    """The message counted them as 'deals with distinct ...' (193 of them) and asked for at least 2."""
+    rows = [f"2023-{1 + i % 12:02d}-{1 + i:02d},2023-{1 + i % 12:02d}-{1 + i:02d},Closed {'Won' if i % 2 else 'Lost'},"
+            f"{100 + i}" for i in range(24)]   # every deal closed the day it was created
+    same = tmp_path / "same.csv"
+    same.write_text("Created Date,Close Date,Stage,Amount\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(same), "--out", str(tmp_path / "f.yaml")]),
+                          f"{same}: 12 won deals, all with the same cycle length (0 days from creation to close): "
+                          "at least 2 distinct lengths are needed to fit the won cycle")
+    rows = [f"2023-{1 + i % 12:02d}-{1 + i:02d},2024-{1 + i % 5:02d}-{1 + i:02d},Closed {'Won' if i % 2 else 'Lost'},"
+            "5000" for i in range(24)]
+    same.write_text("Created Date,Close Date,Stage,Amount\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(same), "--out", str(tmp_path / "f.yaml")]),
+                          f"{same}: 12 won deals with amounts above 0, all of 5,000.00: at least 2 distinct amounts "
+                          "are needed to fit the contract value")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.csv"]
+
+
 def test_an_export_without_an_amount_column_is_named_with_the_columns_found(tmp_path):
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
