@@ -273,8 +273,13 @@ class Results:
         missing = [name for name in ("summary.json", "runs.csv", "monthly.npz", "scenario.yaml")
                    if not (directory / name).is_file()]
         if missing:
+            # another command's output is not damaged results: say whose it is
+            other = next((f"; it is the output of `salesim {command}` ({name}), not of `salesim run`"
+                          for name, command in (("sweep.json", "sweep"), ("seek.json", "seek"),
+                                                ("sensitivity.json", "sensitivity"))
+                          if (directory / name).is_file()), "")
             raise FileNotFoundError(f"'{directory}' is not a salesim output directory: "
-                                    f"{', '.join(missing)} missing")
+                                    f"{', '.join(missing)} missing{other}")
         problems: list[str] = []
         summary = _read_summary(directory / "summary.json", problems)
         provenance = summary.get("provenance", {}) if summary else {}

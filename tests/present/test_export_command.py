@@ -80,3 +80,12 @@ def test_export_where_results_xlsx_is_a_directory_exits_2_and_writes_nothing(sav
     assert f"error: {copy / 'results.xlsx'} is a directory, not a workbook that can be replaced: nothing written" \
         in result.stderr
     assert not [p for p in copy.iterdir() if p.name.startswith(".")]
+
+
+def test_export_of_another_command_s_output_says_whose_it_is(tmp_path):
+    """A sweep's directory was told only as 'not a salesim output directory'."""
+    (tmp_path / "sweep.json").write_text("{}")
+    result = salesim("export", tmp_path, "--xlsx")
+    assert result.exit_code == 2, result.output
+    assert "not a salesim output directory: summary.json, runs.csv, monthly.npz, scenario.yaml missing; it is the " \
+           "output of `salesim sweep` (sweep.json), not of `salesim run`" in result.stderr
