@@ -123,6 +123,9 @@ def _pairs(text: Optional[str], option: str, form: str, names) -> list[tuple[str
         if not sep or not left or not right:
             kind = "fields" if option == "--columns" else "stages"
             raise ExportError(f"{option}: {item.strip()!r} is not {form} ({kind}: {', '.join(names)})")
+        given = next((value for key, value in pairs if key == left), None)
+        if given is not None and given != right:   # the later would silently replace the earlier
+            raise ExportError(f"{option}: {left!r} is given twice ({given!r} and {right!r}): give it once")
         pairs.append((left, right))
     return pairs
 
@@ -134,6 +137,11 @@ def parse_columns(text: Optional[str]) -> dict[str, str]:
         if name not in FIELDS:
             raise ExportError(f"--columns: unknown field {name!r}{did_you_mean(name, FIELDS)}; "
                               f"fields: {', '.join(FIELDS)}")
+    for name, column in mapping.items():
+        shared = [other for other, col in mapping.items() if col == column]
+        if len(shared) > 1:
+            raise ExportError(f"--columns: {' and '.join(shared)} both name column {column!r}: a column holds one "
+                              "field")
     return mapping
 
 

@@ -205,6 +205,9 @@ def test_stage_map_refuses_bad_items():
         parse_stage_map("Pitch=pitch")
     with pytest.raises(ExportError, match="is not LABEL=STAGE"):
         parse_stage_map("demo")
+    # the later of two stages for one label replaced the earlier silently
+    with pytest.raises(ExportError, match="--stage-map: 'Demo' is given twice \\('demo' and 'meeting'\\)"):
+        parse_stage_map("Demo=demo,Demo=meeting")
 
 
 def test_columns_mapping_parses_and_refuses_bad_items():
@@ -214,3 +217,9 @@ def test_columns_mapping_parses_and_refuses_bad_items():
         parse_columns("created")
     with pytest.raises(ExportError, match="unknown field 'create' \\(did you mean 'created'\\?\\)"):
         parse_columns("create=x")
+    # a field given twice took the last column, silently; two fields in one column read it twice
+    with pytest.raises(ExportError, match="--columns: 'created' is given twice \\('Created Date' and 'Close Date'\\)"):
+        parse_columns("created=Created Date,created=Close Date")
+    with pytest.raises(ExportError, match="--columns: amount and created both name column 'Amount'"):
+        parse_columns("amount=Amount,created=Amount")
+    assert parse_columns("created=x,created=x") == {"created": "x"}
