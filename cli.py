@@ -421,6 +421,17 @@ def sensitivity(source, metrics, strategies, versus, runs, seed, overrides, work
         click.echo(f"\nsensitivity: {saved}/")
 
 
+def _check_set_and_vary(overrides, varied) -> None:
+    """UsageError when a --set reaches a key that --vary varies (or the section holding it, or a key within it):
+    the varied values would silently replace the one set."""
+    for item in overrides:
+        set_path = item.partition("=")[0].strip()
+        for path in varied:
+            if f"{set_path}.".startswith(f"{path}.") or f"{path}.".startswith(f"{set_path}."):
+                raise click.UsageError(f"--set {item} and --vary {path} change the same key: the values varied would "
+                                       "replace the one set; give it once")
+
+
 def _default_sweep_out(scenario) -> Path:
     """results/<scenario name>-sweep-<UTC time>, with -2, -3... when a sweep started in the same second has it."""
     from simulator.montecarlo.results import unused_directory
@@ -460,6 +471,7 @@ def sweep(scenario, vary, runs, seed, metrics, overrides, workers, dask, schedul
 
     if dask and scheduler:
         raise click.UsageError("--dask starts a local cluster and --scheduler uses an existing one: give one")
+    _check_set_and_vary(overrides, [v.partition("=")[0].strip() for v in vary])
     loaded = _scenario_or_exit(scenario, overrides)
     try:
         sweep_points(loaded, vary)   # bad paths and values fail here, before the output directory is chosen
@@ -529,6 +541,7 @@ def seek(scenario, path, target, low, high, minimize, maximize, strategy, runs, 
     if minimize and maximize:
         raise click.UsageError("--minimize and --maximize ask for opposite ends: give one")
     direction = "minimize" if minimize else "maximize" if maximize else None
+    _check_set_and_vary(overrides, [path.strip()])
     loaded = _scenario_or_exit(scenario, overrides)
     out = _default_seek_out(loaded) if not out else Path(out)
     _check_out(out)

@@ -95,3 +95,13 @@ def test_minimize_and_maximize_together_are_refused(tmp_path):
     assert result.exit_code == 2, result.output
     assert "--minimize and --maximize ask for opposite ends: give one" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_set_of_the_key_sought_is_refused(tmp_path):
+    """The values tried replaced the one set, silently."""
+    result = CliRunner().invoke(main, ["seek", _scenario_file(tmp_path), "--workers", "1", "--out",
+                                       str(tmp_path / "out"), "--vary", REPS, "--target", "mean(npv) max",
+                                       "--set", f"{REPS}=3"])
+    assert result.exit_code == 2, result.output
+    assert f"--set {REPS}=3 and --vary {REPS} change the same key" in result.stderr
+    assert not (tmp_path / "out").exists()
