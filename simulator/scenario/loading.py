@@ -58,9 +58,16 @@ def parse_scenario(text: str | bytes, source: str = "<text>", overrides: Iterabl
     changes, problems = [], []
     for item in overrides:
         try:
-            changes.append((f"--set {item}", *_parse_override(item)))
+            label, parts, value = f"--set {item}", *_parse_override(item)
         except ValueError as err:
             problems.append(Problem(str(err), source=f"--set {item}"))
+            continue
+        earlier = next((c for c in changes if c[1] == parts and c[2] != value), None)
+        if earlier is not None:   # the later would silently replace the earlier
+            problems.append(Problem(f"{'.'.join(map(str, parts))} is already set by {earlier[0]}: set it once",
+                                    source=label))
+            continue
+        changes.append((label, parts, value))
     return _validate(data, lines, source, changes, problems)
 
 
