@@ -169,11 +169,17 @@ def read_export(path, columns: Optional[Mapping[str, str]] = None, won_stages: S
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ExportError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ExportError(f"{path}: cannot be read as UTF-8 text ({err})") from None
+    except OSError as err:
+        raise ExportError(f"{path}: cannot be read ({err.strerror or err})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise ExportError(f"{path}: line {line} is not UTF-8 text (byte {raw[err.start]:#04x}): expected a CSV "
+                          "saved as UTF-8 (in Excel: CSV UTF-8)") from None
     header, rows = _table(text, path)
     where = {name: i for i, name in enumerate(header)}
     found = _find_columns(header, dict(columns or {}), path, by)

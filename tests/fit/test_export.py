@@ -183,6 +183,15 @@ def test_empty_cells_beyond_the_header_are_read_as_nothing(tmp_path):
     assert export.outcome.tolist() == ["won", "lost", "open"]
 
 
+def test_an_export_that_is_not_utf8_names_its_line_and_what_was_expected(tmp_path):
+    """It showed Python's codec message, with a byte offset and no line."""
+    path = tmp_path / "latin.csv"
+    path.write_bytes(GOOD.replace("Prospecting", "Prospección").encode("latin-1"))
+    with pytest.raises(ExportError, match=r"latin.csv: line 4 is not UTF-8 text \(byte 0xf3\): expected a CSV saved "
+                                          r"as UTF-8 \(in Excel: CSV UTF-8\)"):
+        read_export(path)
+
+
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(ExportError, match="no such file"):
         read_export(tmp_path / "nothing.csv")
