@@ -162,6 +162,10 @@ def _parse_precision(ctx, param, texts):
             except ValueError:
                 raise click.BadParameter(f"'{text}': {target!r} is not a number or a percentage such as 1%") from None
         if metric:
+            if metric.strip() in named:   # the later would silently replace the earlier
+                first = next(t for t in texts if t.rpartition("=")[0].strip() == metric.strip())
+                raise click.BadParameter(f"'{text}': {metric.strip()} already has a target ('{first}'): give one "
+                                         "per metric")
             named[metric.strip()] = target
         else:
             bare.append(target)
@@ -273,7 +277,10 @@ def report(directory):
     from simulator.present.report import write_outputs
 
     results = _saved_results(directory, "nothing redrawn")
-    files = write_outputs(results, directory)
+    try:
+        files = write_outputs(results, directory)
+    except IsADirectoryError as err:
+        _fail(str(err))
     click.echo(f"{len(files) - 1} chart files and {Path(directory) / 'report.html'}")
 
 
@@ -312,7 +319,10 @@ def export(directory, xlsx):
     if not xlsx:
         raise click.UsageError("say what to export: --xlsx (the workbook results.xlsx)")
     results = _saved_results(directory, "nothing written")
-    click.echo(f"workbook: {write_workbook(results, directory)}")
+    try:
+        click.echo(f"workbook: {write_workbook(results, directory)}")
+    except IsADirectoryError as err:
+        _fail(str(err))
 
 
 def _load_for_sensitivity(source, runs, seed, overrides):
@@ -370,6 +380,10 @@ def sensitivity(source, metrics, strategies, versus, runs, seed, overrides, work
     from simulator.present.tables import sensitivity_table
     from simulator.present.tornado import write_tornados
 
+    if no_swing and click.get_current_context().get_parameter_source("swing_runs") \
+            is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError(f"--swing-runs {swing_runs} sets the runs of the swing, which --no-swing skips: "
+                               "give one")
     results, scenario = _load_for_sensitivity(source, runs, seed, overrides)
     request = {"metrics": list(metrics) or ["npv"], "strategies": list(strategies) or None,
                "versus": tuple(versus) if versus else (None if not strategies else False)}
@@ -405,6 +419,17 @@ def sensitivity(source, metrics, strategies, versus, runs, seed, overrides, work
     if out:
         saved = found.save(out, extras=write_tornados)
         click.echo(f"\nsensitivity: {saved}/")
+
+
+def _check_set_and_vary(overrides, varied) -> None:
+    """UsageError when a --set reaches a key that --vary varies (or the section holding it, or a key within it):
+    the varied values would silently replace the one set."""
+    for item in overrides:
+        set_path = item.partition("=")[0].strip()
+        for path in varied:
+            if f"{set_path}.".startswith(f"{path}.") or f"{path}.".startswith(f"{set_path}."):
+                raise click.UsageError(f"--set {item} and --vary {path} change the same key: the values varied would "
+                                       "replace the one set; give it once")
 
 
 def _default_sweep_out(scenario) -> Path:
@@ -446,6 +471,7 @@ def sweep(scenario, vary, runs, seed, metrics, overrides, workers, dask, schedul
 
     if dask and scheduler:
         raise click.UsageError("--dask starts a local cluster and --scheduler uses an existing one: give one")
+    _check_set_and_vary(overrides, [v.partition("=")[0].strip() for v in vary])
     loaded = _scenario_or_exit(scenario, overrides)
     try:
         sweep_points(loaded, vary)   # bad paths and values fail here, before the output directory is chosen
@@ -486,9 +512,9 @@ def _default_seek_out(scenario) -> Path:
                    "'p50(ending_arr) >= 3e6', 'P(npv < 0) <= 0.2', or 'mean(npv) max'.")
 @click.option("--low", type=float, help="Lowest value searched (default: the key's lower limit, if it has one).")
 @click.option("--high", type=float, help="Highest value searched (default: the key's upper limit, if it has one).")
-@click.option("--minimize", "direction", flag_value="minimize",
+@click.option("--minimize", "minimize", is_flag=True,
               help="For a threshold target: the smallest value that meets it (the default).")
-@click.option("--maximize", "direction", flag_value="maximize",
+@click.option("--maximize", "maximize", is_flag=True,
               help="For a threshold target: the largest value that meets it.")
 @click.option("--strategy", metavar="NAME", help="The strategy whose runs the target reads (default: the only one).")
 @click.option("--runs", type=click.IntRange(min=2), help="Runs at each value tried (default: the scenario's).")
@@ -503,8 +529,8 @@ def _default_seek_out(scenario) -> Path:
 @click.option("--out", type=click.Path(file_okay=False),
               help="Output directory (default: results/<scenario name>-seek-<UTC time>/).")
 @click.option("--no-plots", is_flag=True, help="Save seek.json and evaluations.csv only: no chart or report.html.")
-def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tolerance, overrides, workers, out,
-         no_plots):
+def seek(scenario, path, target, low, high, minimize, maximize, strategy, runs, seed, tolerance, overrides, workers,
+         out, no_plots):
     """Goal seek: the value of one numeric key of SCENARIO (default: the bundled one) that meets a target,
     every value tried with the same seed (common random numbers); the answer is simulated again with fresh
     seeds and reported with its 95% interval. Saves seek.json, evaluations.csv, the search's chart and
@@ -512,6 +538,10 @@ def seek(scenario, path, target, low, high, direction, strategy, runs, seed, tol
     from simulator.analysis.sweep import SweepError   # SeekError is one
     from simulator.present.seek import write_seek_outputs
 
+    if minimize and maximize:
+        raise click.UsageError("--minimize and --maximize ask for opposite ends: give one")
+    direction = "minimize" if minimize else "maximize" if maximize else None
+    _check_set_and_vary(overrides, [path.strip()])
     loaded = _scenario_or_exit(scenario, overrides)
     out = _default_seek_out(loaded) if not out else Path(out)
     _check_out(out)
@@ -572,10 +602,15 @@ def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, st
     from simulator.fit import ExportError, FitError, fit_export, parse_columns, read_export
     from simulator.fit.backtest import backtest as run_backtest
     from simulator.fit.export import parse_date, parse_stage_map
-    from simulator.fit.fitting import check_replaced_motion, summary_lines, write_text
+    from simulator.fit.fitting import check_motion_name, check_replaced_motion, summary_lines, write_text
     from simulator.fit.report import write_fit_report
     from simulator.montecarlo.results import check_output_directory, unused_directory
 
+    if motion is not None:
+        try:
+            check_motion_name(motion)
+        except FitError as err:
+            _fail(str(err))
     base_scenario = _scenario_or_exit(base, ()) if base else None
     if base_scenario is not None and motion is not None:
         try:
@@ -585,6 +620,13 @@ def fit(export, motion, kind, columns, won_stages, lost_stages, dayfirst, by, st
     # Both files are written after the fit: fail now (exit 2, nothing written) if either cannot be, with the
     # check `run --out` makes (a file already there is replaced, so its directory is what must be writable).
     report_path = None if no_report else Path(report_path or Path(out).with_name("fit.html"))
+    if report_path is not None and report_path.resolve() == Path(out).resolve():
+        raise click.BadParameter(f"'{report_path}' is also --out: the report would replace the fitted scenario",
+                                 param_hint="'--report'")
+    for option, path in (("--out", Path(out)), ("--report", report_path)):
+        if path is not None and path.resolve() == Path(export).resolve():
+            raise click.BadParameter(f"'{path}' is the export being fitted: it would be replaced",
+                                     param_hint=f"'{option}'")
     for option, path in (("--out", Path(out)), ("--report", report_path)):
         if path is None:
             continue

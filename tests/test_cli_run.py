@@ -214,6 +214,9 @@ def test_money_in_the_scenario_currency(tmp_path):
     (["--runs", "0"], "--runs"),
     (["--workers", "0"], "--workers"),
     (["--precision", "-1"], "--precision"),
+    # the second target of a metric silently replaced the first
+    (["--precision", "npv=1e6", "--precision", "npv=2e6"], "'npv=2e6': npv already has a target ('npv=1e6'): give "
+                                                           "one per metric"),
 ])
 def test_bad_input_exits_2(tmp_path, args, message):
     result = CliRunner().invoke(cli.main, ["run", "--out", str(tmp_path / "x"), "--quiet", *args])

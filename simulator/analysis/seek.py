@@ -31,9 +31,9 @@ import numpy as np
 from pydantic import BaseModel
 
 from simulator.analysis.files import write_directory, write_json, write_rows
-from simulator.analysis.sensitivity import SensitivityError, check_known
-from simulator.analysis.sweep import SweepError, _close, key_kind, point_scenario, shared_executor
-from simulator.engine.catalogue import metric_entry, run_metric_names
+from simulator.analysis.sensitivity import SensitivityError, check_known, unknown_hint
+from simulator.analysis.sweep import SweepError, key_kind, point_scenario, shared_executor
+from simulator.engine.catalogue import belongs_to, metric_entry, run_metric_names
 from simulator.montecarlo import simulate
 from simulator.montecarlo.interrupts import sigint_handled, stop_raised
 from simulator.montecarlo.results import jsonable
@@ -166,7 +166,7 @@ def parse_target(text: str, metrics=None) -> Target:
     else:
         metric = inner
     if metrics is not None and metric not in metrics:
-        raise SeekError(f"unknown metric '{metric}' in '{text}'{_close(metric, metrics)}")
+        raise SeekError(f"unknown metric '{metric}' in '{text}'{unknown_hint('metric', metric, metrics)}")
     threshold = float(found["threshold"]) if found["op"] else None
     if statistic == "P" and threshold is not None and not 0 <= threshold <= 1:
         example = f"{threshold / 100:g} for {threshold:g}%" if 1 < threshold <= 100 else "0.05 for 5%"
@@ -399,6 +399,11 @@ def seek(scenario, path: str, target, low=None, high=None, strategy: Optional[st
         check_known("strategy", strategy, strategies)   # as sensitivity says it: did you mean, or the strategies
     except SensitivityError as err:
         raise SeekError(str(err)) from None
+    runs_motions = scenario.strategies[strategy].motions
+    if not belongs_to(target.metric, runs_motions):
+        raise SeekError(f"'{target.text}' reads {target.metric}, a metric of motion "
+                        f"'{target.metric.partition('.')[0]}', which strategy '{strategy}' does not run (its motions: "
+                        f"{', '.join(runs_motions)}): name another --strategy or a metric of its motions")
     for end in (low, high):
         try:
             point_scenario(scenario, {path: end})   # the scenario's own rules, before any run

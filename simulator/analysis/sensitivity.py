@@ -210,9 +210,45 @@ METHOD = {
 def check_known(kind: str, name: str, choices: Sequence[str]) -> None:
     """SensitivityError unless ``name`` is one of ``choices`` (unknown strategy 'x', with a guess or the list)."""
     if name not in choices:
-        close = difflib.get_close_matches(name, choices, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of {', '.join(choices)}"
-        raise SensitivityError(f"unknown {kind} '{name}'{hint}")
+        raise SensitivityError(f"unknown {kind} '{name}'{unknown_hint(kind, name, choices)}")
+
+
+def unknown_hint(kind: str, name: str, choices: Sequence[str]) -> str:
+    """What follows "unknown metric 'x'": ``; did you mean 'y'?`` for a near name, else ``; expected one of``
+    the choices (metrics grouped as :func:`metric_choices` tells them)."""
+    choices = [str(c) for c in choices]
+    close = difflib.get_close_matches(str(name), choices, n=1)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; expected one of {metric_choices(choices) if kind == 'metric' else ', '.join(choices)}"
+
+
+def metric_choices(known: Sequence[str]) -> str:
+    """The metric names ``known`` (as :func:`~simulator.engine.catalogue.run_metric_names` gives them) in a
+    line a reader can take in: the company's, then each motion's own names once, with the motions that have
+    them (``or a motion's as MOTION.METRIC, MOTION one of enterprise, smb: leads, ...``), then the rounds' and
+    rules'."""
+    company, reaction, motions = [], [], {}
+    for name in known:
+        prefix, dot, own = name.partition(".")
+        if not dot:
+            company.append(name)
+        elif prefix in ("round", "rule"):
+            reaction.append(name)
+        else:
+            motions.setdefault(prefix, []).append(own)
+    parts = [", ".join(company)] if company else []
+    if motions:
+        owns = list(dict.fromkeys(own for names in motions.values() for own in names))
+        shared = [own for own in owns if all(own in names for names in motions.values())]
+        extra = [f"{m} also {', '.join(o for o in names if o not in shared)}" for m, names in motions.items()
+                 if len(names) > len(shared)]
+        which = f"MOTION one of {', '.join(motions)}" if len(motions) > 1 else f"MOTION {next(iter(motions))}"
+        parts.append(f"a motion's as MOTION.METRIC, {which}: {', '.join(shared)}"
+                     + (f" ({'; '.join(extra)})" if extra else ""))
+    if reaction:
+        parts.append(", ".join(reaction))
+    return ", or ".join(parts)
 
 
 def _varying_inputs(results, strategy: str) -> dict[str, np.ndarray]:

@@ -90,8 +90,8 @@ def parse_values(text: str) -> list:
 
     Integers written as integers stay ints; a range gives floats unless its
     three numbers are ints. Raises :class:`SweepError` for text that is
-    neither, a step that is not positive, an end below the start, or more
-    than MAX_POINTS values.
+    neither, a step that is not positive, an end below the start, a value
+    listed twice, or more than MAX_POINTS values.
     """
     text = str(text).strip()
     if not text:
@@ -118,6 +118,10 @@ def parse_values(text: str) -> list:
     values = [_number(part, text) for part in text.split(",")]
     if len(values) > MAX_POINTS:
         raise SweepError(f"'{text[:40]}...' has {len(values):,} values; at most {MAX_POINTS:,}")
+    twice = next((i for i, v in enumerate(values) if v in values[:i]), None)
+    if twice is not None:   # the same point simulated again, and two rows of the table that say one thing
+        raise SweepError(f"{_within(text.split(',')[twice].strip(), text)} is a value given before: "
+                         "give each value once")
     return values
 
 

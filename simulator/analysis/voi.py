@@ -434,13 +434,11 @@ def _inputs(results, strategies: list[str]) -> dict[str, np.ndarray]:
 
 
 def _check(results, metric: str, strategies) -> list[str]:
-    import difflib
+    from simulator.analysis.sensitivity import unknown_hint
 
     known = run_metric_names(results.scenario)
     if metric not in known:
-        close = difflib.get_close_matches(metric, known, n=1)
-        raise ValueOfInformationError(f"unknown metric '{metric}'" + (f"; did you mean '{close[0]}'?" if close
-                                                                     else ""))
+        raise ValueOfInformationError(f"unknown metric '{metric}'{unknown_hint('metric', metric, known)}")
     chosen = list(results.strategies) if strategies is None else list(dict.fromkeys(strategies))
     for s in chosen:
         if s not in results.strategies:

@@ -218,7 +218,11 @@ def fit_cycles(days: np.ndarray, outcome: np.ndarray, family: str = "gamma", sou
     t = np.maximum(days.astype(float), 0.5)      # a deal closed the day it was created: half a day
     won, lost, still = outcome == "won", outcome == "lost", outcome == "open"
     for name, mask in (("won", won), ("lost", lost)):
-        if mask.sum() < MIN_CLOSED or np.ptp(t[mask]) == 0:
+        if mask.sum() >= MIN_CLOSED and np.ptp(t[mask]) == 0:   # many deals, but one length: say so
+            raise FitError(f"{_where(source)}{int(mask.sum())} {name} deals, all with the same cycle length "
+                           f"({int(days[mask][0])} days from creation to close): at least {MIN_CLOSED} distinct "
+                           f"lengths are needed to fit the {name} cycle")
+        if mask.sum() < MIN_CLOSED:
             raise FitError(f"{_where(source)}{int(mask.sum())} {name} deal{'s' if mask.sum() != 1 else ''} with "
                            "distinct cycle "
                            f"lengths: at least {MIN_CLOSED} are needed to fit the {name} cycle")
@@ -317,7 +321,10 @@ def fit_value(amounts: np.ndarray, source: str = "") -> ValueFit:
     ``source`` (the export's file) begins the FitError raised when there are too few amounts.
     """
     x = amounts[np.isfinite(amounts) & (amounts > 0)]
-    if len(x) < MIN_CLOSED or np.ptp(x) == 0:
+    if len(x) >= MIN_CLOSED and np.ptp(x) == 0:   # many deals, but one amount: say so
+        raise FitError(f"{_where(source)}{len(x)} won deals with amounts above 0, all of {x[0]:,.2f}: at least "
+                       f"{MIN_CLOSED} distinct amounts are needed to fit the contract value")
+    if len(x) < MIN_CLOSED:
         raise FitError(f"{_where(source)}{len(x)} won deal{'s' if len(x) != 1 else ''} with distinct amounts above "
                        f"0: at least {MIN_CLOSED} are needed to fit the contract value")
     logs = np.log(x)

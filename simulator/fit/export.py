@@ -123,6 +123,9 @@ def _pairs(text: Optional[str], option: str, form: str, names) -> list[tuple[str
         if not sep or not left or not right:
             kind = "fields" if option == "--columns" else "stages"
             raise ExportError(f"{option}: {item.strip()!r} is not {form} ({kind}: {', '.join(names)})")
+        given = next((value for key, value in pairs if key == left), None)
+        if given is not None and given != right:   # the later would silently replace the earlier
+            raise ExportError(f"{option}: {left!r} is given twice ({given!r} and {right!r}): give it once")
         pairs.append((left, right))
     return pairs
 
@@ -134,6 +137,11 @@ def parse_columns(text: Optional[str]) -> dict[str, str]:
         if name not in FIELDS:
             raise ExportError(f"--columns: unknown field {name!r}{did_you_mean(name, FIELDS)}; "
                               f"fields: {', '.join(FIELDS)}")
+    for name, column in mapping.items():
+        shared = [other for other, col in mapping.items() if col == column]
+        if len(shared) > 1:
+            raise ExportError(f"--columns: {' and '.join(shared)} both name column {column!r}: a column holds one "
+                              "field")
     return mapping
 
 
@@ -161,11 +169,17 @@ def read_export(path, columns: Optional[Mapping[str, str]] = None, won_stages: S
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ExportError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ExportError(f"{path}: cannot be read as UTF-8 text ({err})") from None
+    except OSError as err:
+        raise ExportError(f"{path}: cannot be read ({err.strerror or err})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise ExportError(f"{path}: line {line} is not UTF-8 text (byte {raw[err.start]:#04x}): expected a CSV "
+                          "saved as UTF-8 (in Excel: CSV UTF-8)") from None
     header, rows = _table(text, path)
     where = {name: i for i, name in enumerate(header)}
     found = _find_columns(header, dict(columns or {}), path, by)
@@ -217,6 +231,14 @@ def _table(text: str, path: Path) -> tuple[list[str], list[list[str]]]:
     header = [c.strip() for c in rows[0]]
     if len(rows) < 2:
         raise ExportError(f"{path}: no rows under the header (columns: {', '.join(header)})")
+    # A cell beyond the header's columns: the cells of that row are shifted (a separator inside a value that
+    # is not quoted), so its columns cannot be trusted. Empty cells there (a trailing separator) are harmless.
+    over = np.array([i + 2 for i, r in enumerate(rows[1:]) if any(c.strip() for c in r[len(header):])])
+    if len(over):
+        row = rows[over[0] - 1]
+        raise ExportError(f"{path}: {len(over)} row{'s' if len(over) != 1 else ''} with more cells than the "
+                          f"header's {len(header)} columns ({_rows(over)}; row {over[0]} has {len(row)}, e.g. "
+                          f"{row[len(header)]!r}): is a separator inside a value that is not quoted?")
     return header, rows[1:]
 
 
@@ -251,6 +273,17 @@ def _find_columns(header: list[str], mapping: dict, path: Path, by: Optional[str
         if by not in header:
             raise _missing(path, f"--by: no column {by!r}", by, header)
         found["by"] = by
+    for field, name in found.items():   # the reader would take one of two columns silently: say which are alike
+        exact = field in mapping or field == "by"
+        same = [i for i, h in enumerate(header) if (h == name if exact else _key(h) == _key(name))]
+        if len(same) > 1:
+            what = "the --by column" if field == "by" else FIELDS[field]
+            alike = len({header[i] for i in same}) > 1   # differ in case, spaces or punctuation only
+            shown = ", ".join(f"{i + 1} ({header[i]!r})" if alike else str(i + 1) for i in same)
+            named = "differ only in case, spaces or punctuation" if alike else f"are all named {name!r}"
+            raise ExportError(f"{path}: columns {shown} {named}, so which holds {what} is not known: rename or "
+                              "remove all but one"
+                              + (f", or name it with --columns {field}=COLUMN" if alike else ""))
     return found
 
 
@@ -287,6 +320,7 @@ def _outcomes(cell: dict, found: dict, won_stages, lost_stages, path: Path) -> t
         won_labels, lost_labels = won_stages or WON_STAGES, lost_stages or LOST_STAGES
         won_keys = {_key(s) for s in won_labels}
         lost_keys = {_key(s) for s in lost_labels}
+        _check_stage_labels(stage, found, won_stages, lost_stages, path)
         outcome = np.array(["won" if _key(s) in won_keys else "lost" if _key(s) in lost_keys else "open"
                             for s in stage], dtype=object)
         decided = (f"outcome from the {found['stage']!r} column: won {', '.join(map(repr, won_labels))}; lost "
@@ -306,6 +340,25 @@ def _outcomes(cell: dict, found: dict, won_stages, lost_stages, path: Path) -> t
     for i, (label, result) in enumerate(zip(stage, outcome)):
         stages.setdefault(label, (result, []))[1].append(i + 2)
     return outcome.astype(str), stages, decided
+
+
+def _check_stage_labels(stage: list[str], found: dict, won_stages, lost_stages, path: Path) -> None:
+    """ExportError for a --won-stage or --lost-stage label that no row has, or one given as both: a typo
+    would otherwise count every such deal as open."""
+    both = {_key(s) for s in won_stages} & {_key(s) for s in lost_stages}
+    if both:
+        label = next(s for s in won_stages if _key(s) in both)
+        raise ExportError(f"--won-stage and --lost-stage both name {label!r}: a stage is won or lost, not both")
+    counts: dict = {}
+    for label in stage:
+        counts[label] = counts.get(label, 0) + 1
+    keys = {_key(label) for label in counts}
+    for option, labels in (("--won-stage", won_stages), ("--lost-stage", lost_stages)):
+        for label in labels:
+            if _key(label) not in keys:
+                shown = ", ".join(f"{s!r} ({n})" for s, n in list(counts.items())[:8])
+                raise ExportError(f"{path}: {option} {label!r}: no row of column {found['stage']!r} has that "
+                                  f"stage{did_you_mean(label, counts)}; stages found: {shown}")
 
 
 def parse_stage_map(text: Optional[str]) -> dict[str, str]:

@@ -165,6 +165,15 @@ def fit_group(export: Export, kind: str, motion: str, label: str = "", where: Op
                     data, notes)
 
 
+def check_motion_name(motion: str) -> None:
+    """FitError unless ``motion`` can name a motion of a scenario (the rules `salesim validate` applies)."""
+    from simulator.scenario.funding import RESERVED
+
+    if not motion.strip() or "." in motion or motion in RESERVED:
+        raise FitError(f"--motion: {motion!r} cannot name a motion: a name is not empty, holds no '.' (results "
+                       f"name a motion's metrics <motion>.<metric>) and is not {' or '.join(RESERVED)}")
+
+
 def check_replaced_motion(motion: str, motions: list[str], base) -> None:
     """FitError unless ``motion`` is one of the base scenario's ``motions``: the fit replaces one, never adds one."""
     if motion not in motions:
@@ -188,7 +197,8 @@ def fit_export(export: Export, motion: str = "fitted", kind: str = "smb", by: bo
     groups = []
     for label in sorted(set(export.group.tolist())):
         part = export.subset(export.group == label)
-        groups.append(fit_group(part, kind, _name(f"{motion}_{label or 'blank'}"), label,
+        # no '.' in a motion's name: a group 'Web.com' fits motion smb_Web_com
+        groups.append(fit_group(part, kind, _name(f"{motion}_{label or 'blank'}").replace(".", "_"), label,
                                 where=f"{export.source}: group {label!r} ({len(part)} rows)"))
     return Fitted(export.source, kind, motion, groups, base)
 

@@ -97,6 +97,9 @@ def _target(metric, value, default: bool = False) -> Target:
     if not default and metric not in METRICS:
         close = difflib.get_close_matches(str(metric), METRICS, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else f"; one of {', '.join(METRICS)}"
+        if "." in str(metric) and not close:   # a motion's own metric (enterprise.win_rate) is one, but not watched
+            raise ValueError(f"precision names '{metric}', a motion's metric: precision watches the company's "
+                             f"metrics{hint}")
         raise ValueError(f"precision names '{metric}', which is not a per-run metric{hint}")
     if isinstance(value, str) and value.strip().endswith("%"):
         target = Target(metric, _share(value.strip(), None if default else metric), True)

@@ -273,8 +273,13 @@ class Results:
         missing = [name for name in ("summary.json", "runs.csv", "monthly.npz", "scenario.yaml")
                    if not (directory / name).is_file()]
         if missing:
+            # another command's output is not damaged results: say whose it is
+            other = next((f"; it is the output of `salesim {command}` ({name}), not of `salesim run`"
+                          for name, command in (("sweep.json", "sweep"), ("seek.json", "seek"),
+                                                ("sensitivity.json", "sensitivity"))
+                          if (directory / name).is_file()), "")
             raise FileNotFoundError(f"'{directory}' is not a salesim output directory: "
-                                    f"{', '.join(missing)} missing")
+                                    f"{', '.join(missing)} missing{other}")
         problems: list[str] = []
         summary = _read_summary(directory / "summary.json", problems)
         provenance = summary.get("provenance", {}) if summary else {}
@@ -330,7 +335,61 @@ def _read_summary(path: Path, problems: list) -> dict | None:
     if lacking:
         problems.append(f"summary.json has no {' and no '.join(lacking)}")
         return None
+    shape = _summary_shape_problems(summary)
+    if shape:
+        problems.extend(shape)
+        return None
     return summary
+
+
+def _summary_shape_problems(summary: dict) -> list[str]:
+    """Where summary.json is not laid out as :func:`build_summary` writes it: the provenance's seed, runs and
+    horizon_months are whole numbers; ``strategies`` and
+    ``comparisons`` map a name to metrics, each metric to its figures (numbers, null, text or a [low, high]
+    pair); ``costs`` maps a strategy to an amount per category."""
+    found: list[str] = []
+
+    def figure(value) -> bool:
+        if isinstance(value, list):
+            return all(v is None or isinstance(v, (int, float)) for v in value)
+        return value is None or isinstance(value, (int, float, str))
+
+    provenance = summary["provenance"]
+    found += [f"summary.json: provenance.{key} is {_shown_json(provenance[key])}, expected a whole number >= "
+              f"{least}" for key, least in (("seed", 0), ("runs", 1), ("horizon_months", 1)) if key in provenance
+              and (not isinstance(provenance[key], int) or isinstance(provenance[key], bool)
+                   or provenance[key] < least)]
+    levels = {"strategies": ("metrics", "figures"), "comparisons": ("metrics", "figures"), "costs": ("amounts",)}
+    for key, (inner, *deeper) in levels.items():
+        block = summary.get(key)
+        if block is None and key != "strategies":
+            continue
+        if not isinstance(block, dict):
+            found.append(f"summary.json: {key} is {_shown_json(block)}, expected a mapping")
+            continue
+        for name, entry in block.items():
+            if not isinstance(entry, dict):
+                found.append(f"summary.json: {key}.{name} is {_shown_json(entry)}, expected a mapping of {inner}")
+            elif not deeper:
+                found += [f"summary.json: {key}.{name}.{k} is {_shown_json(v)}, expected a number"
+                          for k, v in entry.items() if not isinstance(v, (int, float)) or isinstance(v, bool)]
+            else:
+                for metric, figures in entry.items():
+                    if not isinstance(figures, dict):
+                        found.append(f"summary.json: {key}.{name}.{metric} is {_shown_json(figures)}, expected a "
+                                     "mapping of figures (mean, p50, ...)")
+                    else:
+                        found += [f"summary.json: {key}.{name}.{metric}.{k} is {_shown_json(v)}, expected a number"
+                                  for k, v in figures.items() if not figure(v)]
+    if len(found) > PROBLEMS_PER_FILE:
+        return found[:PROBLEMS_PER_FILE] + ["summary.json: more problems not listed"]
+    return found
+
+
+def _shown_json(value) -> str:
+    """A JSON value as a message shows it: short, as it was written."""
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _read_scenario(path: Path, provenance: dict, problems: list) -> Scenario | None:
@@ -437,7 +496,14 @@ def _read_table(path: Path, strategies, columns, runs_expected, problems: list) 
     first = strategies[0]
     if any(ids[s] != ids[first] for s in strategies):
         counts = ", ".join(f"{len(ids[s]):,} of {s}" for s in strategies)
-        problems.append(f"{name}: {counts} runs; every strategy must have the same runs")
+        differ = next(s for s in strategies if ids[s] != ids[first])
+        if len(ids[differ]) == len(ids[first]):   # as many runs, not the same ones: say where they part
+            k = next(k for k, (a, b) in enumerate(zip(ids[differ], ids[first])) if a != b)
+            counts += (f" runs, but not the same ones: row {k + 1} of {differ} is run {ids[differ][k]}, row {k + 1} "
+                       f"of {first} run {ids[first][k]}")
+        else:
+            counts += " runs"
+        problems.append(f"{name}: {counts}; every strategy must have the same runs")
     if isinstance(runs_expected, int) and len(ids[first]) != runs_expected:
         problems.append(f"{name}: {len(ids[first]):,} runs of each strategy, but {runs_expected:,} in the "
                         "provenance of summary.json")
@@ -466,8 +532,17 @@ def _header_problem(header: list[str], expected: list[str]) -> str:
     truncated = (len(header) < len(expected) and header[:-1] == expected[:len(header) - 1]
                  and (not header or expected[len(header) - 1].startswith(header[-1])))
     cut = " (a truncated file?)" if truncated else ""
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    other = ""
+    if not truncated and header[:2] == expected[:2] and (missing or extra):
+        # whole column names, not a cut: results saved with other columns, by another version of salesim
+        other = "; " + "; ".join(f"{what} {', '.join(names[:6])}{' ...' if len(names) > 6 else ''}"
+                                 for what, names in (("it lacks", missing), ("it has unknown columns", extra))
+                                 if names)
+        other += " (saved by another version of salesim? simulate its scenario.yaml again)"
     return (f"header column {first + 1} is {got}, expected {wanted}; the header has {len(header)} columns, "
-            f"{len(expected)} expected{cut}")
+            f"{len(expected)} expected{cut}{other}")
 
 
 def _row_problem(row: list, rows: dict, cells: int) -> str | None:
@@ -509,6 +584,8 @@ def _read_monthly(path: Path, strategies, series: tuple, shape: tuple, problems:
                     if array.ndim != 2 or array.shape[0] != rows or (months is not None and array.shape[1] != months):
                         found.append(f"monthly.npz: {s}/{k} is {' x '.join(map(str, array.shape))}; "
                                      f"expected {rows:,} runs x {months} months")
+                    elif array.dtype.kind not in "fiu":
+                        found.append(f"monthly.npz: {s}/{k} holds {array.dtype} values; expected numbers")
                     monthly[s][k] = array
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
         found.append(f"monthly.npz cannot be read: {err}")

@@ -584,8 +584,15 @@ def write_outputs(results, directory) -> list[Path]:
             chart = tornado.chart_name(DRIVERS_CHART_METRIC)
             images = {**images, chart: tornado.write_tornado(found, DRIVERS_CHART_METRIC, staging)}
         write_report(results, staging, images)
-        for drawn in sorted(staging.iterdir()):
-            os.replace(drawn, directory / drawn.name)
+        drawn = sorted(staging.iterdir())
+        # a directory where a chart goes cannot be replaced: fail before moving any, not half way through
+        taken = [directory / d.name for d in drawn if (directory / d.name).is_dir()]
+        if taken:
+            are = "is a directory" if len(taken) == 1 else "are directories"
+            raise IsADirectoryError(f"{', '.join(map(str, taken))} {are}, not a chart or report that can be "
+                                    "replaced: nothing redrawn")
+        for chart in drawn:
+            os.replace(chart, directory / chart.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     files = sorted(directory / f"{name}.{fmt}" for name in images for fmt in ("png", "svg"))

@@ -68,6 +68,8 @@ def write_workbook(results, directory) -> Path:
     workbook (and any earlier one untouched).
     """
     path = Path(directory) / WORKBOOK
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory, not a workbook that can be replaced: nothing written")
     stem = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
     drafted, finished = stem.with_suffix(".draft"), stem.with_suffix(".partial")
     try:

@@ -261,6 +261,12 @@ def _funding_problems(data: dict, locate) -> list[Problem]:
         if name in declared:
             problems.append(locate.at(("motions", name), f"a motion cannot be named '{name}': the metrics of "
                                                          "funding rounds and runway rules use the name"))
+    for name in declared:
+        if isinstance(name, str) and (not name.strip() or "." in name):
+            problems.append(locate.at(("motions", name), f"a motion's name cannot be empty or hold a '.' (got "
+                                                         f"'{name}'): results name its metrics "
+                                                         "<motion>.<metric> (enterprise.win_rate), and --set "
+                                                         "reaches its keys by a dotted path"))
     return problems
 
 

@@ -58,9 +58,16 @@ def parse_scenario(text: str | bytes, source: str = "<text>", overrides: Iterabl
     changes, problems = [], []
     for item in overrides:
         try:
-            changes.append((f"--set {item}", *_parse_override(item)))
+            label, parts, value = f"--set {item}", *_parse_override(item)
         except ValueError as err:
             problems.append(Problem(str(err), source=f"--set {item}"))
+            continue
+        earlier = next((c for c in changes if c[1] == parts and c[2] != value), None)
+        if earlier is not None:   # the later would silently replace the earlier
+            problems.append(Problem(f"{'.'.join(map(str, parts))} is already set by {earlier[0]}: set it once",
+                                    source=label))
+            continue
+        changes.append((label, parts, value))
     return _validate(data, lines, source, changes, problems)
 
 
@@ -304,7 +311,11 @@ def _message(error: dict, path: tuple, data) -> str:
     if kind == "union_tag_invalid":
         return f"type {error['input'].get('type')!r} is not a motion type; expected enterprise, smb or midmarket"
     if kind == "union_tag_not_found":
-        return "missing 'type': expected enterprise, smb or midmarket"
+        # a new motion needs its type, but a motion named like another is more likely a typo (--set motions.X...)
+        others = [m for m in _mapping_at(data, path[:-1]) if m != path[-1]] if path[:1] == ("motions",) else []
+        guess = difflib.get_close_matches(str(path[-1]), [str(m) for m in others], n=1)
+        hint = f"; or did you mean the motion '{guess[0]}'?" if len(path) == 2 and guess else ""
+        return "missing 'type': expected enterprise, smb or midmarket" + hint
     value = error.get("input")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"expected a mapping of keys (key: value, or {{key: value}}), got {_show(value)}"
@@ -322,6 +333,14 @@ def _message(error: dict, path: tuple, data) -> str:
             return f"{msg[0].lower() + msg[1:]}"
         return f"{msg[0].lower() + msg[1:]}, got {_show(value)}"
     return msg
+
+
+def _mapping_at(data, path: tuple) -> dict:
+    """The mapping at ``path`` in ``data``, or an empty one when there is none."""
+    node = data
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
 
 
 def _allowed_keys(path: tuple, data) -> list[str]:

@@ -633,7 +633,10 @@ Besides each key's own allowed values, `salesim validate` checks:
   rule may), a round's month or window lies within `horizon_months`, a
   rule's actions name existing motions, a strategy's `policies` names
   existing rules, and no motion is named `round` or `rule` (with or
-  without rounds and rules: their metrics use the names).
+  without rounds and rules: their metrics use the names);
+- a motion's name is not empty and holds no `.` (results name a motion's
+  metrics `<motion>.<metric>`, and `--set` reaches its keys by a dotted
+  path).
 
 Every problem is reported at once, each with its file, line and dotted
 path (or the `--set` that caused it); the rules across keys are checked on

@@ -66,3 +66,42 @@ def test_no_plots_writes_the_numbers_only(tmp_path):
                                        "--out", str(out), "--no-plots"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["evaluations.csv", "seek.json"] and "report:" not in result.stdout
+
+
+def test_an_unknown_metric_with_no_near_name_lists_the_metrics(tmp_path):
+    """No did-you-mean to offer: the message lists the company's metrics and the motions' own, each once."""
+    result = CliRunner().invoke(main, ["seek", _scenario_file(tmp_path), "--workers", "1", "--out",
+                                       str(tmp_path / "out"), "--vary", REPS, "--target", "p95(zzqqxx) <= 2e6"])
+    assert_one_line_error(result, "unknown metric 'zzqqxx' in 'p95(zzqqxx) <= 2e6'; expected one of revenue, cost, ",
+                          "capital_needed", "or a motion's as MOTION.METRIC, MOTION a: leads, ", "win_rate")
+    assert result.stderr.count("capital_needed") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_metric_of_a_motion_the_strategy_does_not_run_fails_before_any_run(tmp_path):
+    result = CliRunner().invoke(main, ["seek", _scenario_file(tmp_path, ("a", "b")), "--workers", "1", "--out",
+                                       str(tmp_path / "out"), "--vary", REPS, "--target", "p50(b.win_rate) >= 0.2",
+                                       "--strategy", "a", "--low", "1", "--high", "3"])
+    assert_one_line_error(result, "reads b.win_rate, a metric of motion 'b', which strategy 'a' does not run "
+                                  "(its motions: a)")
+    assert not (tmp_path / "out").exists()
+
+
+def test_minimize_and_maximize_together_are_refused(tmp_path):
+    """Both given, the last silently won."""
+    result = CliRunner().invoke(main, ["seek", _scenario_file(tmp_path), "--workers", "1", "--out",
+                                       str(tmp_path / "out"), "--vary", REPS, "--target", "p50(ending_cash) >= 0",
+                                       "--minimize", "--maximize"])
+    assert result.exit_code == 2, result.output
+    assert "--minimize and --maximize ask for opposite ends: give one" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_set_of_the_key_sought_is_refused(tmp_path):
+    """The values tried replaced the one set, silently."""
+    result = CliRunner().invoke(main, ["seek", _scenario_file(tmp_path), "--workers", "1", "--out",
+                                       str(tmp_path / "out"), "--vary", REPS, "--target", "mean(npv) max",
+                                       "--set", f"{REPS}=3"])
+    assert result.exit_code == 2, result.output
+    assert f"--set {REPS}=3 and --vary {REPS} change the same key" in result.stderr
+    assert not (tmp_path / "out").exists()

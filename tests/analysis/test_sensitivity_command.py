@@ -68,3 +68,13 @@ def test_the_table_and_the_files(tmp_path):
     # --out is checked before anything runs
     result = CliRunner().invoke(main, ["sensitivity", _scenario_file(tmp_path), "--quiet", "--out", str(out)])
     assert result.exit_code == 2 and "already exists" in result.stderr
+
+
+@pytest.mark.parametrize("swing_runs", ["5", "200"])
+def test_swing_runs_with_no_swing_is_refused_before_any_run(tmp_path, swing_runs):
+    """Both given, one was silently ignored."""
+    result = CliRunner().invoke(main, ["sensitivity", _scenario_file(tmp_path), "--quiet", "--no-swing",
+                                       "--swing-runs", swing_runs, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert f"--swing-runs {swing_runs} sets the runs of the swing, which --no-swing skips" in result.stderr
+    assert not (tmp_path / "out").exists()

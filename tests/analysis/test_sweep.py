@@ -54,6 +54,8 @@ def test_values_are_a_list_or_a_range_with_its_end_included(text, expected):
     ("0..1e9:1", "at most"),
     ("0..1e300:1e-300", "more than 1,000 values"),
     ("nan", "finite"),
+    ("1e6,2e6,1e6", "'1e6' in '1e6,2e6,1e6' is a value given before: give each value once"),
+    ("4,4.0", r"'4\.0' in '4,4\.0' is a value given before"),
 ])
 def test_bad_values_say_what_is_wrong(text, words):
     with pytest.raises(SweepError, match=words):

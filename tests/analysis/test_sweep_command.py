@@ -43,7 +43,8 @@ def test_bad_input_exits_2_in_one_line_before_any_run(tmp_path, vary, words):
 
 
 @pytest.mark.parametrize("metric, words", [
-    ("nosuch", ("unknown metric 'nosuch'; expected one of revenue, cost, ", "a.win_rate", "b.win_rate")),
+    ("nosuch", ("unknown metric 'nosuch'; expected one of revenue, cost, ",
+                "or a motion's as MOTION.METRIC, MOTION one of a, b: leads, ", "win_rate")),
     ("npx", ("unknown metric 'npx'; did you mean 'npv'?",)),
 ])
 def test_an_unknown_metric_says_which_there_are_before_any_run(tmp_path, metric, words):
@@ -108,3 +109,13 @@ def test_dask_and_a_scheduler_together_are_refused(tmp_path):
     result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--vary", f"{REPS}=1", "--dask",
                                        "--scheduler", "tcp://localhost:1"])
     assert result.exit_code == 2 and "give one" in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("item", [f"{REPS}=3", "motions.a.team={reps: 3}"])
+def test_a_set_of_the_key_varied_is_refused(tmp_path, item):
+    """The values varied replaced the one set, silently."""
+    result = CliRunner().invoke(main, ["sweep", _scenario_file(tmp_path), "--quiet", "--vary", f"{REPS}=1,2",
+                                       "--set", item])
+    assert result.exit_code == 2, result.output
+    assert f"--set {item} and --vary {REPS} change the same key" in result.stderr
+    assert not (tmp_path / "results").exists()

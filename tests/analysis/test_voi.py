@@ -172,6 +172,8 @@ def test_unknown_metric_or_strategy_is_refused():
     results, _ = synthetic_results(n=50)
     with pytest.raises(ValueOfInformationError, match="did you mean 'npv'"):
         simulator.value_of_information(results, metric="npx")
+    with pytest.raises(ValueOfInformationError, match="unknown metric 'zzqqxx'; expected one of revenue, cost, "):
+        simulator.value_of_information(results, metric="zzqqxx")
     with pytest.raises(ValueOfInformationError, match="unknown strategy 'hybird'"):
         simulator.value_of_information(results, strategies=["enterprise", "hybird"])
     # a run where one strategy never runs out of cash and the other does is the run that decides the choice:

@@ -148,6 +148,24 @@ def test_stage_labels_without_a_stage_column_are_refused(tmp_path):
      ["--by: no column 'Lead Sorce'"]),
     ("CreatedDate,CloseDate,IsWon,IsClosed\n2024-01-01,2024-01-10,maybe,true\n", {},
      ["column 'IsWon': 1 row not true or false (row 2; e.g. 'maybe')"]),
+    # two columns the reader could take for one field: it took the last, silently (the amounts of an empty one)
+    ("Created Date,Close Date,Stage,Amount,Amount\n2024-01-01,2024-02-01,Closed Won,10,\n", {},
+     ["export.csv: columns 4, 5 are all named 'Amount', so which holds its amount (contract value per year) is "
+      "not known: rename or remove all but one"]),
+    ("Created Date,Close Date,Stage,Amount,amount\n2024-01-01,2024-02-01,Closed Won,10,\n", {},
+     ["columns 4 ('Amount'), 5 ('amount') differ only in case, spaces or punctuation, so which holds its amount",
+      "or name it with --columns amount=COLUMN"]),
+    # a row with cells beyond the header's was read with them dropped
+    ("Created Date,Close Date,Stage,Amount\n2024-01-01,2024-02-01,Closed Won,10\n"
+     "2024-01-02,2024-02-01,Closed Won,$1,200\n", {},
+     ["export.csv: 1 row with more cells than the header's 4 columns (row 3; row 3 has 5, e.g. '200'): is a "
+      "separator inside a value that is not quoted?"]),
+    # a stage label that no row has made every such deal open, and the error was about too few won deals
+    (GOOD, {"won_stages": ["Closed Wno"]},
+     ["export.csv: --won-stage 'Closed Wno': no row of column 'Stage' has that stage (did you mean 'Closed Won'?); "
+      "stages found: 'Closed Won' (1), 'Closed Lost' (1), 'Prospecting' (1)"]),
+    (GOOD, {"won_stages": ["Closed Won"], "lost_stages": ["closed won"]},
+     ["--won-stage and --lost-stage both name 'Closed Won'"]),
 ])
 def test_bad_exports_say_where_and_what_was_expected(tmp_path, body, options, words):
     with pytest.raises(ExportError) as caught:
@@ -156,6 +174,22 @@ def test_bad_exports_say_where_and_what_was_expected(tmp_path, body, options, wo
     assert "\n" not in message
     for word in words:
         assert word in message
+
+
+def test_empty_cells_beyond_the_header_are_read_as_nothing(tmp_path):
+    """A separator at the end of every row (some exports write one) shifts no cell."""
+    lines = GOOD.splitlines()
+    export = read_export(_csv(tmp_path, "\n".join([lines[0]] + [line + "," for line in lines[1:]]) + "\n"))
+    assert export.outcome.tolist() == ["won", "lost", "open"]
+
+
+def test_an_export_that_is_not_utf8_names_its_line_and_what_was_expected(tmp_path):
+    """It showed Python's codec message, with a byte offset and no line."""
+    path = tmp_path / "latin.csv"
+    path.write_bytes(GOOD.replace("Prospecting", "Prospección").encode("latin-1"))
+    with pytest.raises(ExportError, match=r"latin.csv: line 4 is not UTF-8 text \(byte 0xf3\): expected a CSV saved "
+                                          r"as UTF-8 \(in Excel: CSV UTF-8\)"):
+        read_export(path)
 
 
 def test_a_missing_file_is_named(tmp_path):
@@ -180,6 +214,9 @@ def test_stage_map_refuses_bad_items():
         parse_stage_map("Pitch=pitch")
     with pytest.raises(ExportError, match="is not LABEL=STAGE"):
         parse_stage_map("demo")
+    # the later of two stages for one label replaced the earlier silently
+    with pytest.raises(ExportError, match="--stage-map: 'Demo' is given twice \\('demo' and 'meeting'\\)"):
+        parse_stage_map("Demo=demo,Demo=meeting")
 
 
 def test_columns_mapping_parses_and_refuses_bad_items():
@@ -189,3 +226,9 @@ def test_columns_mapping_parses_and_refuses_bad_items():
         parse_columns("created")
     with pytest.raises(ExportError, match="unknown field 'create' \\(did you mean 'created'\\?\\)"):
         parse_columns("create=x")
+    # a field given twice took the last column, silently; two fields in one column read it twice
+    with pytest.raises(ExportError, match="--columns: 'created' is given twice \\('Created Date' and 'Close Date'\\)"):
+        parse_columns("created=Created Date,created=Close Date")
+    with pytest.raises(ExportError, match="--columns: amount and created both name column 'Amount'"):
+        parse_columns("amount=Amount,created=Amount")
+    assert parse_columns("created=x,created=x") == {"created": "x"}

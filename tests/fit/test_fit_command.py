@@ -2,6 +2,7 @@
 import csv
 import math
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -122,17 +123,33 @@ def test_fit_into_a_base_scenario_by_lead_source(tmp_path):
     assert scenario.motions["smb_Web"].team == load_scenario(base).motions["smb"].team
 
 
+def test_a_group_value_with_a_dot_names_a_motion_without_one(tmp_path):
+    """A motion's name holds no '.' (its metrics are <motion>.<metric>): the group 'Web.com' fits smb_Web_com."""
+    export = tmp_path / "export.csv"
+    export.write_text(SAMPLE.read_text(encoding="utf-8").replace(",Web,", ",Web.com,"), encoding="utf-8")
+    out = tmp_path / "by.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(export), "--by", "Lead Source", "--out", str(out),
+                                           "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert {"smb_Partner", "smb_Referral", "smb_Web_com"} == set(load_scenario(out).motions)
+
+
 @pytest.mark.parametrize("arguments, words", [
     (["--columns", "created"], ["'created' is not FIELD=COLUMN"]),
     (["--columns", "created=Engage Date"], ["column 'Engage Date' (--columns created=...)", "columns found:"]),
     (["--by", "Lead Sorce"], ["--by: no column 'Lead Sorce'", "did you mean 'Lead Source'?"]),
+    # a label no row has is named with the stages there are (it counted its deals as open, and the error was
+    # "no closed deals" or "0 won deals")
     (["--won-stage", "Signed", "--lost-stage", "Dead"],
-     ["no closed deals (won or lost) among 912 rows", "'Closed Won' (193)"]),
-    (["--won-stage", "Signed"], ["0 won deals", "at least 2"]),
+     ["--won-stage 'Signed': no row of column 'Stage' has that stage", "'Closed Won' (193)"]),
+    (["--won-stage", "Closed Wom"], ["--won-stage 'Closed Wom'", "did you mean 'Closed Won'?"]),
     (["--scenario", "scenarios/enterprise_vs_smb.yaml"], ["--motion: which motion"]),
     (["--as-of", "soon"], ["--as-of: 'soon' is not a date"]),
     (["--as-of", "2024-06-30"], ["--as-of 2024-06-30: the export has dates up to 2024-12-31, after it"]),
     (["--stage-map", "Demo=pitch"], ["--stage-map: 'pitch' is not a stage"]),
+    # names the fitted scenario could not take: it failed its own validation after the fit (exit 1)
+    (["--motion", "self.serve"], ["--motion: 'self.serve' cannot name a motion", "holds no '.'"]),
+    (["--motion", "round"], ["--motion: 'round' cannot name a motion"]),
 ])
 def test_fit_command_bad_input_is_one_line_and_exit_2(tmp_path, arguments, words):
     out = tmp_path / "fitted.yaml"
@@ -154,6 +171,24 @@ def test_fit_command_missing_file_and_too_few_deals(tmp_path):
     assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(few), "--out", str(tmp_path / "f.yaml")]),
                           f"{few}: 1 won deal with distinct amounts above 0", "at least 2")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["few.csv"]
+
+
+def test_many_deals_of_one_cycle_length_or_one_amount_say_so(tmp_path):
+    """The message counted them as 'deals with distinct ...' (193 of them) and asked for at least 2."""
+    rows = [f"2023-{1 + i % 12:02d}-{1 + i:02d},2023-{1 + i % 12:02d}-{1 + i:02d},Closed {'Won' if i % 2 else 'Lost'},"
+            f"{100 + i}" for i in range(24)]   # every deal closed the day it was created
+    same = tmp_path / "same.csv"
+    same.write_text("Created Date,Close Date,Stage,Amount\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(same), "--out", str(tmp_path / "f.yaml")]),
+                          f"{same}: 12 won deals, all with the same cycle length (0 days from creation to close): "
+                          "at least 2 distinct lengths are needed to fit the won cycle")
+    rows = [f"2023-{1 + i % 12:02d}-{1 + i:02d},2024-{1 + i % 5:02d}-{1 + i:02d},Closed {'Won' if i % 2 else 'Lost'},"
+            "5000" for i in range(24)]
+    same.write_text("Created Date,Close Date,Stage,Amount\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert_one_line_error(CliRunner().invoke(cli.main, ["fit", str(same), "--out", str(tmp_path / "f.yaml")]),
+                          f"{same}: 12 won deals with amounts above 0, all of 5,000.00: at least 2 distinct amounts "
+                          "are needed to fit the contract value")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.csv"]
 
 
 def test_an_export_without_an_amount_column_is_named_with_the_columns_found(tmp_path):
@@ -286,3 +321,22 @@ def test_an_output_in_a_directory_that_cannot_be_written_is_refused(tmp_path):
     result = CliRunner().invoke(cli.main, ["fit", str(SAMPLE), "--out", "/proc/x.yaml", "--no-report"])
     assert result.exit_code == 2 and "Invalid value for '--out'" in result.stderr, result.output
     assert "cannot write in '/proc'" in result.stderr
+
+
+def test_an_output_that_would_replace_the_export_or_the_other_output_is_refused(tmp_path):
+    """The fit report written over the fitted scenario, or either over the export read, was done silently."""
+    export = tmp_path / "export.csv"
+    shutil.copyfile(SAMPLE, export)
+    text = export.read_text(encoding="utf-8")
+    same = tmp_path / "fitted.yaml"
+    result = CliRunner().invoke(cli.main, ["fit", str(export), "--out", str(same), "--report", str(same)])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--report': '{same}' is also --out" in result.stderr
+    for option in ("--out", "--report"):
+        paths = {"--out": str(tmp_path / "f.yaml"), "--report": str(tmp_path / "f.html"), option: str(export)}
+        result = CliRunner().invoke(cli.main, ["fit", str(export), "--out", paths["--out"], "--report",
+                                               paths["--report"]])
+        assert result.exit_code == 2, result.output
+        assert f"Invalid value for '{option}': '{export}' is the export being fitted" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.csv"]
+    assert export.read_text(encoding="utf-8") == text

@@ -33,6 +33,8 @@ def test_precision_arguments(precision, expected):
 
 @pytest.mark.parametrize("precision, message", [
     ({"nvp": 50_000}, "'nvp', which is not a per-run metric; did you mean 'npv'?"),
+    ({"enterprise.win_rate": "1%"}, "'enterprise.win_rate', a motion's metric: precision watches the company's "
+                                    "metrics; one of revenue, "),
     ({"npv": 0}, "precision for npv (=0) must be > 0"),
     ({"npv": "-1%"}, "precision for npv (='-1%') must be > 0"),
     ({"npv": "lots%"}, "precision for npv (='lots%') is not a percentage"),

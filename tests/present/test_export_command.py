@@ -68,3 +68,24 @@ def test_export_of_a_damaged_directory_exits_2_and_writes_nothing(saved, tmp_pat
 def test_export_of_a_directory_that_is_not_results_exits_2(tmp_path):
     result = salesim("export", tmp_path, "--xlsx")
     assert result.exit_code == 2 and "not a salesim output directory" in result.output
+
+
+def test_export_where_results_xlsx_is_a_directory_exits_2_and_writes_nothing(saved, tmp_path):
+    """It was an IsADirectoryError once the workbook was written (exit 1)."""
+    copy = shutil.copytree(saved, tmp_path / "copy")
+    (copy / "results.xlsx").unlink()
+    (copy / "results.xlsx").mkdir()
+    result = salesim("export", copy, "--xlsx")
+    assert result.exit_code == 2, result.output
+    assert f"error: {copy / 'results.xlsx'} is a directory, not a workbook that can be replaced: nothing written" \
+        in result.stderr
+    assert not [p for p in copy.iterdir() if p.name.startswith(".")]
+
+
+def test_export_of_another_command_s_output_says_whose_it_is(tmp_path):
+    """A sweep's directory was told only as 'not a salesim output directory'."""
+    (tmp_path / "sweep.json").write_text("{}")
+    result = salesim("export", tmp_path, "--xlsx")
+    assert result.exit_code == 2, result.output
+    assert "not a salesim output directory: summary.json, runs.csv, monthly.npz, scenario.yaml missing; it is the " \
+           "output of `salesim sweep` (sweep.json), not of `salesim run`" in result.stderr

@@ -69,11 +69,31 @@ def test_a_runs_csv_cut_inside_its_header_names_the_column_where_it_stops(copy, 
     _report_refuses(copy, monkeypatch, "runs.csv: header column 4 is 'co', expected 'cost'", "(a truncated file?)")
 
 
+def test_a_runs_csv_with_other_columns_says_which_and_that_another_version_may_have_saved_it(copy, monkeypatch):
+    """An older directory without a metric added since: the header message said only where it first differs."""
+    lines = (copy / "runs.csv").read_text().splitlines(keepends=True)
+    column = lines[0].split(",").index("new_money_needed")
+    (copy / "runs.csv").write_text("".join(",".join(c for i, c in enumerate(line.split(",")) if i != column)
+                                           for line in lines))
+    _report_refuses(copy, monkeypatch, "expected 'new_money_needed'", "it lacks new_money_needed (saved by another "
+                    "version of salesim? simulate its scenario.yaml again)")
+
+
 def test_a_runs_csv_cut_at_a_line_end_is_refused(copy, monkeypatch):
     lines = (copy / "runs.csv").read_text().splitlines(keepends=True)
     (copy / "runs.csv").write_text("".join(lines[:-5]))
     _report_refuses(copy, monkeypatch, "runs.csv: 40 of enterprise, 40 of smb, 35 of hybrid runs; every strategy "
                                        "must have the same runs")
+
+
+def test_runs_csv_with_as_many_runs_but_other_ones_says_where_they_part(copy, monkeypatch):
+    """The message gave only the counts, all equal: it did not say what was wrong."""
+    lines = (copy / "runs.csv").read_text().splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith("smb,"))
+    lines[first] = lines[first].replace("smb,0,", "smb,99,", 1)
+    (copy / "runs.csv").write_text("".join(lines))
+    _report_refuses(copy, monkeypatch, "runs.csv: 40 of enterprise, 40 of smb, 40 of hybrid runs, but not the same "
+                                       "ones: row 1 of smb is run 99, row 1 of enterprise run 0")
 
 
 def test_a_broken_monthly_npz_is_refused(copy, monkeypatch):
@@ -101,6 +121,42 @@ def test_runs_that_disagree_with_the_provenance_are_refused(copy, monkeypatch):
     (copy / "summary.json").write_text(json.dumps(summary))
     _report_refuses(copy, monkeypatch, "runs.csv: 40 runs of each strategy, but 50 in the provenance",
                     "expected 50 runs x 36 months")
+
+
+def test_a_summary_json_laid_out_otherwise_is_refused(copy, monkeypatch):
+    """A hand-edited summary.json whose figures are not where they belong is damaged (exit 2), not an error of
+    the drawing (it was an AttributeError, exit 1)."""
+    summary = json.loads((copy / "summary.json").read_text())
+    summary["strategies"]["smb"] = 5
+    summary["strategies"]["hybrid"]["npv"] = [1]
+    summary["strategies"]["enterprise"]["npv"]["p50"] = {"a": 1}
+    summary["provenance"]["seed"] = "abc"
+    (copy / "summary.json").write_text(json.dumps(summary))
+    _report_refuses(copy, monkeypatch, "summary.json: strategies.smb is 5, expected a mapping of metrics",
+                    "summary.json: strategies.hybrid.npv is [1], expected a mapping of figures",
+                    'summary.json: strategies.enterprise.npv.p50 is {"a": 1}, expected a number',
+                    'summary.json: provenance.seed is "abc", expected a whole number >= 0')
+
+
+def test_monthly_arrays_of_text_are_refused(copy, monkeypatch):
+    def as_text(arrays):
+        arrays["smb/cash"] = arrays["smb/cash"].astype(str)
+
+    _rewrite_npz(copy / "monthly.npz", as_text)
+    _report_refuses(copy, monkeypatch, "monthly.npz: smb/cash holds <U32 values; expected numbers")
+
+
+def test_a_directory_where_the_report_goes_leaves_every_old_chart(copy):
+    """The charts were moved into place one by one until the report, which could not be (exit 1, half the charts
+    new); now none is moved and the command says which path is in the way (exit 2)."""
+    (copy / "report.html").unlink()
+    (copy / "report.html").mkdir()
+    result = CliRunner().invoke(main, ["report", str(copy)])
+    assert result.exit_code == 2, result.output
+    assert f"error: {copy / 'report.html'} is a directory, not a chart or report that can be replaced: nothing " \
+           "redrawn" in result.stderr
+    assert (copy / "revenue.png").read_bytes() == OLD_CHART
+    assert not [p for p in copy.iterdir() if p.name.endswith(".partial")]
 
 
 def test_every_problem_is_listed_at_once(copy, monkeypatch):

@@ -149,6 +149,9 @@ CASES = [
     Bad("a key that is not text", edit("  currency: USD", "  1: USD"), "is not text", "company", "1: USD"),
     Bad("a section that is a list", edit("      billing: monthly\n", "      billing: [monthly]\n"),
         "got a list", "motions.smb.deal.billing", "[monthly]"),
+    # results name a motion's metrics <motion>.<metric>: those of a motion 'self.serve' were silently dropped
+    Bad("a motion name with a dot", edit("\nmotions:\n", "\nmotions:\n  self.serve: {type: smb}\n"),
+        "a motion's name cannot be empty or hold a '.' (got 'self.serve')", "motions.self.serve", "self.serve:"),
 ]
 
 

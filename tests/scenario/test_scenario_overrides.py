@@ -95,6 +95,24 @@ def test_an_unknown_motion_in_the_path_is_reported():
     problems = problems_of("motions.enterprize.team.reps=4")
     assert all(p.source == "--set motions.enterprize.team.reps=4" for p in problems)
     assert any(p.path == "motions.enterprize" for p in problems)
+    # read as a new motion without its type; the name it is close to is the likelier meaning
+    assert any("did you mean the motion 'enterprise'?" in p.message for p in problems), problems
+
+
+def test_one_key_set_twice_to_two_values_is_reported_against_the_second():
+    """The second value replaced the first, silently; the same value twice, or a key within a section set
+    before, is no contradiction."""
+    (problem,) = problems_of("motions.enterprise.team.reps=3", "motions.enterprise.team.reps=5")
+    assert problem.source == "--set motions.enterprise.team.reps=5"
+    assert problem.message == ("motions.enterprise.team.reps is already set by --set motions.enterprise.team.reps=3: "
+                               "set it once")
+    assert load_scenario(DEFAULT, ["motions.enterprise.team.reps=3"] * 2).motions["enterprise"].team.reps == 3
+    assert load_scenario(DEFAULT, ["motions.x={type: smb}", "motions.x.team.reps=3"]).motions["x"].team.reps == 3
+
+
+def test_a_new_motion_without_a_type_near_no_other_name_asks_only_for_its_type():
+    (problem,) = problems_of("motions.zzz.team.reps=4")
+    assert problem.message == "missing 'type': expected enterprise, smb or midmarket"
 
 
 @pytest.mark.parametrize("item, says", [
