@@ -113,6 +113,9 @@ def _strategy_problems(data: dict, motions: dict, locate) -> list[Problem]:
         if not isinstance(strategy, dict):
             continue
         base = ("strategies", s_name)
+        if isinstance(s_name, str) and not s_name.strip():
+            problems.append(locate.at(base, "a strategy's name cannot be empty: commands, charts and results "
+                                            "name a strategy by it"))
         listed = _listed(strategy)
         names = [m for m in listed or [] if isinstance(m, str)]
         for i, m_name in enumerate(listed or []):

@@ -636,7 +636,7 @@ Besides each key's own allowed values, `salesim validate` checks:
   without rounds and rules: their metrics use the names);
 - a motion's name is not empty and holds no `.` (results name a motion's
   metrics `<motion>.<metric>`, and `--set` reaches its keys by a dotted
-  path).
+  path), and a strategy's name is not empty.
 
 Every problem is reported at once, each with its file, line and dotted
 path (or the `--set` that caused it); the rules across keys are checked on

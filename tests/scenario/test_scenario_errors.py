@@ -152,6 +152,8 @@ CASES = [
     # results name a motion's metrics <motion>.<metric>: those of a motion 'self.serve' were silently dropped
     Bad("a motion name with a dot", edit("\nmotions:\n", "\nmotions:\n  self.serve: {type: smb}\n"),
         "a motion's name cannot be empty or hold a '.' (got 'self.serve')", "motions.self.serve", "self.serve:"),
+    Bad("an empty strategy name", edit("\nstrategies:\n", "\nstrategies:\n  '': {motions: [smb]}\n"),
+        "a strategy's name cannot be empty", "strategies.", "'': {motions: [smb]}"),
 ]
 
 
