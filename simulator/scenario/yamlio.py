@@ -62,7 +62,12 @@ def read_yaml(text: str | bytes) -> tuple[object, dict[tuple, int]]:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise YamlProblem(f"not UTF-8 text (byte {err.start}): is this a scenario file?") from None
+            if text.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise YamlProblem("UTF-16 text, not UTF-8 (it starts with a UTF-16 byte order mark): save the "
+                                  "scenario as UTF-8") from None
+            line = text[:err.start].count(b"\n") + 1
+            raise YamlProblem(f"line {line} is not UTF-8 text (byte {text[err.start]:#04x}): a scenario is UTF-8 "
+                              "text; is this a scenario file, or was it saved in another encoding?") from None
     if len(text) > MAX_BYTES:
         raise YamlProblem(f"the text is {len(text):,} characters; a scenario is at most {MAX_BYTES:,}")
     if "\x00" in text:

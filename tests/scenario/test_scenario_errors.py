@@ -105,7 +105,11 @@ CASES = [
     Bad("empty file", "", "the file is empty"),
     Bad("only comments", "# nothing here\n", "the file is empty"),
     Bad("a list at the top", "- name: x\n- motions: {}\n", "expected a mapping", None, line=1),
-    Bad("binary junk", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\x00", "not UTF-8 text"),
+    Bad("binary junk", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\x00", "line 1 is not UTF-8 text (byte 0x89)"),
+    Bad("saved as UTF-16", DEFAULT.encode("utf-16"), "UTF-16 text, not UTF-8 (it starts with a UTF-16 byte order "
+        "mark): save the scenario as UTF-8"),
+    Bad("saved as Latin-1", edit("  currency: USD", "  currency: USD  # dólares").encode("latin-1"),
+        f"line {DEFAULT.split('  currency: USD')[0].count(chr(10)) + 1} is not UTF-8 text (byte 0xf3)"),
     Bad("NUL bytes", "name: x\x00\n", "NUL bytes"),
     Bad("a !!python/object tag",
         edit("  starting_cash: 2_500_000", "  starting_cash: !!python/object/apply:os.system ['echo hi']"),
