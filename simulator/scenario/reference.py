@@ -53,9 +53,9 @@ INTRO = """\
 <!-- Generated from the schema by `python -m simulator.scenario.reference`; edit the schema, not this file. -->
 
 A scenario is one YAML file, UTF-8 text: the `company`, its go-to-market
-`motions`, and the `strategies` to compare. Every key is listed below with its unit,
-default, allowed values, when it is drawn and what it means. For a guided
-tour, see [scenarios.md](scenarios.md); check a file with
+`motions`, and the `strategies` to compare. Every key is listed below with
+its unit, default, allowed values, when it is drawn and what it means. For
+a guided tour, see [scenarios.md](scenarios.md); check a file with
 `salesim validate FILE`.
 
 ## Conventions
