@@ -106,14 +106,16 @@ def _replay(log: list) -> float:
 
 
 def _seeding(made: dict) -> float:
-    """CPU seconds to seed as many streams as were made (a SeedSequence, a PCG64 from it, a Generator)."""
+    """CPU seconds to make as many SeedSequences, PCG64s from them and Generators as the run index made (a
+    block's Generator wraps its stream's PCG64, made once)."""
+    bits = _PCG64(0)
     started = time.process_time()
     for k in range(made["SeedSequence"]):
         sequence = _SeedSequence(entropy=12345, spawn_key=(k, 2 ** 31 + k, 3))
         if k < made["PCG64"]:
             _PCG64(sequence)
-    for k in range(max(made["Generator"] - made["PCG64"], 0)):
-        _Generator(_PCG64(k))
+    for _ in range(made["Generator"]):
+        _Generator(bits)
     return time.process_time() - started
 
 

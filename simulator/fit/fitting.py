@@ -167,9 +167,9 @@ def fit_group(export: Export, kind: str, motion: str, label: str = "", where: Op
 
 def check_motion_name(motion: str) -> None:
     """FitError unless ``motion`` can name a motion of a scenario (the rules `salesim validate` applies)."""
-    from simulator.scenario.funding import RESERVED
+    from simulator.scenario.funding import RESERVED, dotted_or_empty
 
-    if not motion.strip() or "." in motion or motion in RESERVED:
+    if dotted_or_empty(motion) or motion in RESERVED:
         raise FitError(f"--motion: {motion!r} cannot name a motion: a name is not empty, holds no '.' (results "
                        f"name a motion's metrics <motion>.<metric>) and is not {' or '.join(RESERVED)}")
 

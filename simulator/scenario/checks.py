@@ -19,7 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.errors import Problem
-from simulator.scenario.funding import RESERVED, Actions, Round
+from simulator.scenario.funding import RESERVED, Actions, Round, dotted_or_empty
 from simulator.scenario.params import key_value
 from simulator.scenario.schema import (Company, Correlation, EnterpriseMotion, Hire, Motion, Scenario, deep_merge,
                                        merged_motion)
@@ -265,7 +265,7 @@ def _funding_problems(data: dict, locate) -> list[Problem]:
             problems.append(locate.at(("motions", name), f"a motion cannot be named '{name}': the metrics of "
                                                          "funding rounds and runway rules use the name"))
     for name in declared:
-        if isinstance(name, str) and (not name.strip() or "." in name):
+        if isinstance(name, str) and dotted_or_empty(name):
             problems.append(locate.at(("motions", name), f"a motion's name cannot be empty or hold a '.' (got "
                                                          f"'{name}'): results name its metrics "
                                                          "<motion>.<metric> (enterprise.win_rate), and --set "

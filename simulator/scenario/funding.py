@@ -48,6 +48,12 @@ NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
 RESERVED = ("round", "rule")   # motions may not take these names: they prefix the rounds' and rules' metrics
 
 
+def dotted_or_empty(name: str) -> bool:
+    """Whether a motion cannot take ``name`` because it is empty or holds a '.': results name a motion's metrics
+    <motion>.<metric>, and --set reaches its keys by a dotted path."""
+    return not name.strip() or "." in name
+
+
 @dataclass(frozen=True)
 class Test:
     """One comparison of a condition: ``name op value``."""
